@@ -1,0 +1,5 @@
+//! Dockerfile parsing, shell-word expansion and lint rules for docker-rbuild.
+//!
+//! This crate is pure: no Docker, no async runtime, no network. Everything it
+//! produces carries byte spans into the source text so that diagnostics can
+//! point at exact characters and fixes can edit them.

@@ -1,0 +1,57 @@
+//! Error kinds that decide the exit code, and how errors are printed.
+//!
+//! Exit codes: 0 success, 1 findings or a failed build/daemon error,
+//! 2 usage or input errors, 130 interrupted.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// The command line or its inputs are wrong (missing file, bad flag value): exit 2.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Shorthand for an [`InputError`] wrapped in `anyhow`.
+pub fn input_error(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(InputError(message.into()))
+}
+
+/// The user interrupted the command (SIGINT, SIGTERM, the CLI went away): exit 130.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+pub const EXIT_FAILURE: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Prints `error: <message>: <cause>: <cause>` on one line and returns the exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    let chain: Vec<String> = err.chain().map(|cause| cause.to_string()).collect();
+    eprintln!("error: {}", chain.join(": "));
+    ExitCode::from(exit_code(err))
+}
+
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<Interrupted>()) {
+        EXIT_INTERRUPTED
+    } else if err.chain().any(|cause| cause.is::<InputError>()) {
+        EXIT_INPUT
+    } else {
+        EXIT_FAILURE
+    }
+}

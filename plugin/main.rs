@@ -1,0 +1,35 @@
+//! `docker-rbuild`: a Docker CLI plugin that lints Dockerfiles and builds images.
+//!
+//! `main` only parses the command line, calls [`run`] and maps the outcome to an
+//! exit code; everything else lives in the modules below.
+
+mod argv;
+mod cli;
+mod commands;
+mod error;
+mod metadata;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    match run(args) {
+        Ok(code) => code,
+        Err(err) => error::report(&err),
+    }
+}
+
+/// Runs one invocation: either the plugin-metadata handshake or a subcommand.
+fn run(args: Vec<std::ffi::OsString>) -> anyhow::Result<ExitCode> {
+    let invocation = argv::split(args)?;
+    match invocation {
+        argv::Invocation::Metadata => {
+            metadata::print();
+            Ok(ExitCode::SUCCESS)
+        }
+        argv::Invocation::Plugin { globals, args } => {
+            let cli = cli::parse(args);
+            commands::run(globals, cli)
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Helpers shared by the integration tests: run the built binary in a sandbox with a
+//! clean environment, and make sure a real Docker engine with the test base image answers.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// The locally imported base image every build test starts from (see `tests/engine/ensure.sh`).
+pub const BASE_IMAGE: &str = "rbuild-test/busybox:latest";
+
+/// The engine the tests talk to.
+pub const ENGINE_HOST: &str = "unix:///var/run/docker.sock";
+
+/// The workspace root (where `Cargo.toml`, `install.sh` and `tests/` are).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `../shared` material (or `RBUILD_SHARED`); panics with a clear message when missing.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("RBUILD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared"));
+    assert!(
+        dir.join("README.md").is_file(),
+        "shared material not found at {} (set RBUILD_SHARED)",
+        dir.display()
+    );
+    dir
+}
+
+/// Makes sure a Docker engine answers at [`ENGINE_HOST`] and [`BASE_IMAGE`] exists, once per
+/// test process. Never skips: a test that needs the engine fails when it cannot be had.
+pub fn engine() {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let script = workspace_root().join("tests/engine/ensure.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    });
+    if let Err(message) = ready {
+        panic!("no Docker engine for the tests: {message}");
+    }
+}
+
+/// What a finished command printed and how it exited.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    fn from_process(output: std::process::Output) -> Output {
+        Output {
+            // A signal death has no code; -1 never matches an expected exit code.
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// A temporary directory with a private `home/` (so no user configuration leaks in)
+/// and a `work/` directory that commands run in.
+pub struct Sandbox {
+    root: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let root = tempfile::tempdir().expect("create temp dir");
+        std::fs::create_dir_all(root.path().join("home")).unwrap();
+        std::fs::create_dir_all(root.path().join("work")).unwrap();
+        Sandbox { root }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.root.path().join("home")
+    }
+
+    pub fn work(&self) -> PathBuf {
+        self.root.path().join("work")
+    }
+
+    /// Writes `contents` to `relative` under `work/`, creating parent directories.
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.work().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    /// A command with a clean environment: only `PATH`, and `HOME` pointing into the sandbox.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
+            .current_dir(self.work())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// The built `docker-rbuild` binary as a sandboxed command.
+    pub fn rbuild(&self) -> Command {
+        self.command(env!("CARGO_BIN_EXE_docker-rbuild"))
+    }
+}
+
+/// Runs a command to completion and captures its output.
+pub fn run(command: &mut Command) -> Output {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    Output::from_process(output)
+}
+
