@@ -4,8 +4,12 @@
 //! exit code; everything else lives in the modules below.
 
 mod argv;
+mod build;
 mod cli;
 mod commands;
+mod context;
+mod daemon;
+mod endpoint;
 mod error;
 mod metadata;
 

@@ -3,3 +3,6 @@
 //! This crate is pure: no Docker, no async runtime, no network. Everything it
 //! produces carries byte spans into the source text so that diagnostics can
 //! point at exact characters and fixes can edit them.
+
+pub mod shell;
+pub mod syntax;

@@ -1,5 +1,10 @@
 //! Integration tests: they run the built `docker-rbuild` binary (and the real
 //! `docker` CLI where the plugin protocol matters). One test binary, one module per area.
 
+mod build;
+mod context;
+mod docker_cli;
+mod endpoint;
 mod harness;
+mod parse;
 mod plugin_protocol;

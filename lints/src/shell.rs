@@ -1,0 +1,1 @@
+//! Shell-word expansion and word splitting, as the reference builder's lexer does it.

@@ -1,0 +1,1 @@
+//! The Dockerfile parser: directives, instructions, flags, heredocs, with byte spans.

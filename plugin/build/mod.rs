@@ -1,0 +1,1 @@
+//! Running a build through the daemon: the request, progress rendering, failures, cancellation.

@@ -1,0 +1,1 @@
+//! The build context: sources (directory, stdin, git), `.dockerignore`, and the tar stream.

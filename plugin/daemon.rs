@@ -1,0 +1,1 @@
+//! Connecting to the Docker daemon at a resolved endpoint.

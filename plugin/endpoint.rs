@@ -1,0 +1,1 @@
+//! Docker endpoint resolution, the docker CLI's way: flags, environment, contexts.
