@@ -21,7 +21,8 @@ pub struct GlobalOptions {
     pub debug: bool,
     pub log_level: Option<String>,
     pub tls: bool,
-    pub tls_verify: bool,
+    /// `None` when `--tlsverify` was not given, so `DOCKER_TLS_VERIFY` can decide.
+    pub tls_verify: Option<bool>,
     pub tls_ca_cert: Option<PathBuf>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
@@ -84,7 +85,9 @@ pub fn split(args: Vec<OsString>) -> anyhow::Result<Invocation> {
     while let Some(arg) = rest.peek() {
         let Some(text) = arg.to_str() else { break };
         let (name, inline_value) = split_inline_value(text);
-        let Some(flag) = Flag::from_name(name) else { break };
+        let Some(flag) = Flag::from_name(name) else {
+            break;
+        };
         let name = name.to_owned();
         rest.next();
         let value = if flag.takes_value() {
@@ -92,7 +95,9 @@ pub fn split(args: Vec<OsString>) -> anyhow::Result<Invocation> {
                 Some(value) => Some(value),
                 None => match rest.next() {
                     Some(value) => Some(value.into_string().map_err(|_| {
-                        input_error(format!("the value of docker flag {name} is not valid UTF-8"))
+                        input_error(format!(
+                            "the value of docker flag {name} is not valid UTF-8"
+                        ))
                     })?),
                     None => return Err(input_error(format!("docker flag {name} needs a value"))),
                 },
@@ -138,7 +143,10 @@ fn split_inline_value(text: &str) -> (&str, Option<String>) {
         }
     } else if text.starts_with('-') && text.len() > 2 && text.is_char_boundary(2) {
         let (name, value) = text.split_at(2);
-        (name, Some(value.strip_prefix('=').unwrap_or(value).to_owned()))
+        (
+            name,
+            Some(value.strip_prefix('=').unwrap_or(value).to_owned()),
+        )
     } else {
         (text, None)
     }
@@ -154,7 +162,7 @@ fn apply(globals: &mut GlobalOptions, flag: Flag, value: Option<String>) {
         Flag::Debug => globals.debug = enabled,
         Flag::LogLevel => globals.log_level = value,
         Flag::Tls => globals.tls = enabled,
-        Flag::TlsVerify => globals.tls_verify = enabled,
+        Flag::TlsVerify => globals.tls_verify = Some(enabled),
         Flag::TlsCaCert => globals.tls_ca_cert = value.map(PathBuf::from),
         Flag::TlsCert => globals.tls_cert = value.map(PathBuf::from),
         Flag::TlsKey => globals.tls_key = value.map(PathBuf::from),
@@ -196,7 +204,7 @@ mod tests {
         ]);
         assert_eq!(globals.context.as_deref(), Some("prod"));
         assert_eq!(globals.host.as_deref(), Some("unix:///x.sock"));
-        assert!(globals.tls_verify);
+        assert_eq!(globals.tls_verify, Some(true));
         assert!(globals.debug);
         assert_eq!(globals.log_level.as_deref(), Some("debug"));
         assert_eq!(args, ["docker rbuild", "version", "--client"]);
@@ -225,7 +233,7 @@ mod tests {
     #[test]
     fn boolean_flag_false() {
         let (globals, _) = split_strs(&["--tlsverify=false", "rbuild", "version"]);
-        assert!(!globals.tls_verify);
+        assert_eq!(globals.tls_verify, Some(false));
     }
 
     #[test]

@@ -1,1 +1,189 @@
 //! Running a build through the daemon: the request, progress rendering, failures, cancellation.
+
+pub mod cancel;
+pub mod failure;
+pub mod progress;
+pub mod reference;
+pub mod request;
+
+use std::io::{self, IsTerminal};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use bollard::query_parameters::RemoveContainerOptionsBuilder;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
+use futures_util::StreamExt;
+
+use crate::argv::GlobalOptions;
+use crate::context::{self, ContextSpec, UploadProgress};
+use crate::error::{input_error, Interrupted, EXIT_FAILURE};
+use cancel::{StopReason, StopSignals};
+use progress::{Outcome, ProgressMode, Renderer};
+use request::BuildConfig;
+
+/// How long the daemon gets to remove a cancelled step's container before we remove it.
+const CANCELLED_CONTAINER_GRACE: Duration = Duration::from_secs(5);
+
+/// Builds the image `config` describes; see [`crate::commands::build`].
+pub fn run(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(build(globals, config))
+}
+
+async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<ExitCode> {
+    // From here on, SIGINT and SIGTERM end the build cleanly instead of killing the process.
+    let mut stops = StopSignals::listen()
+        .await
+        .context("cannot listen for SIGINT and SIGTERM")?;
+    if let Some(iidfile) = &config.iidfile {
+        remove_stale_iidfile(iidfile)?;
+    }
+    let spec = ContextSpec {
+        location: config.context.clone(),
+        dockerfile: config.dockerfile.clone(),
+    };
+    // Reading the context may take a while (a git clone, stdin): it may be interrupted too.
+    let prepared = tokio::task::spawn_blocking(move || context::prepare(&spec));
+    let build_context = tokio::select! {
+        prepared = prepared => prepared.context("preparing the context stopped unexpectedly")??,
+        reason = stops.recv() => return Err(stopped(reason)),
+    };
+
+    // The lint gate hooks in here: the Dockerfile is known and nothing has been sent yet.
+
+    let daemon = tokio::select! {
+        daemon = crate::daemon::connect(globals) => daemon?,
+        reason = stops.recv() => return Err(stopped(reason)),
+    };
+    let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());
+    let options = config.options(&build_context.dockerfile_name);
+    let dockerfile_display = build_context.dockerfile_display.clone();
+    let dockerfile_text = build_context.dockerfile_text.clone();
+    let upload = match config.progress {
+        ProgressMode::Plain | ProgressMode::Live => UploadProgress::for_stderr(),
+        ProgressMode::Quiet | ProgressMode::RawJson => UploadProgress::Hidden,
+    };
+    let body = bollard::body_try_stream(build_context.into_body(upload));
+    let messages = docker
+        .build_image(options, None, Some(body))
+        .map(progress::from_bollard);
+
+    let color = use_color();
+    let mut renderer = Renderer::new(
+        config.progress,
+        color,
+        io::stderr(),
+        io::stdout(),
+        Instant::now(),
+    );
+    let outcome = tokio::select! {
+        outcome = renderer.render(messages) => outcome?,
+        reason = stops.recv() => {
+            // The request is dropped with the render future: the daemon sees the client go
+            // and cancels the build.
+            renderer.abandon()?;
+            if let Some(container) = renderer.running_container() {
+                remove_cancelled_container(&daemon.docker, container, config.rm).await;
+            }
+            return Err(stopped(reason));
+        }
+    };
+    match outcome {
+        Outcome::Built(built) => {
+            if let Some(iidfile) = &config.iidfile {
+                write_iidfile(iidfile, &built.image_id)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Outcome::Failed(failure) => {
+            let choice = if color {
+                ColorChoice::Always
+            } else {
+                ColorChoice::Never
+            };
+            let mut stderr = StandardStream::stderr(choice);
+            failure::emit(&mut stderr, &failure, &dockerfile_display, &dockerfile_text)
+                .context("cannot print the build failure")?;
+            Ok(ExitCode::from(EXIT_FAILURE))
+        }
+    }
+}
+
+fn stopped(reason: StopReason) -> anyhow::Error {
+    anyhow::Error::new(Interrupted).context(format!("build stopped by {reason}"))
+}
+
+/// Colors on a terminal unless `NO_COLOR` is set (to anything but the empty string).
+fn use_color() -> bool {
+    io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+}
+
+/// Like docker: a file left by an earlier build must not pass for this build's result.
+fn remove_stale_iidfile(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            let parent = path
+                .parent()
+                .filter(|parent| !parent.as_os_str().is_empty());
+            match parent {
+                Some(parent) if !parent.is_dir() => Err(input_error(format!(
+                    "--iidfile {}: the directory {} does not exist",
+                    path.display(),
+                    parent.display()
+                ))),
+                _ => Ok(()),
+            }
+        }
+        Err(err) => Err(input_error(format!("--iidfile {}: {err}", path.display()))),
+    }
+}
+
+/// Writes the ID next to `path` and renames it into place, so the file is never partial.
+fn write_iidfile(path: &Path, image_id: &str) -> anyhow::Result<()> {
+    let file_name = path
+        .file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy();
+    let partial = path.with_file_name(format!(".{file_name}.{}.partial", std::process::id()));
+    std::fs::write(&partial, image_id)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .map_err(|err| {
+            let _ = std::fs::remove_file(&partial);
+            anyhow::anyhow!("cannot write the image ID to {}: {err}", path.display())
+        })
+}
+
+/// The daemon removes the container of a cancelled RUN step once it notices the client has
+/// gone (with `--rm`, the default); give it a moment, then remove whatever is left ourselves.
+async fn remove_cancelled_container(docker: &bollard::Docker, container: &str, rm: bool) {
+    if !rm {
+        eprintln!("note: the cancelled step's container {container} is kept (--rm=false)");
+        return;
+    }
+    let deadline = Instant::now() + CANCELLED_CONTAINER_GRACE;
+    while Instant::now() < deadline {
+        let inspected = docker
+            .inspect_container(
+                container,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await;
+        if let Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) = inspected
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let options = RemoveContainerOptionsBuilder::new().force(true).build();
+    if let Err(err) = docker.remove_container(container, Some(options)).await {
+        eprintln!("warning: cannot remove the cancelled step's container {container}: {err}");
+    }
+}

@@ -1,18 +1,130 @@
 //! `docker rbuild [build] [OPTIONS] PATH`: lint, then build through the daemon.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{ArgAction, Args, ValueEnum};
 
 use crate::argv::GlobalOptions;
+use crate::build::request::BuildConfig;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
     /// Build context: a directory, `-` for a tar archive or Dockerfile on stdin, or a git URL
     #[arg(value_name = "PATH")]
     pub context: Option<String>,
+
+    /// Name and optionally a tag (`name:tag`) for the image; repeat to apply several
+    #[arg(short = 't', long = "tag", value_name = "NAME[:TAG]")]
+    pub tags: Vec<String>,
+
+    /// Name of the Dockerfile (default: `PATH/Dockerfile`; `-` reads it from stdin)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<String>,
+
+    /// Set a build-time variable: `KEY=VALUE`, or `KEY` to take its value from the environment
+    #[arg(long = "build-arg", value_name = "KEY[=VALUE]")]
+    pub build_args: Vec<String>,
+
+    /// Build only up to this stage of a multi-stage Dockerfile
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// Do not use the daemon's build cache
+    #[arg(long)]
+    pub no_cache: bool,
+
+    /// Always try to pull a newer version of the base images
+    #[arg(long)]
+    pub pull: bool,
+
+    /// Set a label on the image: `KEY=VALUE` (repeatable)
+    #[arg(long = "label", value_name = "KEY[=VALUE]")]
+    pub labels: Vec<String>,
+
+    /// Build for this platform (`os[/arch[/variant]]`) if the daemon supports it
+    #[arg(long, value_name = "PLATFORM", env = "DOCKER_DEFAULT_PLATFORM")]
+    pub platform: Option<String>,
+
+    /// Print only the image ID on success (same as `--progress=quiet`)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Write the image ID to this file once the build has succeeded
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<PathBuf>,
+
+    /// Networking mode for RUN instructions (`bridge`, `host`, `none`, or a network name)
+    #[arg(long, value_name = "MODE")]
+    pub network: Option<String>,
+
+    /// Add a custom host-to-IP mapping (`host:ip` or `host=ip`) for RUN instructions (repeatable)
+    #[arg(long = "add-host", value_name = "HOST:IP")]
+    pub add_hosts: Vec<String>,
+
+    /// Size of `/dev/shm` for RUN instructions, e.g. `64m` or `1g`
+    #[arg(long, value_name = "SIZE")]
+    pub shm_size: Option<String>,
+
+    /// Ulimit for RUN instructions: `NAME=SOFT[:HARD]`, e.g. `nofile=1024:2048` (repeatable)
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<String>,
+
+    /// An image the daemon may use as a cache source (repeatable)
+    #[arg(long = "cache-from", value_name = "IMAGE")]
+    pub cache_from: Vec<String>,
+
+    /// Remove intermediate containers after a successful build (`--rm=false` keeps them)
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = ArgAction::Set,
+          num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub rm: bool,
+
+    /// Always remove intermediate containers, even when the build fails
+    #[arg(long)]
+    pub force_rm: bool,
+
+    /// How to show progress: `auto` (a live view on a terminal, else plain), `plain`, `tty`, `quiet`, `rawjson`
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressFlag::Auto)]
+    pub progress: ProgressFlag,
+
+    /// Not supported: build secrets need BuildKit, which the classic builder is not
+    #[arg(long = "secret", value_name = "SPEC", hide_short_help = true)]
+    pub secrets: Vec<String>,
+
+    /// Not supported: SSH agent forwarding needs BuildKit, which the classic builder is not
+    #[arg(long = "ssh", value_name = "SPEC", hide_short_help = true)]
+    pub ssh: Vec<String>,
+
+    /// Not supported: custom outputs need BuildKit; the classic builder stores the image in the daemon
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "SPEC",
+        hide_short_help = true
+    )]
+    pub outputs: Vec<String>,
+
+    /// Not supported: pushing is not part of a classic build; run `docker push` afterwards
+    #[arg(long, hide_short_help = true)]
+    pub push: bool,
 }
 
-pub fn run(_globals: &GlobalOptions, _args: BuildArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("building is not implemented yet")
+/// The `--progress` values as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressFlag {
+    /// A live view on a terminal, plain text otherwise
+    Auto,
+    /// The daemon's step text as it comes
+    Plain,
+    /// The live view, even when stderr is not a terminal
+    Tty,
+    /// Nothing but the image ID
+    Quiet,
+    /// The daemon's messages as JSON lines
+    Rawjson,
+}
+
+pub fn run(globals: &GlobalOptions, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let config = BuildConfig::from_args(args)?;
+    crate::build::run(globals, config)
 }

@@ -122,6 +122,38 @@ impl Sandbox {
     pub fn rbuild(&self) -> Command {
         self.command(env!("CARGO_BIN_EXE_docker-rbuild"))
     }
+
+    /// The sandbox's docker CLI configuration directory (`DOCKER_CONFIG` of [`Sandbox::docker`]
+    /// and [`Sandbox::install_script`]); plugins are installed in its `cli-plugins/`.
+    pub fn docker_config(&self) -> PathBuf {
+        self.root.path().join("docker-config")
+    }
+
+    /// The real `docker` CLI as a sandboxed command using [`Sandbox::docker_config`].
+    pub fn docker(&self) -> Command {
+        let mut command = self.command("docker");
+        command.env("DOCKER_CONFIG", self.docker_config());
+        command
+    }
+
+    /// The repository's `install.sh` as a sandboxed command using [`Sandbox::docker_config`].
+    pub fn install_script(&self) -> Command {
+        let mut command = self.command("bash");
+        command
+            .arg(workspace_root().join("install.sh"))
+            .env("DOCKER_CONFIG", self.docker_config());
+        command
+    }
+
+    /// Installs the built binary as a plugin with `install.sh --binary`, so that
+    /// [`Sandbox::docker`] runs it as `docker rbuild`; returns the installed path.
+    pub fn install_plugin(&self) -> PathBuf {
+        let out = run(self
+            .install_script()
+            .args(["--binary", env!("CARGO_BIN_EXE_docker-rbuild")]));
+        assert_eq!(out.code, 0, "install.sh failed: {out:?}");
+        self.docker_config().join("cli-plugins/docker-rbuild")
+    }
 }
 
 /// Runs a command to completion and captures its output.
@@ -131,4 +163,3 @@ pub fn run(command: &mut Command) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     Output::from_process(output)
 }
-

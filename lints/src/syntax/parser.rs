@@ -1,0 +1,645 @@
+//! Lines -> logical lines -> instructions, then stages and ARG scopes.
+
+use super::heredoc;
+use super::model::*;
+use super::span::{LineIndex, Span};
+use super::words::{extract_flags, parse_words, split_blank, split_first_blank, trim_space};
+use super::{SyntaxError, MAX_LINE_LENGTH};
+use std::ops::Range;
+
+/// One physical line: `start..end` is its content without the trailing `\r`/`\n` run.
+#[derive(Debug, Clone, Copy)]
+struct SourceLine {
+    start: usize,
+    end: usize,
+}
+
+/// A logical line: continuation lines joined, with a map back to source offsets.
+struct LogicalLine {
+    text: String,
+    /// `(offset in text, offset in source)` at the start of each joined piece.
+    pieces: Vec<(usize, usize)>,
+}
+
+impl LogicalLine {
+    fn push(&mut self, source: &str, range: Range<usize>) {
+        self.pieces.push((self.text.len(), range.start));
+        self.text.push_str(&source[range]);
+    }
+
+    fn source_offset(&self, offset: usize) -> usize {
+        let i = self.pieces.partition_point(|p| p.0 <= offset).max(1) - 1;
+        let (text_start, source_start) = self.pieces[i];
+        source_start + (offset - text_start)
+    }
+
+    fn span(&self, range: &Range<usize>) -> Span {
+        let start = self.source_offset(range.start);
+        if range.end <= range.start {
+            return Span::new(start, start);
+        }
+        Span::new(start, self.source_offset(range.end - 1) + 1)
+    }
+
+    fn word(&self, range: Range<usize>) -> Word {
+        Word {
+            value: self.text[range.clone()].to_string(),
+            span: self.span(&range),
+        }
+    }
+}
+
+struct Parser {
+    source: String,
+    lines: LineIndex,
+    escape: char,
+    directives: Vec<Directive>,
+    directives_done: bool,
+    warnings: Vec<ParseWarning>,
+}
+
+pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
+    let lines = LineIndex::new(&source);
+    let mut parser = Parser {
+        source,
+        lines,
+        escape: '\\',
+        directives: Vec::new(),
+        directives_done: false,
+        warnings: Vec::new(),
+    };
+    let instructions = parser.instructions()?;
+    if instructions.is_empty() {
+        let end = parser.source.len();
+        return Err(parser.error("file with no instructions", Span::new(end, end)));
+    }
+    let (stages, global_args) = parser.stages(&instructions)?;
+    Ok(Dockerfile {
+        source: parser.source,
+        directives: parser.directives,
+        escape: parser.escape,
+        instructions,
+        stages,
+        global_args,
+        warnings: parser.warnings,
+        lines: parser.lines,
+    })
+}
+
+fn source_lines(source: &str) -> Vec<SourceLine> {
+    let bytes = source.as_bytes();
+    let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
+    let mut start = if source.starts_with('\u{feff}') { 3 } else { 0 };
+    while start < bytes.len() {
+        let newline = bytes[start..].iter().position(|&b| b == b'\n');
+        let next = newline.map_or(bytes.len(), |n| start + n + 1);
+        let mut end = newline.map_or(bytes.len(), |n| start + n);
+        while end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        lines.push(SourceLine { start, end });
+        start = next;
+    }
+    lines
+}
+
+fn is_comment(text: &str) -> bool {
+    text.trim_start().starts_with('#')
+}
+
+fn leading_space(text: &str) -> usize {
+    text.len() - text.trim_start().len()
+}
+
+impl Parser {
+    fn error(&self, message: impl Into<String>, span: Span) -> SyntaxError {
+        SyntaxError::new(message, span, &self.source, &self.lines)
+    }
+
+    /// The reference continues a line ending in `escape` plus blanks, unless that escape is
+    /// itself escaped (`\\` at the end is a literal backslash); returns where the escape is.
+    fn continuation_at(&self, text: &str) -> Option<usize> {
+        let trimmed = text.trim_end_matches([' ', '\t']);
+        let before = trimmed.strip_suffix(self.escape)?;
+        (!before.ends_with(self.escape)).then_some(before.len())
+    }
+
+    fn instructions(&mut self) -> Result<Vec<Instruction>, SyntaxError> {
+        // The source is lent out while instructions borrow it; errors made meanwhile get
+        // their line and column once it is back.
+        let source = std::mem::take(&mut self.source);
+        let result = self.instructions_of(&source);
+        self.source = source;
+        result.map_err(|e| self.error(e.message, e.span))
+    }
+
+    fn instructions_of(&mut self, source: &str) -> Result<Vec<Instruction>, SyntaxError> {
+        let lines = source_lines(source);
+        if let Some(long) = lines.iter().find(|l| l.end - l.start > MAX_LINE_LENGTH) {
+            let at = long.start + MAX_LINE_LENGTH;
+            return Err(SyntaxError::new(
+                format!("dockerfile line greater than max allowed size of {MAX_LINE_LENGTH}"),
+                Span::new(at, long.end),
+                source,
+                &self.lines,
+            ));
+        }
+        let mut instructions = Vec::new();
+        let mut next = 0;
+        while next < lines.len() {
+            let first = lines[next];
+            next += 1;
+            let raw = &source[first.start..first.end];
+            let start = first.start + leading_space(raw);
+            let content = &source[start..first.end];
+            if !self.directives_done {
+                self.directive(source, content, Span::new(start, first.end))?;
+            }
+            if content.starts_with('#') {
+                continue;
+            }
+            let mut continues = self.continuation_at(content);
+            if continues.is_none() && content.is_empty() {
+                continue;
+            }
+            let mut line = LogicalLine {
+                text: String::with_capacity(content.len()),
+                pieces: Vec::with_capacity(1),
+            };
+            line.push(source, start..start + continues.unwrap_or(content.len()));
+            let mut end = first.end;
+            let mut empty_lines = Vec::new();
+            while continues.is_some() && next < lines.len() {
+                let l = lines[next];
+                next += 1;
+                end = l.end;
+                let text = &source[l.start..l.end];
+                if is_comment(text) {
+                    continue;
+                }
+                if text.trim_start().is_empty() {
+                    empty_lines.push(Span::new(l.start, l.end));
+                    continue;
+                }
+                continues = self.continuation_at(text);
+                line.push(source, l.start..l.start + continues.unwrap_or(text.len()));
+            }
+            if line.text.trim().is_empty() {
+                // Only escapes and blank lines: nothing to run.
+                continue;
+            }
+            let start_line = self.lines.line(start);
+            let mut instruction = self.instruction(&line, 0..line.text.len(), false)?;
+            let instruction_span = Span::new(start, end);
+            if !empty_lines.is_empty() {
+                self.warnings.push(ParseWarning {
+                    kind: WarningKind::EmptyContinuationLine,
+                    message: format!("Empty continuation line found in: {}", line.text),
+                    span: instruction_span,
+                    locations: empty_lines,
+                });
+            }
+            let mut end_line = next;
+            if accepts_heredocs(&instruction) && line.text.contains("<<") {
+                for opener in heredoc::openers(&line.text) {
+                    let body_start = lines.get(next).map_or(source.len(), |l| l.start);
+                    let terminator = loop {
+                        let Some(l) = lines.get(next) else {
+                            return Err(self.error(
+                                format!("unterminated heredoc {}", opener.name),
+                                line.span(&opener.range),
+                            ));
+                        };
+                        next += 1;
+                        let text = &source[l.start..l.end];
+                        let candidate = if opener.chomp {
+                            text.trim_start_matches('\t')
+                        } else {
+                            text
+                        };
+                        if candidate == opener.name {
+                            break *l;
+                        }
+                    };
+                    end = terminator.end;
+                    end_line = next;
+                    instruction.heredocs.push(Heredoc {
+                        name: opener.name,
+                        file_descriptor: opener.file_descriptor,
+                        expand: opener.expand,
+                        chomp: opener.chomp,
+                        content: source[body_start..terminator.start].to_string(),
+                        word_span: line.span(&opener.range),
+                        body_span: Span::new(body_start, terminator.start),
+                        terminator_span: Span::new(terminator.start, terminator.end),
+                    });
+                }
+            }
+            if let Some((_, destination)) = instruction.sources_and_destination() {
+                if instruction
+                    .heredocs
+                    .iter()
+                    .any(|h| h.word_span == destination.span)
+                {
+                    return Err(self.error(
+                        format!(
+                            "{} cannot accept a heredoc as a destination",
+                            instruction.keyword
+                        ),
+                        destination.span,
+                    ));
+                }
+            }
+            instruction.span = Span::new(start, end);
+            instruction.start_line = start_line;
+            instruction.end_line = end_line;
+            if let Arguments::Onbuild(trigger) = &mut instruction.args {
+                trigger.start_line = start_line;
+                trigger.end_line = end_line;
+            }
+            instructions.push(instruction);
+        }
+        Ok(instructions)
+    }
+
+    /// Directive lines are `#key=value` with a known key, before anything else.
+    fn directive(&mut self, source: &str, content: &str, span: Span) -> Result<(), SyntaxError> {
+        let Some((name, value_range)) = directive_parts(content) else {
+            self.directives_done = true;
+            return Ok(());
+        };
+        if self.directives.iter().any(|d| d.name == name) {
+            return Err(SyntaxError::new(
+                format!("only one {name} parser directive can be used"),
+                span,
+                source,
+                &self.lines,
+            ));
+        }
+        let value = content[value_range.clone()].to_string();
+        let value_span = Span::new(span.start + value_range.start, span.start + value_range.end);
+        if name == "escape" {
+            self.escape = match value.as_str() {
+                "\\" => '\\',
+                "`" => '`',
+                _ => {
+                    return Err(SyntaxError::new(
+                        format!("invalid escape token '{value}' does not match ` or \\"),
+                        value_span,
+                        source,
+                        &self.lines,
+                    ))
+                }
+            };
+        }
+        self.directives.push(Directive {
+            name,
+            value,
+            span,
+            value_span,
+        });
+        Ok(())
+    }
+
+    /// Builds one instruction from `range` of a logical line (ONBUILD recurses on its trigger).
+    fn instruction(
+        &self,
+        line: &LogicalLine,
+        range: Range<usize>,
+        is_trigger: bool,
+    ) -> Result<Instruction, SyntaxError> {
+        let text = &line.text;
+        let trimmed = trim_space(text, range);
+        let (cmd, rest) = split_first_blank(text, trimmed.clone());
+        let keyword_span = line.span(&cmd);
+        let keyword_text = &text[cmd.clone()];
+        let Some(kind) = Keyword::parse(keyword_text) else {
+            return Err(self.error(unknown_instruction(keyword_text), keyword_span));
+        };
+        if is_trigger && matches!(kind, Keyword::Onbuild | Keyword::From | Keyword::Maintainer) {
+            let message = match kind {
+                Keyword::Onbuild => {
+                    "chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed".to_string()
+                }
+                _ => format!("{} isn't allowed as an ONBUILD trigger", kind.as_str()),
+            };
+            return Err(self.error(message, keyword_span));
+        }
+        let (flag_words, args_start) = extract_flags(text, rest..trimmed.end);
+        let flags = flag_words
+            .into_iter()
+            .map(|f| {
+                let body = f.text.strip_prefix("--").unwrap_or(&f.text);
+                let (name, value) = match body.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (body.to_string(), None),
+                };
+                Flag {
+                    name,
+                    value,
+                    span: line.span(&f.range),
+                }
+            })
+            .collect();
+        let args_range = trim_space(text, args_start.min(trimmed.end)..trimmed.end);
+        let args = self.arguments(line, kind, args_range)?;
+        Ok(Instruction {
+            keyword: kind.as_str().to_string(),
+            kind,
+            span: line.span(&trimmed),
+            keyword_span,
+            flags,
+            args,
+            heredocs: Vec::new(),
+            line_text: text[trimmed].to_string(),
+            start_line: 0,
+            end_line: 0,
+        })
+    }
+
+    fn arguments(
+        &self,
+        line: &LogicalLine,
+        kind: Keyword,
+        range: Range<usize>,
+    ) -> Result<Arguments, SyntaxError> {
+        use Keyword as K;
+        let text = &line.text;
+        let words = |ranges: Vec<Range<usize>>| -> Vec<Word> {
+            ranges.into_iter().map(|r| line.word(r)).collect()
+        };
+        let args = match kind {
+            K::Add | K::Copy | K::Volume => match self.json_array(line, range.clone())? {
+                Some(exec) => Arguments::Exec(exec),
+                None if range.is_empty() => Arguments::None,
+                None => Arguments::Words(words(split_blank(text, range))),
+            },
+            K::Run | K::Cmd | K::Entrypoint | K::Shell => self.maybe_json(line, range)?,
+            K::From | K::Expose if range.is_empty() => Arguments::None,
+            K::From | K::Expose => Arguments::Words(words(split_blank(text, range))),
+            K::Arg => match parse_words(text, range, self.escape) {
+                w if w.is_empty() => Arguments::None,
+                w => Arguments::Words(words(w)),
+            },
+            K::Env | K::Label => self.key_values(line, kind, range)?,
+            K::Maintainer | K::User | K::Workdir | K::Stopsignal if range.is_empty() => {
+                Arguments::None
+            }
+            K::Maintainer | K::User | K::Workdir | K::Stopsignal => {
+                Arguments::Text(line.word(range))
+            }
+            K::Healthcheck => {
+                if range.is_empty() {
+                    Arguments::None
+                } else {
+                    let bytes = text.as_bytes();
+                    let kind_end = (range.start..range.end)
+                        .find(|&i| bytes[i].is_ascii_whitespace() || bytes[i] == 0x0b)
+                        .unwrap_or(range.end);
+                    let command_start = text[kind_end..range.end]
+                        .find(|c: char| !c.is_whitespace())
+                        .map_or(range.end, |i| kind_end + i);
+                    Arguments::Healthcheck {
+                        kind: line.word(range.start..kind_end),
+                        command: Box::new(self.maybe_json(line, command_start..range.end)?),
+                    }
+                }
+            }
+            K::Onbuild if range.is_empty() => Arguments::None,
+            K::Onbuild => Arguments::Onbuild(Box::new(self.instruction(line, range, true)?)),
+        };
+        Ok(args)
+    }
+
+    /// RUN/CMD/ENTRYPOINT/SHELL: a JSON string array, else the text as one shell string.
+    fn maybe_json(
+        &self,
+        line: &LogicalLine,
+        range: Range<usize>,
+    ) -> Result<Arguments, SyntaxError> {
+        if range.is_empty() {
+            return Ok(Arguments::None);
+        }
+        Ok(match self.json_array(line, range.clone())? {
+            Some(exec) => Arguments::Exec(exec),
+            None => Arguments::Shell(line.word(range)),
+        })
+    }
+
+    /// `Some` for a valid JSON array of strings, `None` for anything that is not valid JSON,
+    /// an error for valid JSON that is not an array of strings (as the reference decides).
+    fn json_array(
+        &self,
+        line: &LogicalLine,
+        range: Range<usize>,
+    ) -> Result<Option<Vec<Word>>, SyntaxError> {
+        let text = &line.text[range.clone()];
+        if !text.starts_with('[') {
+            return Ok(None);
+        }
+        let Ok(values) = serde_json::from_str::<Vec<serde_json::Value>>(text) else {
+            return Ok(None);
+        };
+        let literals = string_literal_ranges(text);
+        let mut words = Vec::with_capacity(values.len());
+        for (i, value) in values.into_iter().enumerate() {
+            let serde_json::Value::String(value) = value else {
+                return Err(self.error(
+                    "dockerfile JSON arrays must contain only strings",
+                    line.span(&range),
+                ));
+            };
+            let span = literals.get(i).map_or_else(
+                || line.span(&range),
+                |r| line.span(&(range.start + r.start..range.start + r.end)),
+            );
+            words.push(Word { value, span });
+        }
+        Ok(Some(words))
+    }
+
+    /// ENV/LABEL: `k=v k2=v2` pairs, or the legacy `k v` form (the value is the rest of the line).
+    fn key_values(
+        &self,
+        line: &LogicalLine,
+        kind: Keyword,
+        range: Range<usize>,
+    ) -> Result<Arguments, SyntaxError> {
+        let text = &line.text;
+        let words = parse_words(text, range.clone(), self.escape);
+        let Some(first) = words.first() else {
+            return Ok(Arguments::None);
+        };
+        if !text[first.clone()].contains('=') {
+            let (key, value_start) = split_first_blank(text, range.clone());
+            if value_start >= range.end {
+                return Err(self.error(
+                    format!("{} must have two arguments", kind.as_str()),
+                    line.span(&range),
+                ));
+            }
+            return Ok(Arguments::KeyValues(vec![KeyValue {
+                key: line.word(key),
+                value: line.word(value_start..range.end),
+                legacy: true,
+            }]));
+        }
+        let mut pairs = Vec::with_capacity(words.len());
+        for word in words {
+            let Some(eq) = text[word.clone()].find('=') else {
+                return Err(self.error(
+                    format!(
+                        "Syntax error - can't find = in {:?}. Must be of the form: name=value",
+                        &text[word.clone()]
+                    ),
+                    line.span(&word),
+                ));
+            };
+            let eq = word.start + eq;
+            pairs.push(KeyValue {
+                key: line.word(word.start..eq),
+                value: line.word(eq + 1..word.end),
+                legacy: false,
+            });
+        }
+        Ok(Arguments::KeyValues(pairs))
+    }
+
+    fn stages(
+        &self,
+        instructions: &[Instruction],
+    ) -> Result<(Vec<Stage>, Vec<ArgDecl>), SyntaxError> {
+        let mut stages: Vec<Stage> = Vec::new();
+        let mut global_args = Vec::new();
+        for (index, instruction) in instructions.iter().enumerate() {
+            match instruction.kind {
+                Keyword::From => {
+                    let words = instruction.words();
+                    let (base, name) = match words {
+                        [image] => (image, None),
+                        [image, as_kw, name] if as_kw.value.eq_ignore_ascii_case("as") => {
+                            (image, Some(name))
+                        }
+                        _ => return Err(self.error(
+                            "FROM requires either one argument, or three: FROM <image> [AS <name>]",
+                            instruction.args_span(),
+                        )),
+                    };
+                    if let Some(name) = name {
+                        if !valid_stage_name(&name.value) {
+                            return Err(self.error(
+                                format!(
+                                    "invalid name for build stage: {:?}, name can't start with a number or contain symbols",
+                                    name.value
+                                ),
+                                name.span,
+                            ));
+                        }
+                    }
+                    if let Some(last) = stages.last_mut() {
+                        last.instructions.end = index;
+                    }
+                    stages.push(Stage {
+                        index: stages.len(),
+                        name: name.cloned(),
+                        base: base.clone(),
+                        platform: instruction.flag("platform").and_then(|f| f.value.clone()),
+                        from: index,
+                        instructions: index..instructions.len(),
+                        args: Vec::new(),
+                    });
+                }
+                Keyword::Arg => match stages.last_mut() {
+                    Some(stage) => stage.args.extend(instruction.arg_decls(index)),
+                    None => global_args.extend(instruction.arg_decls(index)),
+                },
+                _ => {}
+            }
+        }
+        Ok((stages, global_args))
+    }
+}
+
+fn accepts_heredocs(instruction: &Instruction) -> bool {
+    let target = instruction.onbuild_trigger().unwrap_or(instruction);
+    target.kind.accepts_heredocs() && !target.is_exec_form()
+}
+
+/// `#[ \t]*name[ \t]*=[ \t]*value[ \t]*` with a known name (lower-cased).
+fn directive_parts(content: &str) -> Option<(String, Range<usize>)> {
+    let blank = |c: char| c == ' ' || c == '\t';
+    let after_hash = content.strip_prefix('#')?;
+    let key_start = content.len() - after_hash.trim_start_matches(blank).len();
+    let bytes = content.as_bytes();
+    if !bytes.get(key_start)?.is_ascii_alphabetic() {
+        return None;
+    }
+    let key_end = (key_start..content.len())
+        .find(|&i| !bytes[i].is_ascii_alphanumeric())
+        .unwrap_or(content.len());
+    let name = content[key_start..key_end].to_ascii_lowercase();
+    let after_key = content[key_end..].trim_start_matches(blank);
+    let after_eq = after_key.strip_prefix('=')?;
+    let value_start = content.len() - after_eq.trim_start_matches(blank).len();
+    let value_end = content.trim_end_matches(blank).len();
+    if value_end <= value_start || !matches!(name.as_str(), "syntax" | "escape" | "check") {
+        return None;
+    }
+    Some((name, value_start..value_end))
+}
+
+/// Byte ranges of the top-level string literals of a valid JSON array of strings.
+fn string_literal_ranges(json: &str) -> Vec<Range<usize>> {
+    let bytes = json.as_bytes();
+    let mut ranges = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
+            let start = i;
+            i += 1;
+            while i < bytes.len() && bytes[i] != b'"' {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            ranges.push(start..(i + 1).min(bytes.len()));
+        }
+        i += 1;
+    }
+    ranges
+}
+
+/// Stage names: a letter, then letters, digits, `-`, `_` or `.` (case-insensitive).
+fn valid_stage_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn unknown_instruction(word: &str) -> String {
+    let lower = word.to_ascii_lowercase();
+    let best = Keyword::ALL
+        .into_iter()
+        .map(|k| (edit_distance(&lower, &k.as_str().to_ascii_lowercase()), k))
+        .min_by_key(|(d, _)| *d);
+    match best {
+        Some((distance, keyword)) if distance <= 2 && distance < lower.len() => format!(
+            "unknown instruction: {word} (did you mean {}?)",
+            keyword.as_str().to_ascii_lowercase()
+        ),
+        _ => format!("unknown instruction: {word}"),
+    }
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

@@ -1,0 +1,51 @@
+//! Locating the read-only test material in `../shared`.
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
+
+pub mod go;
+
+use std::path::PathBuf;
+
+/// `$RBUILD_SHARED`, or `../shared` beside the workspace root; panics with a clear message if missing.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("RBUILD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    assert!(
+        dir.join("conformance").is_dir(),
+        "test material not found at {} (set RBUILD_SHARED to the shared/ directory)",
+        dir.display()
+    );
+    dir
+}
+
+/// Sorted subdirectories of `dir`.
+pub fn subdirs(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every file under `dir` named `Dockerfile*` or `*.Dockerfile`/`*.dockerfile`, sorted.
+pub fn corpus_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in
+            std::fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot read {}: {e}", d.display()))
+        {
+            let path = entry.expect("directory entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != "MANIFEST.tsv") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -1,0 +1,142 @@
+//! The report of a failed build step: a codespan diagnostic pointing at the failing
+//! instruction in the Dockerfile, with the daemon's message, the exit code and the step's
+//! last output lines.
+
+use std::ops::Range;
+
+use codespan_reporting::diagnostic::{Diagnostic, Label};
+use codespan_reporting::files::SimpleFile;
+use codespan_reporting::term::{self, termcolor::WriteColor};
+use rbuild_lints::syntax::Dockerfile;
+
+use crate::build::progress::{Step, StepFailure};
+
+/// How many of the step's last output lines the report shows.
+const SHOWN_OUTPUT_LINES: usize = 10;
+
+/// Writes the diagnostic for `failure` in the Dockerfile `text` (shown as `name`).
+pub fn emit(
+    writer: &mut dyn WriteColor,
+    failure: &StepFailure,
+    name: &str,
+    text: &str,
+) -> std::io::Result<()> {
+    let file = SimpleFile::new(name, text);
+    let diagnostic = diagnostic(failure, text);
+    term::emit_to_write_style(writer, &term::Config::default(), &file, &diagnostic)
+        .map_err(std::io::Error::other)
+}
+
+fn diagnostic(failure: &StepFailure, text: &str) -> Diagnostic<()> {
+    let mut diagnostic = Diagnostic::error().with_message(&failure.message);
+    let Some(step) = &failure.step else {
+        return diagnostic;
+    };
+    let code = match failure.exit_code {
+        Some(code) => format!(" with exit code {code}"),
+        None => String::new(),
+    };
+    let label = format!("step {}/{} failed{code}", step.number, step.total);
+    match instruction_span(step, text) {
+        Some(span) => {
+            diagnostic = diagnostic.with_label(Label::primary((), span).with_message(label))
+        }
+        None => diagnostic = diagnostic.with_note(format!("{label}: {}", step.instruction)),
+    }
+    if !step.output.is_empty() {
+        let skip = step.output.len().saturating_sub(SHOWN_OUTPUT_LINES);
+        let lines: Vec<&str> = step.output.iter().skip(skip).map(String::as_str).collect();
+        diagnostic = diagnostic.with_note(format!("last output lines:\n{}", lines.join("\n")));
+    }
+    diagnostic
+}
+
+/// The byte range of the instruction behind `Step N/M`: the classic builder numbers every
+/// top-level instruction in file order, so step N is the Nth one. The keyword is checked so
+/// that a Dockerfile that changed since the build started is not pointed at blindly.
+fn instruction_span(step: &Step, text: &str) -> Option<Range<usize>> {
+    let dockerfile: Dockerfile = rbuild_lints::syntax::parse(text).ok()?;
+    let instruction = dockerfile.instructions.get(step.number.checked_sub(1)?)?;
+    let step_keyword = step.instruction.split_whitespace().next()?;
+    if !instruction.keyword.eq_ignore_ascii_case(step_keyword) {
+        return None;
+    }
+    // The instruction's first line: a heredoc body or continuation lines would bury the point.
+    let span = instruction.span.range();
+    let first_line_end = text
+        .get(span.clone())?
+        .find('\n')
+        .map_or(span.end, |i| span.start + i);
+    Some(span.start..first_line_end)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::build::progress::{DaemonMessage, Outcome, ProgressMode, Renderer};
+
+    const DOCKERFILE: &str = "FROM rbuild-test/busybox:latest\n\n# two lines of output, then fail\nRUN echo one && \\\n    echo two && exit 3\nCMD [\"sh\"]\n";
+
+    fn failure(step_number: usize, instruction: &str, output: &[&str]) -> StepFailure {
+        // A real step comes from the renderer; build one through it.
+        let start = Instant::now();
+        let mut renderer = Renderer::new(ProgressMode::Quiet, false, Vec::new(), Vec::new(), start);
+        let mut text = format!("Step {step_number}/3 : {instruction}\n");
+        for line in output {
+            text.push_str(line);
+            text.push('\n');
+        }
+        let messages = [
+            DaemonMessage {
+                stream: Some(text),
+                ..Default::default()
+            },
+            serde_json::from_str(
+                r#"{"errorDetail":{"code":3,"message":"The command '/bin/sh -c echo one \u0026\u0026 echo two \u0026\u0026 exit 3' returned a non-zero code: 3"}}"#,
+            )
+            .unwrap(),
+        ];
+        for message in &messages {
+            renderer.handle(message, start).unwrap();
+        }
+        match renderer.finish(start).unwrap() {
+            Outcome::Failed(failure) => failure,
+            Outcome::Built(_) => panic!("not failed"),
+        }
+    }
+
+    fn render(failure: &StepFailure) -> String {
+        let mut out = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
+        emit(&mut out, failure, "Dockerfile", DOCKERFILE).unwrap();
+        String::from_utf8(out.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn points_at_the_failing_instruction() {
+        let failure = failure(2, "RUN echo one &&     echo two && exit 3", &["one", "two"]);
+        assert_eq!(
+            failure.step.as_ref().unwrap().output,
+            VecDeque::from(["one".to_owned(), "two".to_owned()])
+        );
+        assert_eq!(
+            render(&failure),
+            "error: The command '/bin/sh -c echo one && echo two && exit 3' returned a non-zero code: 3\n  \
+             ┌─ Dockerfile:4:1\n  │\n4 │ RUN echo one && \\\n  │ ^^^^^^^^^^^^^^^^^ step 2/3 failed with exit code 3\n  │\n  \
+             = last output lines:\n    one\n    two\n\n"
+        );
+    }
+
+    #[test]
+    fn a_step_that_does_not_match_the_file_is_named_not_pointed_at() {
+        let failure = failure(2, "COPY missing /", &[]);
+        let text = render(&failure);
+        assert!(
+            text.contains("= step 2/3 failed with exit code 3: COPY missing /"),
+            "{text}"
+        );
+        assert!(!text.contains("┌─"), "{text}");
+    }
+}

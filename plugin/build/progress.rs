@@ -1,0 +1,802 @@
+//! Rendering the daemon's build messages: plain text, a live terminal view, raw JSON, or
+//! nothing but the image ID. The renderer takes any stream of [`DaemonMessage`]s, so tests
+//! feed it canned sequences.
+
+use std::collections::VecDeque;
+use std::fmt::Display;
+use std::io::{self, Write};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use bollard::models::{BuildInfo, ErrorDetail, ImageId, ProgressDetail};
+use futures_util::{Stream, StreamExt};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// How progress is shown (`--progress` with `auto` resolved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// The daemon's step text as it comes.
+    Plain,
+    /// A compact live view redrawn in place.
+    Live,
+    /// Only the image ID, on stdout.
+    Quiet,
+    /// The daemon's messages as JSON lines, on stdout.
+    RawJson,
+}
+
+/// One message of the daemon's build stream, with the daemon's JSON field names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DaemonMessage {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "progressDetail", skip_serializing_if = "Option::is_none")]
+    pub progress_detail: Option<ProgressDetail>,
+    #[serde(rename = "errorDetail", skip_serializing_if = "Option::is_none")]
+    pub error_detail: Option<ErrorDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aux: Option<ImageId>,
+}
+
+impl From<BuildInfo> for DaemonMessage {
+    fn from(info: BuildInfo) -> DaemonMessage {
+        DaemonMessage {
+            stream: info.stream,
+            status: info.status,
+            id: info.id,
+            progress_detail: info.progress_detail,
+            error_detail: info.error_detail,
+            aux: info.aux,
+        }
+    }
+}
+
+/// Turns an item of bollard's build stream into a message. bollard reports the daemon's
+/// `errorDetail` message as `Err(DockerStreamError)`; that is the build's failure, not a
+/// broken stream, so it becomes a message again (the numeric code is lost on the way; the
+/// exit code is read from the text).
+pub fn from_bollard(
+    item: Result<BuildInfo, bollard::errors::Error>,
+) -> Result<DaemonMessage, bollard::errors::Error> {
+    match item {
+        Ok(info) => Ok(info.into()),
+        Err(bollard::errors::Error::DockerStreamError { error }) => Ok(DaemonMessage {
+            error_detail: Some(ErrorDetail {
+                code: None,
+                message: Some(error),
+            }),
+            ..DaemonMessage::default()
+        }),
+        Err(err) => Err(err),
+    }
+}
+
+/// How many output lines of the running step the live view shows.
+const LIVE_TAIL_LINES: usize = 5;
+/// How many output lines of a step are kept for a failure report.
+const KEPT_OUTPUT_LINES: usize = 12;
+/// How often the live view refreshes the running step's clock.
+const LIVE_REFRESH: Duration = Duration::from_millis(200);
+
+/// One `Step N/M : INSTRUCTION` of the classic builder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub number: usize,
+    pub total: usize,
+    pub instruction: String,
+    pub cached: bool,
+    started: Instant,
+    finished: Option<Instant>,
+    /// The last lines the step printed.
+    pub output: VecDeque<String>,
+    /// Image pull progress by layer ID, in arrival order.
+    pulls: Vec<(String, String)>,
+}
+
+impl Step {
+    fn duration(&self, now: Instant) -> Duration {
+        self.finished
+            .unwrap_or(now)
+            .saturating_duration_since(self.started)
+    }
+}
+
+/// How a build stream ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Built(Built),
+    Failed(StepFailure),
+}
+
+/// A successful build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Built {
+    /// The full image ID (`sha256:...`) when the daemon sent it, else the short one.
+    pub image_id: String,
+}
+
+/// The daemon's error, with the step it happened in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFailure {
+    pub step: Option<Step>,
+    pub message: String,
+    /// The failing command's exit code, when the daemon says which.
+    pub exit_code: Option<i64>,
+}
+
+/// Writes progress for one build. `progress` gets the human-readable views, `results` the
+/// image ID (quiet) and the JSON lines (rawjson), so that they can be piped.
+pub struct Renderer<P: Write, R: Write> {
+    mode: ProgressMode,
+    color: bool,
+    progress: P,
+    results: R,
+    steps: Vec<Step>,
+    /// The unfinished last line of the `stream` text.
+    partial_line: String,
+    image_id: Option<String>,
+    tags: Vec<String>,
+    failure: Option<StepFailure>,
+    /// The container of the RUN step in progress (` ---> Running in <ID>`).
+    running_container: Option<String>,
+    /// How many lines the live region occupies on screen.
+    live_lines: usize,
+    started: Instant,
+}
+
+fn step_line() -> &'static Regex {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        Regex::new(r"^Step (\d+)/(\d+) : (.*)$").expect("the step pattern is a valid regex")
+    })
+}
+
+fn exit_code_in(message: &str) -> Option<i64> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            Regex::new(r"returned a non-zero code: (-?\d+)")
+                .expect("the code pattern is a valid regex")
+        })
+        .captures(message)
+        .and_then(|captures| captures[1].parse().ok())
+}
+
+impl<P: Write, R: Write> Renderer<P, R> {
+    /// `color` adds ANSI colors to the live view (the caller honours `NO_COLOR`).
+    pub fn new(mode: ProgressMode, color: bool, progress: P, results: R, now: Instant) -> Self {
+        Renderer {
+            mode,
+            color,
+            progress,
+            results,
+            steps: Vec::new(),
+            partial_line: String::new(),
+            image_id: None,
+            tags: Vec::new(),
+            failure: None,
+            running_container: None,
+            live_lines: 0,
+            started: now,
+        }
+    }
+
+    /// Consumes the stream to its end and says how the build went. A stream error after the
+    /// image ID arrived is ignored (the build is done); before, it is the build's error.
+    pub async fn render<S, E>(&mut self, messages: S) -> anyhow::Result<Outcome>
+    where
+        S: Stream<Item = Result<DaemonMessage, E>>,
+        E: Display,
+    {
+        let mut messages = std::pin::pin!(messages);
+        let mut refresh = tokio::time::interval(LIVE_REFRESH);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            let next = tokio::select! {
+                next = messages.next() => next,
+                _ = refresh.tick(), if self.mode == ProgressMode::Live => {
+                    self.redraw_live(Instant::now())?;
+                    continue;
+                }
+            };
+            match next {
+                Some(Ok(message)) => self.handle(&message, Instant::now())?,
+                Some(Err(_)) if self.image_id.is_some() => break,
+                Some(Err(err)) => {
+                    self.clear_live()?;
+                    anyhow::bail!("the daemon's build stream broke off: {err}");
+                }
+                None => break,
+            }
+        }
+        self.finish(Instant::now())
+    }
+
+    /// Takes one message into account and shows it.
+    pub fn handle(&mut self, message: &DaemonMessage, now: Instant) -> io::Result<()> {
+        if self.mode == ProgressMode::RawJson {
+            let line = serde_json::to_string(message).map_err(io::Error::other)?;
+            writeln!(self.results, "{line}")?;
+        }
+        if let Some(id) = message.aux.as_ref().and_then(|aux| aux.id.clone()) {
+            self.image_id = Some(id);
+        }
+        if let Some(text) = &message.stream {
+            if self.mode == ProgressMode::Plain {
+                self.progress.write_all(text.as_bytes())?;
+            }
+            self.partial_line.push_str(text);
+            while let Some(end) = self.partial_line.find('\n') {
+                let line: String = self.partial_line.drain(..=end).collect();
+                self.take_line(line.trim_end_matches(['\n', '\r']), now)?;
+            }
+        }
+        if let Some(status) = &message.status {
+            self.take_status(
+                status,
+                message.id.as_deref(),
+                message.progress_detail.as_ref(),
+            )?;
+        }
+        if let Some(error) = &message.error_detail {
+            let text = error
+                .message
+                .clone()
+                .unwrap_or_else(|| "the build failed".into());
+            self.failure = Some(StepFailure {
+                step: self.running_step().cloned(),
+                exit_code: exit_code_in(&text).or(error.code.filter(|code| *code != 0)),
+                message: text,
+            });
+        }
+        if self.mode == ProgressMode::Live {
+            self.redraw_live(now)?;
+        }
+        self.progress.flush()
+    }
+
+    /// Ends the build: the final summary, or the failure for the caller to report.
+    pub fn finish(&mut self, now: Instant) -> anyhow::Result<Outcome> {
+        if !self.partial_line.is_empty() {
+            let line = std::mem::take(&mut self.partial_line);
+            self.take_line(&line, now)?;
+        }
+        if let Some(failure) = self.failure.take() {
+            self.clear_live()?;
+            return Ok(Outcome::Failed(failure));
+        }
+        let Some(image_id) = self.image_id.clone() else {
+            self.clear_live()?;
+            anyhow::bail!("the daemon ended the build without reporting an image ID");
+        };
+        self.finish_running_step(now)?;
+        match self.mode {
+            ProgressMode::Quiet => writeln!(self.results, "{image_id}")?,
+            ProgressMode::Live => self.print_summary(&image_id, now)?,
+            ProgressMode::Plain | ProgressMode::RawJson => {}
+        }
+        self.progress.flush()?;
+        self.results.flush()?;
+        Ok(Outcome::Built(Built { image_id }))
+    }
+
+    /// Stops showing progress after a cancellation: the live region is erased, any
+    /// unterminated plain line is ended.
+    pub fn abandon(&mut self) -> io::Result<()> {
+        self.clear_live()?;
+        if self.mode == ProgressMode::Plain && !self.partial_line.is_empty() {
+            writeln!(self.progress)?;
+        }
+        self.progress.flush()
+    }
+
+    /// The container of a RUN step that had started and not been removed yet.
+    pub fn running_container(&self) -> Option<&str> {
+        self.running_container.as_deref()
+    }
+
+    /// Gives back the writers (for tests).
+    #[cfg(test)]
+    pub fn into_writers(self) -> (P, R) {
+        (self.progress, self.results)
+    }
+
+    fn running_step(&self) -> Option<&Step> {
+        self.steps.last().filter(|step| step.finished.is_none())
+    }
+
+    fn take_line(&mut self, line: &str, now: Instant) -> io::Result<()> {
+        // A carriage return redraws a terminal line: only its last version counts.
+        let line = line.rsplit('\r').next().unwrap_or(line);
+        if let Some(captures) = step_line().captures(line) {
+            self.finish_running_step(now)?;
+            self.steps.push(Step {
+                number: captures[1].parse().unwrap_or(0),
+                total: captures[2].parse().unwrap_or(0),
+                instruction: captures[3].to_owned(),
+                cached: false,
+                started: now,
+                finished: None,
+                output: VecDeque::new(),
+                pulls: Vec::new(),
+            });
+            return Ok(());
+        }
+        if line == " ---> Using cache" {
+            if let Some(step) = self.steps.last_mut() {
+                step.cached = true;
+            }
+            return Ok(());
+        }
+        if let Some(id) = line.strip_prefix("Successfully built ") {
+            self.image_id.get_or_insert_with(|| id.trim().to_owned());
+            return self.finish_running_step(now);
+        }
+        if let Some(tag) = line.strip_prefix("Successfully tagged ") {
+            self.tags.push(tag.trim().to_owned());
+            return Ok(());
+        }
+        if let Some(result) = line.strip_prefix(" ---> ") {
+            // ` ---> <image ID>` ends a step; `Running in`/`Using cache` are bookkeeping.
+            if result.bytes().all(|b| b.is_ascii_hexdigit()) {
+                self.finish_running_step(now)?;
+            } else if let Some(container) = result.strip_prefix("Running in ") {
+                self.running_container = Some(container.trim().to_owned());
+            }
+            return Ok(());
+        }
+        if line.starts_with("Removing intermediate container ") {
+            self.running_container = None;
+            return Ok(());
+        }
+        match self.steps.last_mut().filter(|step| step.finished.is_none()) {
+            Some(step) => {
+                if step.output.len() == KEPT_OUTPUT_LINES {
+                    step.output.pop_front();
+                }
+                step.output.push_back(line.to_owned());
+                Ok(())
+            }
+            // Lines outside any step (daemon warnings): show them as they are.
+            None if self.mode == ProgressMode::Live && !line.trim().is_empty() => {
+                self.clear_live()?;
+                writeln!(self.progress, "{line}")
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn take_status(
+        &mut self,
+        status: &str,
+        id: Option<&str>,
+        detail: Option<&ProgressDetail>,
+    ) -> io::Result<()> {
+        let amounts = detail.and_then(|detail| Some((detail.current?, detail.total)));
+        let text = match amounts {
+            Some((current, Some(total))) if total > 0 => {
+                format!("{status} {} / {}", human_bytes(current), human_bytes(total))
+            }
+            Some((current, _)) => format!("{status} {}", human_bytes(current)),
+            None => status.to_owned(),
+        };
+        if self.mode == ProgressMode::Plain && amounts.is_none() {
+            // Byte counters would flood a log; the state changes are what a reader needs.
+            match id {
+                Some(id) => writeln!(self.progress, "{id}: {status}")?,
+                None => writeln!(self.progress, "{status}")?,
+            }
+        }
+        let Some(step) = self.steps.last_mut().filter(|step| step.finished.is_none()) else {
+            return Ok(());
+        };
+        match id {
+            Some(id) => match step.pulls.iter_mut().find(|(layer, _)| layer == id) {
+                Some((_, line)) => *line = text,
+                None => step.pulls.push((id.to_owned(), text)),
+            },
+            None => {
+                if step.output.len() == KEPT_OUTPUT_LINES {
+                    step.output.pop_front();
+                }
+                step.output.push_back(text);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_running_step(&mut self, now: Instant) -> io::Result<()> {
+        let Some(step) = self.steps.last_mut().filter(|step| step.finished.is_none()) else {
+            return Ok(());
+        };
+        step.finished = Some(now);
+        if self.mode == ProgressMode::Live {
+            let line = self.step_line(self.steps.len() - 1, now);
+            self.clear_live()?;
+            writeln!(self.progress, "{line}")?;
+        }
+        Ok(())
+    }
+
+    /// `[2/3] RUN apk add --update redis   CACHED 0.0s`
+    fn step_line(&self, index: usize, now: Instant) -> String {
+        let step = &self.steps[index];
+        let cached = if step.cached {
+            self.paint("34", " CACHED")
+        } else {
+            String::new()
+        };
+        let seconds = step.duration(now).as_secs_f64();
+        format!(
+            "{} {}{cached} {}",
+            self.paint("1", &format!("[{}/{}]", step.number, step.total)),
+            step.instruction,
+            self.paint("2", &format!("{seconds:.1}s"))
+        )
+    }
+
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Erases the live region (the running step and its tail).
+    fn clear_live(&mut self) -> io::Result<()> {
+        if self.live_lines > 0 {
+            write!(self.progress, "\x1b[{}F\x1b[J", self.live_lines)?;
+            self.live_lines = 0;
+        }
+        Ok(())
+    }
+
+    /// Redraws the running step with its clock, its last output lines and pull progress.
+    fn redraw_live(&mut self, now: Instant) -> io::Result<()> {
+        let Some(step) = self.running_step() else {
+            return self.clear_live();
+        };
+        let mut lines = vec![self.step_line(self.steps.len() - 1, now)];
+        let tail_start = step.output.len().saturating_sub(LIVE_TAIL_LINES);
+        lines.extend(
+            step.output
+                .iter()
+                .skip(tail_start)
+                .map(|line| self.paint("2", &format!("  │ {line}"))),
+        );
+        lines.extend(
+            step.pulls
+                .iter()
+                .map(|(layer, status)| self.paint("2", &format!("  ↓ {layer}: {status}"))),
+        );
+        self.clear_live()?;
+        // Autowrap off while drawing, so that a long line takes one screen line and the
+        // next redraw moves up by exactly the number of lines written.
+        write!(self.progress, "\x1b[?7l")?;
+        for line in &lines {
+            writeln!(self.progress, "{line}")?;
+        }
+        write!(self.progress, "\x1b[?7h")?;
+        self.live_lines = lines.len();
+        self.progress.flush()
+    }
+
+    fn print_summary(&mut self, image_id: &str, now: Instant) -> io::Result<()> {
+        self.clear_live()?;
+        let cached = self.steps.iter().filter(|step| step.cached).count();
+        let seconds = now.saturating_duration_since(self.started).as_secs_f64();
+        let short_id = image_id.strip_prefix("sha256:").unwrap_or(image_id);
+        let short_id = &short_id[..short_id.len().min(12)];
+        let summary = format!(
+            "Built {short_id} in {seconds:.1}s ({} steps, {cached} cached)",
+            self.steps.len()
+        );
+        writeln!(self.progress, "{}", self.paint("32", &summary))?;
+        if !self.tags.is_empty() {
+            writeln!(self.progress, "Tagged {}", self.tags.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// `12.3 MB`-style sizes for pull progress (decimal units, as docker shows them).
+fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Canned daemon output, one JSON message per line, as a Docker 20.10 daemon sends it.
+    fn messages(jsonl: &str) -> Vec<DaemonMessage> {
+        jsonl
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
+            .collect()
+    }
+
+    const CACHED_BUILD: &str = r#"
+{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}
+{"stream":"\n"}
+{"stream":" ---\u003e 976f1651dd87\n"}
+{"stream":"Step 2/3 : RUN echo hello \u003e /greeting"}
+{"stream":"\n"}
+{"stream":" ---\u003e Using cache\n"}
+{"stream":" ---\u003e 1d2c3b4a5f6e\n"}
+{"stream":"Step 3/3 : CMD [\"cat\", \"/greeting\"]"}
+{"stream":"\n"}
+{"stream":" ---\u003e Using cache\n"}
+{"stream":" ---\u003e 0a1b2c3d4e5f\n"}
+{"aux":{"ID":"sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"}}
+{"stream":"Successfully built 0a1b2c3d4e5f\n"}
+{"stream":"Successfully tagged rbuild-test/hello:latest\n"}
+"#;
+
+    const FAILED_BUILD: &str = r#"
+{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}
+{"stream":"\n"}
+{"stream":" ---\u003e 976f1651dd87\n"}
+{"stream":"Step 2/3 : RUN echo one \u0026\u0026 echo two \u0026\u0026 exit 3"}
+{"stream":"\n"}
+{"stream":" ---\u003e Running in 5e6f7a8b9c0d\n"}
+{"stream":"one\n"}
+{"stream":"two\n"}
+{"errorDetail":{"code":3,"message":"The command '/bin/sh -c echo one \u0026\u0026 echo two \u0026\u0026 exit 3' returned a non-zero code: 3"},"error":"The command '/bin/sh -c echo one \u0026\u0026 echo two \u0026\u0026 exit 3' returned a non-zero code: 3"}
+"#;
+
+    const PULLING_BUILD: &str = r#"
+{"stream":"Step 1/1 : FROM alpine:3.19"}
+{"stream":"\n"}
+{"status":"Pulling from library/alpine","id":"3.19"}
+{"status":"Pulling fs layer","progressDetail":{},"id":"4abcf2066143"}
+{"status":"Downloading","progressDetail":{"current":1048576,"total":3408729},"id":"4abcf2066143"}
+{"status":"Download complete","progressDetail":{},"id":"4abcf2066143"}
+{"status":"Digest: sha256:1111111111111111111111111111111111111111111111111111111111111111"}
+{"status":"Status: Downloaded newer image for alpine:3.19"}
+{"stream":" ---\u003e 05455a08881e\n"}
+{"aux":{"ID":"sha256:05455a08881ea9cf0e752bc48e61bbd71a34c029bb13df01e40e3e70e0d007bd"}}
+{"stream":"Successfully built 05455a08881e\n"}
+"#;
+
+    /// Runs `jsonl` through a renderer, one second per message.
+    fn render(mode: ProgressMode, jsonl: &str) -> (anyhow::Result<Outcome>, String, String) {
+        let start = Instant::now();
+        let mut renderer = Renderer::new(mode, false, Vec::new(), Vec::new(), start);
+        let mut now = start;
+        for message in messages(jsonl) {
+            now += Duration::from_secs(1);
+            renderer.handle(&message, now).unwrap();
+        }
+        let outcome = renderer.finish(now + Duration::from_secs(1));
+        let (progress, results) = renderer.into_writers();
+        (
+            outcome,
+            String::from_utf8(progress).unwrap(),
+            String::from_utf8(results).unwrap(),
+        )
+    }
+
+    /// The live view with its cursor movements stripped: what stays on screen line by line.
+    fn final_screen(raw: &str) -> Vec<String> {
+        let mut screen: Vec<String> = Vec::new();
+        let mut rest = raw;
+        let mut line = String::new();
+        let moves = Regex::new(r"^\x1b\[(\d+)F\x1b\[J|^\x1b\[\?7[lh]").unwrap();
+        while let Some(c) = rest.chars().next() {
+            if let Some(found) = moves.captures(rest) {
+                if let Some(up) = found.get(1) {
+                    let up: usize = up.as_str().parse().unwrap();
+                    screen.truncate(screen.len() - up);
+                }
+                rest = &rest[found[0].len()..];
+                continue;
+            }
+            if c == '\n' {
+                screen.push(std::mem::take(&mut line));
+            } else {
+                line.push(c);
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        screen
+    }
+
+    #[test]
+    fn plain_mode_shows_the_daemon_text_as_it_comes() {
+        let (outcome, progress, results) = render(ProgressMode::Plain, CACHED_BUILD);
+        assert_eq!(
+            progress,
+            "Step 1/3 : FROM rbuild-test/busybox:latest\n ---> 976f1651dd87\n\
+             Step 2/3 : RUN echo hello > /greeting\n ---> Using cache\n ---> 1d2c3b4a5f6e\n\
+             Step 3/3 : CMD [\"cat\", \"/greeting\"]\n ---> Using cache\n ---> 0a1b2c3d4e5f\n\
+             Successfully built 0a1b2c3d4e5f\nSuccessfully tagged rbuild-test/hello:latest\n"
+        );
+        assert_eq!(results, "");
+        let Outcome::Built(built) = outcome.unwrap() else {
+            panic!("not built")
+        };
+        assert!(built.image_id.starts_with("sha256:0a1b2c3d4e5f"));
+    }
+
+    #[test]
+    fn live_view_marks_cached_steps_and_ends_with_a_summary() {
+        let (outcome, progress, _) = render(ProgressMode::Live, CACHED_BUILD);
+        assert!(matches!(outcome.unwrap(), Outcome::Built(_)));
+        assert_eq!(
+            final_screen(&progress),
+            [
+                "[1/3] FROM rbuild-test/busybox:latest 1.0s",
+                "[2/3] RUN echo hello > /greeting CACHED 2.0s",
+                "[3/3] CMD [\"cat\", \"/greeting\"] CACHED 2.0s",
+                "Built 0a1b2c3d4e5f in 15.0s (3 steps, 2 cached)",
+                "Tagged rbuild-test/hello:latest",
+            ]
+        );
+    }
+
+    #[test]
+    fn live_view_shows_the_running_step_tail() {
+        let start = Instant::now();
+        let mut renderer = Renderer::new(ProgressMode::Live, false, Vec::new(), Vec::new(), start);
+        for message in messages(FAILED_BUILD).iter().take(8) {
+            renderer
+                .handle(message, start + Duration::from_millis(2500))
+                .unwrap();
+        }
+        let (progress, _) = renderer.into_writers();
+        assert_eq!(
+            final_screen(&String::from_utf8(progress).unwrap()),
+            [
+                "[1/3] FROM rbuild-test/busybox:latest 0.0s",
+                "[2/3] RUN echo one && echo two && exit 3 0.0s",
+                "  │ one",
+                "  │ two",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_step_is_reported_with_its_output_and_exit_code() {
+        for mode in [ProgressMode::Plain, ProgressMode::Live, ProgressMode::Quiet] {
+            let (outcome, _, results) = render(mode, FAILED_BUILD);
+            let Outcome::Failed(failure) = outcome.unwrap() else {
+                panic!("not failed")
+            };
+            let step = failure.step.expect("the failing step");
+            assert_eq!((step.number, step.total), (2, 3));
+            assert_eq!(step.instruction, "RUN echo one && echo two && exit 3");
+            assert_eq!(step.output, ["one", "two"]);
+            assert_eq!(failure.exit_code, Some(3));
+            assert!(failure.message.ends_with("returned a non-zero code: 3"));
+            assert_eq!(results, "", "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn pull_progress_is_shown_live_and_summarized_in_plain() {
+        let (_, plain, _) = render(ProgressMode::Plain, PULLING_BUILD);
+        assert_eq!(
+            plain,
+            "Step 1/1 : FROM alpine:3.19\n3.19: Pulling from library/alpine\n\
+             4abcf2066143: Pulling fs layer\n4abcf2066143: Download complete\n\
+             Digest: sha256:1111111111111111111111111111111111111111111111111111111111111111\n\
+             Status: Downloaded newer image for alpine:3.19\n ---> 05455a08881e\n\
+             Successfully built 05455a08881e\n"
+        );
+        let start = Instant::now();
+        let mut renderer = Renderer::new(ProgressMode::Live, false, Vec::new(), Vec::new(), start);
+        for message in messages(PULLING_BUILD).iter().take(5) {
+            renderer.handle(message, start).unwrap();
+        }
+        let (progress, _) = renderer.into_writers();
+        assert_eq!(
+            final_screen(&String::from_utf8(progress).unwrap()),
+            [
+                "[1/1] FROM alpine:3.19 0.0s",
+                "  ↓ 3.19: Pulling from library/alpine",
+                "  ↓ 4abcf2066143: Downloading 1.0 MB / 3.4 MB",
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_prints_only_the_image_id_and_rawjson_the_messages() {
+        let (_, progress, results) = render(ProgressMode::Quiet, CACHED_BUILD);
+        assert_eq!(progress, "");
+        assert_eq!(
+            results,
+            "sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9\n"
+        );
+        let (_, progress, results) = render(ProgressMode::RawJson, CACHED_BUILD);
+        assert_eq!(progress, "");
+        assert_eq!(results.lines().count(), 14);
+        assert_eq!(
+            results.lines().next().unwrap(),
+            r#"{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}"#
+        );
+        assert!(results.contains(r#"{"aux":{"ID":"sha256:0a1b2c3d4e5f"#));
+    }
+
+    #[test]
+    fn bollard_stream_errors_are_the_daemon_error_message() {
+        let message = "The command '/bin/sh -c false' returned a non-zero code: 1".to_owned();
+        let item = from_bollard(Err(bollard::errors::Error::DockerStreamError {
+            error: message.clone(),
+        }));
+        assert_eq!(item.unwrap().error_detail.unwrap().message, Some(message));
+        let broken = from_bollard(Err(bollard::errors::Error::RequestTimeoutError));
+        assert!(broken.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_stream_error_after_the_image_id_does_not_fail_the_build() {
+        let mut items: Vec<Result<DaemonMessage, String>> =
+            messages(CACHED_BUILD).into_iter().map(Ok).collect();
+        items.push(Err("trailing garbage in the response".into()));
+        let mut renderer = Renderer::new(
+            ProgressMode::Quiet,
+            false,
+            Vec::new(),
+            Vec::new(),
+            Instant::now(),
+        );
+        let outcome = renderer
+            .render(futures_util::stream::iter(items))
+            .await
+            .unwrap();
+        assert!(matches!(outcome, Outcome::Built(_)));
+    }
+
+    #[tokio::test]
+    async fn a_stream_error_before_the_image_id_fails_the_build() {
+        let items: Vec<Result<DaemonMessage, String>> = messages(CACHED_BUILD)
+            .into_iter()
+            .take(4)
+            .map(Ok)
+            .chain([Err("connection reset".to_owned())])
+            .collect();
+        let mut renderer = Renderer::new(
+            ProgressMode::Plain,
+            false,
+            Vec::new(),
+            Vec::new(),
+            Instant::now(),
+        );
+        let err = renderer
+            .render(futures_util::stream::iter(items))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the daemon's build stream broke off: connection reset"
+        );
+    }
+
+    #[test]
+    fn a_stream_without_an_image_id_is_an_error() {
+        let (outcome, _, _) = render(ProgressMode::Plain, r#"{"stream":"Step 1/1 : FROM x\n"}"#);
+        assert!(outcome
+            .unwrap_err()
+            .to_string()
+            .contains("without reporting an image ID"));
+    }
+}
