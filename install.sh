@@ -82,7 +82,7 @@ readonly target="$plugin_dir/$PLUGIN"
 
 if $uninstall; then
     if [[ -e $target || -L $target ]]; then
-        rm -f "$target" || fail "cannot remove $target"
+        rm -f "$target" 2>/dev/null || fail "cannot remove $target"
         echo "removed $target"
     else
         echo "$PLUGIN is not installed in $plugin_dir"
@@ -114,7 +114,7 @@ if [[ ! $metadata =~ \"SchemaVersion\":\ *\"0\.1\.0\" ]]; then
 fi
 
 if [[ ! -d $plugin_dir ]]; then
-    mkdir -p "$plugin_dir" || fail "cannot create $plugin_dir"
+    mkdir -p "$plugin_dir" 2>/dev/null || fail "cannot create $plugin_dir"
     chmod 755 "$plugin_dir"
 fi
 # Copy then rename, so a plugin running meanwhile never sees a half-written file.

@@ -153,3 +153,93 @@ fn os_message(err: &std::io::Error) -> String {
         None => text,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::EndpointSource;
+    use crate::error::InputError;
+
+    fn connect_error(endpoint: Endpoint) -> anyhow::Error {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        match runtime.block_on(connect_to(endpoint)) {
+            Ok(_) => panic!("connected to a daemon that cannot be there"),
+            Err(err) => err,
+        }
+    }
+
+    fn one_line(err: &anyhow::Error) -> String {
+        err.chain()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ")
+    }
+
+    #[test]
+    fn missing_socket_names_the_endpoint_and_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("missing.sock");
+        let err = connect_error(Endpoint {
+            address: Address::Unix(socket.clone()),
+            source: EndpointSource::Flag("-H"),
+            tls: None,
+        });
+        assert!(!err.chain().any(|cause| cause.is::<InputError>()));
+        assert_eq!(
+            one_line(&err),
+            format!(
+                "cannot connect to the Docker daemon at unix://{} (from -H): No such file or directory",
+                socket.display()
+            )
+        );
+    }
+
+    #[test]
+    fn tls_without_verification_is_an_input_error() {
+        let err = connect_error(Endpoint {
+            address: Address::Tcp("127.0.0.1:2376".into()),
+            source: EndpointSource::Env("DOCKER_HOST"),
+            tls: Some(TlsMaterial {
+                ca: None,
+                cert: None,
+                key: None,
+                verify: false,
+            }),
+        });
+        assert!(err.chain().any(|cause| cause.is::<InputError>()));
+        assert!(one_line(&err).contains("is not supported"), "{err:#}");
+    }
+
+    #[test]
+    fn missing_tls_file_is_an_input_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        let err = connect_error(Endpoint {
+            address: Address::Tcp("127.0.0.1:2376".into()),
+            source: EndpointSource::Flag("-H"),
+            tls: Some(TlsMaterial {
+                ca: Some(ca.clone()),
+                cert: Some(dir.path().join("cert.pem")),
+                key: Some(dir.path().join("key.pem")),
+                verify: true,
+            }),
+        });
+        assert!(err.chain().any(|cause| cause.is::<InputError>()));
+        assert_eq!(
+            one_line(&err),
+            format!(
+                "cannot read the TLS CA certificate {}: No such file or directory",
+                ca.display()
+            )
+        );
+    }
+
+    #[test]
+    fn os_message_drops_the_error_number() {
+        let err = std::io::Error::from_raw_os_error(111);
+        assert_eq!(os_message(&err), "Connection refused");
+    }
+}

@@ -4,5 +4,12 @@
 //! produces carries byte spans into the source text so that diagnostics can
 //! point at exact characters and fixes can edit them.
 
+pub mod diagnostic;
+pub mod linter;
+pub mod reference;
+pub mod rule;
+pub mod rules;
+pub mod script;
 pub mod shell;
+pub mod suggest;
 pub mod syntax;

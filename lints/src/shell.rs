@@ -1,8 +1,9 @@
 //! Shell-word expansion and word splitting, as the reference builder's lexer does it.
 //!
 //! Dockerfile instructions expand variables in their arguments (`FROM`, `ENV`, `COPY`...) with a
-//! small subset of POSIX shell rules, implemented by the reference builder (`BuildKit`, `frontend/dockerfile/shell`). This
-//! module behaves like it, checked against its test data (`envVarTest`, `wordsTest`):
+//! small subset of POSIX shell rules, implemented by the reference builder (`BuildKit`, package
+//! `frontend/dockerfile/shell`). This module behaves like it, checked against its test data
+//! (`envVarTest`, `wordsTest`):
 //!
 //! * `$NAME` and `${NAME}`; positional (`$1`, `$001`) and special (`$@ $* $# $? $- $$ $! $0`)
 //!   parameters are looked up like any name (and are normally unset). A `$` not followed by a
@@ -17,8 +18,8 @@
 //!   is an error.
 //! * Single quotes keep everything literally; double quotes keep everything but `$` expansions,
 //!   and there the escape character escapes only `"`, `$` and itself. Outside quotes the escape
-//!   character (`\`, or the backtick that an `escape` parser directive may choose) makes the next character literal; a
-//!   trailing escape character is dropped.
+//!   character (`\`, or the backtick that an `escape` parser directive may choose) makes the
+//!   next character literal; a trailing escape character is dropped.
 //! * Word splitting ([`Lexer::expand_words`]) splits on unquoted, unescaped white space, including
 //!   white space that comes out of an unquoted expansion; quoted empty strings do not make words.
 //!
@@ -833,7 +834,10 @@ mod properties {
         #![proptest_config(ProptestConfig::with_cases(4000))]
 
         #[test]
-        fn no_input_panics_and_both_entry_points_agree(word in shell_word(), backtick in any::<bool>()) {
+        fn no_input_panics_and_both_entry_points_agree(
+            word in shell_word(),
+            backtick in any::<bool>(),
+        ) {
             let lexer = Lexer::new(if backtick { '`' } else { '\\' });
             let env = env();
             let single = lexer.expand_word(&word, &env);
@@ -841,7 +845,8 @@ mod properties {
             prop_assert_eq!(single.is_ok(), split.is_ok());
             match single {
                 Ok(expansion) => {
-                    prop_assert!(expansion.unset.iter().all(|name| expansion.referenced.contains(name)));
+                    let Expansion { referenced, unset, .. } = expansion;
+                    prop_assert!(unset.iter().all(|name| referenced.contains(name)));
                 }
                 Err(error) => {
                     prop_assert!(error.offset <= word.len());

@@ -15,7 +15,8 @@ fn shell_conformance_dir() -> PathBuf {
     let dir = shared.join("conformance/buildkit-shell");
     assert!(
         dir.is_dir(),
-        "shared test material is missing: {} does not exist (set RBUILD_SHARED to the shared/ folder)",
+        "shared test material is missing: {} does not exist \
+         (set RBUILD_SHARED to the shared/ folder)",
         dir.display()
     );
     dir

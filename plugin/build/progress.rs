@@ -196,6 +196,7 @@ impl<P: Write, R: Write> Renderer<P, R> {
         let mut messages = std::pin::pin!(messages);
         let mut refresh = tokio::time::interval(LIVE_REFRESH);
         refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut received_any = false;
         loop {
             let next = tokio::select! {
                 next = messages.next() => next,
@@ -205,12 +206,17 @@ impl<P: Write, R: Write> Renderer<P, R> {
                 }
             };
             match next {
-                Some(Ok(message)) => self.handle(&message, Instant::now())?,
+                Some(Ok(message)) => {
+                    received_any = true;
+                    self.handle(&message, Instant::now())?;
+                }
                 Some(Err(_)) if self.image_id.is_some() => break,
-                Some(Err(err)) => {
+                Some(Err(err)) if received_any => {
                     self.clear_live()?;
                     anyhow::bail!("the daemon's build stream broke off: {err}");
                 }
+                // The request itself failed: the daemon refused the build or is unreachable.
+                Some(Err(err)) => anyhow::bail!("the daemon did not run the build: {err}"),
                 None => break,
             }
         }
@@ -788,6 +794,28 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "the daemon's build stream broke off: connection reset"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_says_the_build_did_not_run() {
+        let items = [Err::<DaemonMessage, _>(
+            "status code 500: dockerfile parse error",
+        )];
+        let mut renderer = Renderer::new(
+            ProgressMode::Plain,
+            false,
+            Vec::new(),
+            Vec::new(),
+            Instant::now(),
+        );
+        let err = renderer
+            .render(futures_util::stream::iter(items))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the daemon did not run the build: status code 500: dockerfile parse error"
         );
     }
 

@@ -83,7 +83,7 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force_rm: bool,
 
-    /// How to show progress: `auto` (a live view on a terminal, else plain), `plain`, `tty`, `quiet`, `rawjson`
+    /// How to show the build's progress
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressFlag::Auto)]
     pub progress: ProgressFlag,
 

@@ -41,7 +41,7 @@ struct ServerVersion {
 pub fn run(globals: &GlobalOptions, args: VersionArgs) -> anyhow::Result<ExitCode> {
     if args.client {
         match args.format {
-            VersionFormat::Text => println!("Client:\n Version:      {CLIENT_VERSION}"),
+            VersionFormat::Text => print_client_text(),
             VersionFormat::Json => println!("{}", json!({ "Client": client_json() })),
         }
         return Ok(ExitCode::SUCCESS);
@@ -79,10 +79,8 @@ async fn server_version(daemon: &Daemon) -> anyhow::Result<ServerVersion> {
 }
 
 fn print_text(daemon: &Daemon, server: &ServerVersion) {
-    let endpoint = &daemon.endpoint;
-    println!("Client:");
-    println!(" Version:      {CLIENT_VERSION}");
-    println!(" Endpoint:     {endpoint}");
+    print_client_text();
+    println!(" Endpoint:     {}", daemon.endpoint);
     println!(" API version:  {}", server.negotiated_api);
     println!("Server:");
     println!(" Engine:       {}", server.engine);
@@ -98,7 +96,7 @@ fn print_json(daemon: &Daemon, server: &ServerVersion) {
     client["Endpoint"] = json!({
         "Host": endpoint.address.to_string(),
         "Source": endpoint.source.to_string(),
-        "TLS": tls_label(daemon),
+        "TLS": endpoint.tls.is_some(),
     });
     client["ApiVersion"] = json!(server.negotiated_api);
     let output = json!({
@@ -112,14 +110,11 @@ fn print_json(daemon: &Daemon, server: &ServerVersion) {
     println!("{output}");
 }
 
-fn client_json() -> serde_json::Value {
-    json!({ "Version": CLIENT_VERSION })
+fn print_client_text() {
+    println!("Client:");
+    println!(" Version:      {CLIENT_VERSION}");
 }
 
-fn tls_label(daemon: &Daemon) -> &'static str {
-    match &daemon.endpoint.tls {
-        None => "no",
-        Some(tls) if tls.verify => "yes, daemon verified",
-        Some(_) => "yes, daemon not verified",
-    }
+fn client_json() -> serde_json::Value {
+    json!({ "Version": CLIENT_VERSION })
 }

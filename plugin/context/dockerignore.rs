@@ -6,8 +6,13 @@
 //! below it; the matcher mirrors the docker CLI's walk exactly (including which patterns it
 //! skips evaluating), so the files we send are the files `docker build` sends.
 
+use std::io;
+use std::path::{Path, PathBuf};
+
 use anyhow::Context as _;
 use regex::Regex;
+
+use crate::error::input_error;
 
 /// The compiled patterns of one ignore file.
 #[derive(Debug, Clone)]
@@ -60,6 +65,33 @@ impl DockerIgnore {
             patterns.push(compiled);
         }
         Ok(DockerIgnore { patterns })
+    }
+
+    /// The ignore file that applies to a context: `<Dockerfile>.dockerignore` next to the
+    /// Dockerfile when it exists, else the context's `.dockerignore`, else nothing is ignored.
+    /// Problems with the file are input errors.
+    pub fn load(context_dir: &Path, dockerfile: Option<&Path>) -> anyhow::Result<DockerIgnore> {
+        let specific = dockerfile.map(|path| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".dockerignore");
+            PathBuf::from(name)
+        });
+        let file = match specific.filter(|path| path.is_file()) {
+            Some(path) => path,
+            None => context_dir.join(".dockerignore"),
+        };
+        let text = match std::fs::read(&file) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(DockerIgnore::empty()),
+            Err(err) => {
+                return Err(input_error(format!(
+                    "cannot read {}: {err}",
+                    file.display()
+                )));
+            }
+        };
+        DockerIgnore::parse(&text, &file.display().to_string())
+            .map_err(|err| input_error(format!("{err:#}")))
     }
 
     /// A matcher that excludes nothing.

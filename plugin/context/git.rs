@@ -64,12 +64,18 @@ pub(crate) fn clone(remote: &GitRemote) -> anyhow::Result<Checkout> {
     run(&["init", "--quiet"])?;
     run(&["remote", "add", "origin", &remote.url])?;
     let reference = remote.reference.as_deref().unwrap_or("HEAD");
-    // A shallow fetch is what docker does; dumb HTTP servers refuse it, so retry in full.
-    run(&[
+    // A shallow fetch is what docker does; dumb HTTP servers refuse it, so retry in full, and
+    // an abbreviated commit id is no ref name at all: then fetch everything and check it out.
+    let shallow = [
         "fetch", "--quiet", "--depth", "1", "origin", "--", reference,
-    ])
-    .or_else(|_| run(&["fetch", "--quiet", "origin", "--", reference]))
-    .with_context(|| format!("cannot fetch {reference} from {}", remote.url))?;
+    ];
+    run(&shallow)
+        .or_else(|_| run(&["fetch", "--quiet", "origin", "--", reference]))
+        .or_else(|err| match remote.reference {
+            Some(_) => run(&["fetch", "--quiet", "--tags", "origin"]),
+            None => Err(err),
+        })
+        .with_context(|| format!("cannot fetch {reference} from {}", remote.url))?;
     // Checking out by name leaves a branch checked out; a commit id falls back to FETCH_HEAD.
     if remote.reference.is_none() || run(&["checkout", "--quiet", reference]).is_err() {
         run(&["checkout", "--quiet", "FETCH_HEAD"])
@@ -213,6 +219,21 @@ mod tests {
         })
         .unwrap();
         assert!(!default_branch.context.join("app/feature.txt").exists());
+
+        let head = Command::new("git")
+            .args(["rev-parse", "--short", "main"])
+            .current_dir(repo)
+            .output()
+            .unwrap();
+        let short = String::from_utf8(head.stdout).unwrap().trim().to_string();
+        let by_commit = clone(&GitRemote {
+            url: url.clone(),
+            reference: Some(short),
+            subdir: Some("app".into()),
+        })
+        .unwrap();
+        assert!(by_commit.context.join("Dockerfile").is_file());
+        assert!(!by_commit.context.join("feature.txt").exists());
 
         let escaping = GitRemote {
             url,

@@ -155,7 +155,7 @@ fn from_tree(
     checkout: Option<git::Checkout>,
 ) -> anyhow::Result<BuildContext> {
     let located = locate_dockerfile(&root, location, dockerfile, dockerfile_base)?;
-    let mut ignore = read_ignore_file(&root, located.path.as_deref())?;
+    let mut ignore = DockerIgnore::load(&root, located.path.as_deref())?;
     ignore.keep(IGNORE_FILE)?;
     if let Some(inside) = &located.inside_name {
         ignore.keep(inside)?;
@@ -234,32 +234,6 @@ fn locate_dockerfile(
         text,
         display,
     })
-}
-
-/// `<Dockerfile>.dockerignore` next to the Dockerfile when it exists, else the context's
-/// `.dockerignore`, else nothing is ignored.
-fn read_ignore_file(root: &Path, dockerfile: Option<&Path>) -> anyhow::Result<DockerIgnore> {
-    let specific = dockerfile.map(|path| {
-        let mut name = path.as_os_str().to_owned();
-        name.push(".dockerignore");
-        PathBuf::from(name)
-    });
-    let file = match specific.filter(|path| path.is_file()) {
-        Some(path) => path,
-        None => root.join(IGNORE_FILE),
-    };
-    let text = match std::fs::read(&file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(DockerIgnore::empty()),
-        Err(err) => {
-            return Err(input_error(format!(
-                "cannot read {}: {err}",
-                file.display()
-            )))
-        }
-    };
-    DockerIgnore::parse(&text, &file.display().to_string())
-        .map_err(|err| input_error(format!("{err:#}")))
 }
 
 /// Adds a Dockerfile that is not part of the context under a name derived from its content
@@ -630,6 +604,48 @@ mod tests {
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["Dockerfile", "data.bin"]);
+    }
+
+    #[test]
+    fn a_file_over_8_gb_gets_a_header_that_holds_its_size() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "Dockerfile", "FROM scratch\n");
+        let size: u64 = 9 << 30;
+        // Sparse: no disk is used, and only the start of the stream is read.
+        File::create(dir.path().join("big"))
+            .unwrap()
+            .set_len(size)
+            .unwrap();
+        let context = prepare(&spec(dir.path(), None)).unwrap();
+        let mut body = Box::pin(context.into_body(UploadProgress::Hidden));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let mut start = Vec::new();
+        while start.len() < 1536 {
+            let chunk = runtime.block_on(futures_util::StreamExt::next(&mut body));
+            start.extend_from_slice(&chunk.unwrap().unwrap());
+        }
+        // `Dockerfile` (a header and one data block) comes first, then `big`.
+        let header = tar::Header::from_byte_slice(&start[1024..1536]);
+        assert_eq!(header.path().unwrap(), Path::new("big"));
+        assert_eq!(header.entry_size().unwrap(), size);
+    }
+
+    #[test]
+    fn a_file_that_vanishes_before_it_is_sent_ends_the_stream_with_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "Dockerfile", "FROM scratch\n");
+        write(dir.path(), "data/gone.txt", "x");
+        let context = prepare(&spec(dir.path(), None)).unwrap();
+        std::fs::remove_file(dir.path().join("data/gone.txt")).unwrap();
+        let body = context.into_body(UploadProgress::Hidden);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let chunks: Vec<_> = runtime.block_on(futures_util::StreamExt::collect::<Vec<_>>(body));
+        let err = chunks.last().unwrap().as_ref().unwrap_err();
+        assert!(err.to_string().contains("data/gone.txt"), "{err}");
     }
 
     #[test]

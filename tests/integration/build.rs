@@ -290,6 +290,24 @@ fn input_errors_are_one_line_with_exit_code_2() {
     }
 }
 
+#[test]
+fn an_unreachable_daemon_is_one_line_with_exit_code_1() {
+    let sandbox = Sandbox::new();
+    sandbox.write("Dockerfile", HELLO);
+    let socket = sandbox.work().join("no-daemon.sock");
+    let host = format!("unix://{}", socket.display());
+    let out = run(sandbox.rbuild().env("DOCKER_HOST", &host).arg("."));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(&format!(
+            "error: cannot connect to the Docker daemon at {host}"
+        )),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Starts `command` (a build of a long RUN printing `marker`), waits until the RUN runs,
 /// sends `signal` to the started process, and checks the build ends with 130 and leaves no
 /// container behind. Returns what the build printed on stderr.
@@ -339,7 +357,8 @@ fn interrupt_long_run(sandbox: &Sandbox, mut command: Command, signal: &str) -> 
         .args([format!("-{signal}"), child.id().to_string()]));
     assert_eq!(killed.code, 0, "{}", killed.stderr);
     let status = child.wait().unwrap();
-    transcript.extend(received.try_iter().map(|line| line + "\n"));
+    // The reader ends at end-of-file, once the build has exited.
+    transcript.extend(received.iter().map(|line| line + "\n"));
     assert_eq!(status.code(), Some(130), "{transcript}");
 
     let left = docker(

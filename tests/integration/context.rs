@@ -2,7 +2,9 @@
 //! `COPY . /ctx` must be the same whether `docker-rbuild build` or the real `docker build`
 //! (the docker CLI with the classic builder, on the same engine) sent the context.
 
+use std::fs::File;
 use std::path::Path;
+use std::process::Stdio;
 
 use crate::harness::{self, run, Output, Sandbox, BASE_IMAGE};
 
@@ -13,7 +15,8 @@ struct Tree<'a> {
     files: &'a [(&'a str, &'a str)],
     /// Symlinks (path, target).
     symlinks: &'a [(&'a str, &'a str)],
-    /// The `-f` value, relative to the work directory; `None` uses `ctx/Dockerfile`.
+    /// The `-f` value, relative to the work directory; `None` uses `ctx/Dockerfile`; `-` feeds
+    /// [`COPY_ALL`] on stdin.
     dockerfile: Option<&'a str>,
 }
 
@@ -94,12 +97,18 @@ fn assert_same_context(case: &str, tree: Tree, reference_ignore: Option<&str>) {
         sandbox.write("ctx/Dockerfile", COPY_ALL);
     }
     let mut file_args: Vec<&str> = tree.dockerfile.map(|f| vec!["-f", f]).unwrap_or_default();
+    let stdin_dockerfile = sandbox.write("stdin.Dockerfile", COPY_ALL);
+    let stdin = || match tree.dockerfile {
+        Some("-") => Stdio::from(File::open(&stdin_dockerfile).unwrap()),
+        _ => Stdio::null(),
+    };
 
     let out = run(sandbox
         .rbuild()
         .args(["build", "--progress=plain", "-t", &ours])
         .args(&file_args)
-        .arg("ctx"));
+        .arg("ctx")
+        .stdin(stdin()));
     assert_success("docker-rbuild build", &out);
 
     // The classic builder of the docker CLI reads only the root `.dockerignore`; a
@@ -127,7 +136,8 @@ fn assert_same_context(case: &str, tree: Tree, reference_ignore: Option<&str>) {
         .env("DOCKER_BUILDKIT", "0")
         .args(["build", "-q", "-t", &theirs])
         .args(&file_args)
-        .arg(reference_dir));
+        .arg(reference_dir)
+        .stdin(stdin()));
     assert_success("docker build", &out);
 
     let (our_files, our_links) = listing(&sandbox, &ours);
@@ -311,6 +321,19 @@ fn a_dockerfile_outside_the_context_matches_docker() {
 }
 
 #[test]
+fn a_dockerfile_on_stdin_matches_docker() {
+    assert_same_context(
+        "stdindockerfile",
+        Tree {
+            files: &[(".dockerignore", "*.tmp\n"), ("a.tmp", "x"), ("b", "x")],
+            dockerfile: Some("-"),
+            ..Tree::default()
+        },
+        None,
+    );
+}
+
+#[test]
 fn a_per_dockerfile_ignore_file_replaces_the_root_one() {
     let specific = "secret\ncache/\n";
     assert_same_context(
@@ -453,5 +476,31 @@ fn context_input_errors_exit_2() {
             .contains("both the build context and the Dockerfile"),
         "{}",
         out.stderr
+    );
+}
+
+#[test]
+fn docker_matcher_quirks_match_docker() {
+    // `**foo` is a plain suffix test; `x` is never evaluated for `x` itself (already excluded by
+    // `*`), so `x/keep` stays in; a class and an escape.
+    assert_same_context(
+        "quirks",
+        Tree {
+            files: &[
+                (
+                    ".dockerignore",
+                    "*\n!x/keep\nx\n!barfoo\n!bar\n**foo\n![ab]?.txt\n!star\\*\n",
+                ),
+                ("x/keep", "x"),
+                ("x/drop", "x"),
+                ("barfoo", "x"),
+                ("bar", "x"),
+                ("a1.txt", "x"),
+                ("c1.txt", "x"),
+                ("star*", "x"),
+            ],
+            ..Tree::default()
+        },
+        None,
     );
 }

@@ -1,7 +1,8 @@
 //! Where expansion looks variables up.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 
 /// A set of variables that `$NAME` and `${NAME...}` are expanded from.
 ///
@@ -12,15 +13,20 @@ pub trait Env {
     fn get(&self, name: &str) -> Option<&str>;
 }
 
-impl<S: BuildHasher> Env for HashMap<String, String, S> {
+impl<K, V, S> Env for HashMap<K, V, S>
+where
+    K: Borrow<str> + Hash + Eq,
+    V: AsRef<str>,
+    S: BuildHasher,
+{
     fn get(&self, name: &str) -> Option<&str> {
-        HashMap::get(self, name).map(String::as_str)
+        HashMap::get(self, name).map(AsRef::as_ref)
     }
 }
 
-impl Env for BTreeMap<String, String> {
+impl<K: Borrow<str> + Ord, V: AsRef<str>> Env for BTreeMap<K, V> {
     fn get(&self, name: &str) -> Option<&str> {
-        BTreeMap::get(self, name).map(String::as_str)
+        BTreeMap::get(self, name).map(AsRef::as_ref)
     }
 }
 
@@ -103,6 +109,15 @@ mod tests {
         assert_eq!(env.get("A"), Some("2"));
         assert_eq!(env.get("B"), Some(""));
         assert_eq!(env.get("C"), None);
+    }
+
+    #[test]
+    fn maps_of_owned_or_borrowed_strings_are_environments() {
+        let owned: HashMap<String, String> = [("A".to_owned(), "1".to_owned())].into();
+        let borrowed: BTreeMap<&str, &str> = [("A", "1")].into();
+        assert_eq!(Env::get(&owned, "A"), Some("1"));
+        assert_eq!(Env::get(&borrowed, "A"), Some("1"));
+        assert_eq!(Env::get(&borrowed, "B"), None);
     }
 
     #[test]

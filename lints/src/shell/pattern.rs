@@ -376,3 +376,103 @@ mod tests {
         assert_eq!(replace("ab", "b", "$0", false).unwrap(), "a$0");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Whether `tokens` match all of `text` (plain dynamic programming, the obvious definition).
+    fn matches_whole(tokens: &[Token], text: &[char]) -> bool {
+        // reachable[i]: the tokens so far can match exactly text[..i].
+        let mut reachable = vec![false; text.len() + 1];
+        reachable[0] = true;
+        for token in tokens {
+            let mut next = vec![false; text.len() + 1];
+            for at in 0..=text.len() {
+                let previous = at.checked_sub(1).map(|before| text[before]);
+                next[at] = match token {
+                    Token::Literal(c) => previous == Some(*c) && reachable[at - 1],
+                    Token::AnyChar => previous.is_some_and(|p| p != '\n') && reachable[at - 1],
+                    Token::AnyRun => {
+                        reachable[at] || (previous.is_some_and(|p| p != '\n') && next[at - 1])
+                    }
+                };
+            }
+            reachable = next;
+        }
+        reachable[text.len()]
+    }
+
+    /// POSIX semantics: the shortest or longest prefix that the pattern matches whole.
+    fn oracle_remove_prefix(value: &str, pattern: &str, longest: bool) -> String {
+        let tokens = Pattern::parse(pattern).unwrap().tokens;
+        let text: Vec<char> = value.chars().collect();
+        let mut lengths = (0..=text.len()).filter(|&len| matches_whole(&tokens, &text[..len]));
+        let cut = if longest {
+            lengths.next_back()
+        } else {
+            lengths.next()
+        };
+        text[cut.unwrap_or(0)..].iter().collect()
+    }
+
+    /// POSIX semantics: the shortest or longest suffix that the pattern matches whole.
+    fn oracle_remove_suffix(value: &str, pattern: &str, longest: bool) -> String {
+        let tokens = Pattern::parse(pattern).unwrap().tokens;
+        let text: Vec<char> = value.chars().collect();
+        let mut starts = (0..=text.len())
+            .rev()
+            .filter(|&start| matches_whole(&tokens, &text[start..]));
+        let cut = if longest {
+            starts.next_back()
+        } else {
+            starts.next()
+        };
+        text[..cut.unwrap_or(text.len())].iter().collect()
+    }
+
+    /// The leftmost match, longest at its start, replaced by `-`.
+    fn oracle_replace_first(value: &str, pattern: &str) -> String {
+        let tokens = Pattern::parse(pattern).unwrap().tokens;
+        let text: Vec<char> = value.chars().collect();
+        let found = (0..=text.len()).find_map(|start| {
+            (start..=text.len())
+                .rev()
+                .find(|&end| matches_whole(&tokens, &text[start..end]))
+                .map(|end| (start, end))
+        });
+        match found {
+            Some((start, end)) => {
+                let before: String = text[..start].iter().collect();
+                let after: String = text[end..].iter().collect();
+                format!("{before}-{after}")
+            }
+            None => value.to_owned(),
+        }
+    }
+
+    proptest! {
+        // The search takes the regex engine's preferred match; this checks that it is the
+        // shortest or longest (leftmost-longest for replacement) match that shells define.
+        #[test]
+        fn matches_agree_with_shell_semantics(
+            value in "[ab\n*]{0,12}",
+            pattern in r"(a|b|\*|\?|\\\*|\n){0,6}",
+            longest in any::<bool>(),
+        ) {
+            prop_assert_eq!(
+                remove_prefix(&value, &pattern, longest).unwrap(),
+                oracle_remove_prefix(&value, &pattern, longest)
+            );
+            prop_assert_eq!(
+                remove_suffix(&value, &pattern, longest).unwrap(),
+                oracle_remove_suffix(&value, &pattern, longest)
+            );
+            prop_assert_eq!(
+                replace(&value, &pattern, "-", false).unwrap(),
+                oracle_replace_first(&value, &pattern)
+            );
+        }
+    }
+}

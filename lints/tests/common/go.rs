@@ -125,4 +125,3 @@ pub fn elements(tokens: &[Token], open: usize) -> Vec<Option<&[Token]>> {
     }
     out
 }
-

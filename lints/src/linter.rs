@@ -1,0 +1,302 @@
+//! Runs the rules over one Dockerfile and applies ignore comments and rule settings.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::rule::{Check, LintOptions, Rule};
+use crate::rules::{self, IGNORE_COMMENT, SYNTAX_ERROR};
+use crate::syntax::{self, Dockerfile, Span};
+
+/// Which rules run and at what severity, after configuration and command-line flags.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSettings {
+    /// Codes of rules that are switched off.
+    pub ignored: HashSet<&'static str>,
+    /// Severity overrides by rule code.
+    pub severities: HashMap<&'static str, Severity>,
+}
+
+impl RuleSettings {
+    fn severity(&self, rule: &Rule) -> Severity {
+        self.severities
+            .get(rule.code)
+            .copied()
+            .unwrap_or(rule.severity)
+    }
+}
+
+/// The result of linting one file.
+#[derive(Debug)]
+pub struct LintResult {
+    /// The parsed file, when it parsed.
+    pub dockerfile: Option<Dockerfile>,
+    /// Sorted by position, then code.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses `bytes` and runs every enabled rule.
+pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> LintResult {
+    let dockerfile = match syntax::parse_bytes(bytes) {
+        Ok(dockerfile) => dockerfile,
+        Err(error) => {
+            let finding = Finding::new(error.span, error.message);
+            let diagnostics = make_diagnostic(&SYNTAX_ERROR, finding, settings)
+                .into_iter()
+                .collect();
+            return LintResult {
+                dockerfile: None,
+                diagnostics,
+            };
+        }
+    };
+    let ignores = IgnoreComments::scan(&dockerfile);
+    let check = Check {
+        dockerfile: &dockerfile,
+        options,
+    };
+    let mut diagnostics = Vec::new();
+    let mut findings = Vec::new();
+    for rule in rules::RULES {
+        let Some(check_fn) = rule.check else { continue };
+        if settings.ignored.contains(rule.code) || ignores.file_wide.contains(rule.code) {
+            continue;
+        }
+        check_fn(&check, &mut findings);
+        for finding in findings.drain(..) {
+            if !ignores.silences(rule.code, finding.span) {
+                diagnostics.extend(make_diagnostic(rule, finding, settings));
+            }
+        }
+    }
+    for finding in ignores.problems {
+        diagnostics.extend(make_diagnostic(&IGNORE_COMMENT, finding, settings));
+    }
+    diagnostics.sort_by(|a, b| {
+        (a.span.start, a.rule.code, a.span.end).cmp(&(b.span.start, b.rule.code, b.span.end))
+    });
+    LintResult {
+        dockerfile: Some(dockerfile),
+        diagnostics,
+    }
+}
+
+fn make_diagnostic(
+    rule: &'static Rule,
+    finding: Finding,
+    settings: &RuleSettings,
+) -> Option<Diagnostic> {
+    if settings.ignored.contains(rule.code) {
+        return None;
+    }
+    Some(Diagnostic {
+        rule,
+        severity: settings.severity(rule),
+        span: finding.span,
+        message: finding.message,
+        labels: finding.labels,
+        help: finding.help,
+        fix: finding.fix,
+    })
+}
+
+/// What the file's own comments switch off.
+#[derive(Debug, Default)]
+struct IgnoreComments {
+    /// `# rbuild global ignore=`, `# hadolint global ignore=`, `# check=skip=`.
+    file_wide: HashSet<&'static str>,
+    /// (the instruction's span, codes silenced in it) for `# rbuild ignore=` before it.
+    next_instruction: Vec<(Span, Vec<&'static str>)>,
+    /// Ignore comments naming codes that do not exist.
+    problems: Vec<Finding>,
+}
+
+impl IgnoreComments {
+    fn scan(dockerfile: &Dockerfile) -> IgnoreComments {
+        let mut ignores = IgnoreComments::default();
+        if let Some(check) = dockerfile.directive("check") {
+            ignores.read_check_directive(&check.value, check.value_span);
+        }
+        let source = dockerfile.source.as_str();
+        let instructions = &dockerfile.instructions;
+        // Instructions are in file order; walk comment lines between them.
+        let mut next = 0;
+        let mut offset = 0;
+        for line in source.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            while next < instructions.len() && instructions[next].span.end <= start {
+                next += 1;
+            }
+            if next < instructions.len() && instructions[next].span.start <= start {
+                continue; // inside an instruction: a continuation comment or a heredoc body
+            }
+            let trimmed = line.trim_start();
+            let Some(comment) = trimmed.strip_prefix('#') else {
+                continue;
+            };
+            let comment_start = start + (line.len() - trimmed.len());
+            let Some(ignore) = IgnoreComment::parse(comment) else {
+                continue;
+            };
+            let span = Span::new(comment_start, start + line.trim_end().len());
+            let codes = ignores.resolve(&ignore.codes, ignore.tool, span);
+            if ignore.global {
+                ignores.file_wide.extend(codes);
+            } else if let Some(instruction) = instructions.get(next) {
+                ignores.next_instruction.push((instruction.span, codes));
+            }
+        }
+        ignores
+    }
+
+    /// `# check=skip=A,B;error=true`: BuildKit's rule names, or `all`.
+    fn read_check_directive(&mut self, value: &str, span: Span) {
+        for part in value.split(';') {
+            let Some((key, list)) = part.trim().split_once('=') else {
+                continue;
+            };
+            if !key.trim().eq_ignore_ascii_case("skip") {
+                continue;
+            }
+            let names: Vec<&str> = list.split(',').map(str::trim).collect();
+            if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
+                self.file_wide.extend(
+                    rules::RULES
+                        .iter()
+                        .filter(|r| r.equivalents.buildkit.is_some())
+                        .map(|r| r.code),
+                );
+                continue;
+            }
+            let codes = self.resolve(&names, Tool::Buildkit, span);
+            self.file_wide.extend(codes);
+        }
+    }
+
+    fn resolve(&mut self, names: &[&str], tool: Tool, span: Span) -> Vec<&'static str> {
+        let mut codes = Vec::new();
+        for name in names.iter().filter(|n| !n.is_empty()) {
+            let found: Vec<&'static str> = match tool {
+                Tool::Rbuild => rules::find(name).map(|r| r.code).into_iter().collect(),
+                Tool::Hadolint => rules::RULES
+                    .iter()
+                    .filter(|r| {
+                        r.equivalents
+                            .hadolint
+                            .iter()
+                            .any(|id| id.eq_ignore_ascii_case(name))
+                    })
+                    .map(|r| r.code)
+                    .collect(),
+                Tool::Buildkit => rules::RULES
+                    .iter()
+                    .filter(|r| {
+                        r.equivalents
+                            .buildkit
+                            .is_some_and(|id| id.eq_ignore_ascii_case(name))
+                    })
+                    .map(|r| r.code)
+                    .collect(),
+            };
+            if found.is_empty() && !tool.is_foreign_id(name) {
+                self.problems.push(
+                    Finding::new(span, format!("ignore comment names unknown rule `{name}`"))
+                        .with_help("`docker rbuild rules` lists the rule codes and names"),
+                );
+            }
+            codes.extend(found);
+        }
+        codes
+    }
+
+    fn silences(&self, code: &str, span: Span) -> bool {
+        self.next_instruction.iter().any(|(instruction, codes)| {
+            instruction.start <= span.start
+                && span.start < instruction.end.max(instruction.start + 1)
+                && codes.contains(&code)
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Tool {
+    Rbuild,
+    Hadolint,
+    Buildkit,
+}
+
+impl Tool {
+    /// A well-formed id of another tool's check we have no equivalent for is not an error:
+    /// a project switching from hadolint keeps its comments.
+    fn is_foreign_id(self, name: &str) -> bool {
+        match self {
+            Tool::Rbuild => false,
+            Tool::Hadolint => {
+                let digits = name.get(2..).unwrap_or("");
+                (name
+                    .get(..2)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("DL") || p.eq_ignore_ascii_case("SC")))
+                    && digits.len() == 4
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+            }
+            Tool::Buildkit => KNOWN_BUILDKIT_CHECKS
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(name)),
+        }
+    }
+}
+
+/// Docker's build-check names, so that `# check=skip=` naming one we do not implement yet is
+/// not mistaken for a typo.
+const KNOWN_BUILDKIT_CHECKS: &[&str] = &[
+    "ConsistentInstructionCasing",
+    "CopyIgnoredFile",
+    "DuplicateStageName",
+    "ExposeInvalidFormat",
+    "ExposeProtoCasing",
+    "FromAsCasing",
+    "FromPlatformFlagConstDisallowed",
+    "InvalidBaseImagePlatform",
+    "InvalidDefaultArgInFrom",
+    "JSONArgsRecommended",
+    "LegacyKeyValueFormat",
+    "MaintainerDeprecated",
+    "MultipleInstructionsDisallowed",
+    "NoEmptyContinuation",
+    "RedundantTargetPlatform",
+    "ReservedStageName",
+    "SecretsUsedInArgOrEnv",
+    "StageNameCasing",
+    "UndefinedArgInFrom",
+    "UndefinedVar",
+    "WorkdirRelativePath",
+];
+
+/// One parsed `# rbuild [global] ignore=A,B [-- reason]` or `# hadolint [global] ignore=...`.
+struct IgnoreComment<'a> {
+    tool: Tool,
+    global: bool,
+    codes: Vec<&'a str>,
+}
+
+impl<'a> IgnoreComment<'a> {
+    fn parse(comment: &'a str) -> Option<IgnoreComment<'a>> {
+        let mut words = comment.split_whitespace();
+        let tool = match words.next()? {
+            "rbuild" => Tool::Rbuild,
+            "hadolint" => Tool::Hadolint,
+            _ => return None,
+        };
+        let mut word = words.next()?;
+        let global = word == "global";
+        if global {
+            word = words.next()?;
+        }
+        let list = word.strip_prefix("ignore=")?;
+        Some(IgnoreComment {
+            tool,
+            global,
+            codes: list.split(',').map(str::trim).collect(),
+        })
+    }
+}

@@ -1,0 +1,85 @@
+//! A rule is data (code, name, severity, docs, equivalents, fixtures) plus a check.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::diagnostic::{Finding, Severity};
+use crate::syntax::Dockerfile;
+
+/// One lint rule. Every rule is a `static` in its own file under `rules/`, listed once in
+/// [`crate::rules::RULES`].
+#[derive(Debug, Serialize)]
+pub struct Rule {
+    /// Stable code, e.g. `RB101`.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `undefined-stage`.
+    pub name: &'static str,
+    /// Default severity.
+    pub severity: Severity,
+    /// One line: what is wrong when it fires.
+    pub summary: &'static str,
+    pub docs: Docs,
+    /// The same check in other tools.
+    pub equivalents: Equivalents,
+    pub fix: FixAvailability,
+    /// Dockerfiles the rule must fire on (besides `docs.example`) and must stay quiet on
+    /// (besides `docs.use_instead`): the registry test runs them all.
+    pub fixtures: Fixtures,
+    /// The check; `None` for findings the engine itself reports (syntax errors, bad ignore comments).
+    #[serde(skip)]
+    pub check: Option<CheckFn>,
+}
+
+/// A rule's check: reads the parsed file (and the options) and pushes findings.
+pub type CheckFn = fn(&Check<'_>, &mut Vec<Finding>);
+
+/// The rule's documentation, in four parts.
+#[derive(Debug, Serialize)]
+pub struct Docs {
+    pub what_it_does: &'static str,
+    pub why_is_this_bad: &'static str,
+    /// A Dockerfile the rule fires on.
+    pub example: &'static str,
+    /// The same Dockerfile written so that the rule stays quiet.
+    pub use_instead: &'static str,
+}
+
+/// Ids of the same check in hadolint and in Docker's build checks.
+#[derive(Debug, Default, Serialize)]
+pub struct Equivalents {
+    pub hadolint: &'static [&'static str],
+    pub buildkit: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Fixtures {
+    pub fail: &'static [&'static str],
+    pub pass: &'static [&'static str],
+}
+
+/// What a check can see besides the Dockerfile.
+#[derive(Debug, Clone, Default)]
+pub struct LintOptions {
+    /// The build context directory when known (the Dockerfile's directory for `lint`).
+    pub context_dir: Option<PathBuf>,
+    /// `--build-arg` values of the build about to run.
+    pub build_args: BTreeMap<String, String>,
+    /// `--target` of the build about to run.
+    pub target: Option<String>,
+}
+
+/// The input of one rule's check.
+pub struct Check<'a> {
+    pub dockerfile: &'a Dockerfile,
+    pub options: &'a LintOptions,
+}

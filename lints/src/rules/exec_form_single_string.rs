@@ -1,0 +1,88 @@
+//! RB202: exec form whose program is one string with spaces, like `CMD ["npm start"]`.
+
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::{Arguments, Instruction, Keyword};
+
+pub static RULE: Rule = Rule {
+    code: "RB202",
+    name: "exec-form-single-string",
+    severity: Severity::Error,
+    summary: "Exec form whose program name contains spaces, like [\"npm start\"]",
+    docs: Docs {
+        what_it_does: "Finds exec-form RUN, CMD, ENTRYPOINT and HEALTHCHECK CMD whose first element \
+contains a space: the whole command line was written as one JSON string.",
+        why_is_this_bad: "Exec form runs the first element as the program, verbatim. `CMD [\"npm start\"]` \
+looks for a program called `npm start` (with the space) and the container fails with \"executable file \
+not found\".",
+        example: "FROM node:22\nCMD [\"npm start\"]\n",
+        use_instead: "FROM node:22\nCMD [\"npm\", \"start\"]\n",
+    },
+    equivalents: Equivalents { hadolint: &[], buildkit: None },
+    fix: FixAvailability::Sometimes,
+    fixtures: Fixtures {
+        fail: &["FROM alpine\nENTRYPOINT [\"/usr/bin/my-app --config /etc/app.conf\", \"--verbose\"]\n"],
+        pass: &["FROM alpine\nCMD [\"sh\", \"-c\", \"npm start\"]\n", "FROM alpine\nRUN [\"echo\", \"a b\"]\n"],
+    },
+    check: Some(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for instruction in &check.dockerfile.instructions {
+        if let Some(finding) = check_instruction(instruction) {
+            findings.push(finding);
+        }
+    }
+}
+
+fn check_instruction(instruction: &Instruction) -> Option<Finding> {
+    if !matches!(
+        instruction.kind,
+        Keyword::Run | Keyword::Cmd | Keyword::Entrypoint | Keyword::Healthcheck
+    ) {
+        return None;
+    }
+    let elements = match &instruction.args {
+        Arguments::Exec(words) => words,
+        Arguments::Healthcheck { command, .. } => match &**command {
+            Arguments::Exec(words) => words,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let first = elements.first()?;
+    if !first.value.trim().contains(char::is_whitespace) {
+        return None;
+    }
+    let program = first.value.split_whitespace().next().unwrap_or("");
+    let finding = Finding::new(
+        first.span,
+        format!(
+            "the program to run is `{}`, spaces included: no such executable",
+            first.value
+        ),
+    )
+    .with_help(format!(
+        "give each word its own string: [\"{program}\", ...]"
+    ));
+    if first
+        .value
+        .contains(['$', '\'', '"', '\\', '`', '&', '|', ';', '<', '>'])
+    {
+        return Some(finding);
+    }
+    let words: Vec<&str> = first.value.split_whitespace().collect();
+    let replacement = words
+        .iter()
+        .map(|w| serde_json::to_string(w).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(finding.with_fix(Fix {
+        message: "split the string into words".into(),
+        safety: Safety::Unsafe,
+        edits: vec![Edit {
+            span: first.span,
+            replacement,
+        }],
+    }))
+}

@@ -1,0 +1,47 @@
+//! RB101: a build instruction before the first FROM.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::Keyword;
+
+pub static RULE: Rule = Rule {
+    code: "RB101",
+    name: "missing-from",
+    severity: Severity::Error,
+    summary: "A build instruction comes before the first FROM",
+    docs: Docs {
+        what_it_does: "Checks that the first instruction other than ARG is a FROM. Only ARG may stand \
+before the first FROM (to parameterise base images); comments and parser directives are not instructions.",
+        why_is_this_bad: "The builder has no base image to run the instruction on and stops with \"no \
+build stage in current context\" — after the whole context was sent.",
+        example: "RUN apk add curl\nFROM alpine:3.19\n",
+        use_instead: "FROM alpine:3.19\nRUN apk add curl\n",
+    },
+    equivalents: Equivalents { hadolint: &["DL3061"], buildkit: None },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &["# syntax=docker/dockerfile:1\nLABEL a=b\n", "ARG V=1\nENV X=$V\nFROM alpine\n"],
+        pass: &["# syntax=docker/dockerfile:1\nARG BASE=alpine\nFROM ${BASE}\n"],
+    },
+    check: Some(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let first_build_instruction = check
+        .dockerfile
+        .instructions
+        .iter()
+        .find(|i| i.kind != Keyword::Arg);
+    if let Some(instruction) = first_build_instruction.filter(|i| i.kind != Keyword::From) {
+        findings.push(
+            Finding::new(
+                instruction.keyword_span,
+                format!(
+                    "{} before the first FROM: no build stage to run it in",
+                    instruction.keyword
+                ),
+            )
+            .with_help("start the Dockerfile with a FROM (only ARG may come before it)"),
+        );
+    }
+}

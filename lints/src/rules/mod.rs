@@ -1,0 +1,144 @@
+//! The rule registry: one file per rule, one table.
+
+mod apt_update_alone;
+mod copy_before_dependency_install;
+mod empty_continuation_line;
+mod exec_form_shell_syntax;
+mod exec_form_single_string;
+mod from_stage_order;
+mod ignore_comment;
+mod invalid_base_image;
+mod missing_from;
+mod package_install_after_copy;
+mod shell_form_command;
+mod support;
+mod syntax_error;
+mod undefined_arg_in_from;
+mod unknown_stage_reference;
+mod volatile_arg_before_run;
+
+use crate::rule::Rule;
+
+pub(crate) use ignore_comment::RULE as IGNORE_COMMENT;
+pub(crate) use syntax_error::RULE as SYNTAX_ERROR;
+
+/// Every rule, ordered by code.
+pub static RULES: &[&Rule] = &[
+    &syntax_error::RULE,
+    &ignore_comment::RULE,
+    &empty_continuation_line::RULE,
+    &missing_from::RULE,
+    &undefined_arg_in_from::RULE,
+    &invalid_base_image::RULE,
+    &from_stage_order::RULE,
+    &unknown_stage_reference::RULE,
+    &shell_form_command::RULE,
+    &exec_form_single_string::RULE,
+    &exec_form_shell_syntax::RULE,
+    &copy_before_dependency_install::RULE,
+    &package_install_after_copy::RULE,
+    &apt_update_alone::RULE,
+    &volatile_arg_before_run::RULE,
+];
+
+/// The rule with this code or name (case-insensitive).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|rule| {
+        rule.code.eq_ignore_ascii_case(code_or_name) || rule.name.eq_ignore_ascii_case(code_or_name)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::linter::{lint, RuleSettings};
+    use crate::rule::LintOptions;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for rule in RULES {
+            assert!(codes.insert(rule.code), "duplicate code {}", rule.code);
+            assert!(names.insert(rule.name), "duplicate name {}", rule.name);
+            assert!(
+                rule.code.len() == 5
+                    && rule.code.starts_with("RB")
+                    && rule.code[2..].bytes().all(|b| b.is_ascii_digit()),
+                "bad code {}",
+                rule.code
+            );
+            assert!(
+                rule.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "name {} is not kebab-case",
+                rule.name
+            );
+        }
+        let mut sorted: Vec<_> = RULES.iter().map(|r| r.code).collect();
+        sorted.sort();
+        assert_eq!(sorted, RULES.iter().map(|r| r.code).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_rule_has_docs() {
+        for rule in RULES {
+            for (part, text) in [
+                ("summary", rule.summary),
+                ("what it does", rule.docs.what_it_does),
+                ("why is this bad", rule.docs.why_is_this_bad),
+                ("example", rule.docs.example),
+                ("use instead", rule.docs.use_instead),
+            ] {
+                assert!(!text.trim().is_empty(), "{} has no {part}", rule.code);
+            }
+        }
+    }
+
+    fn codes_for(dockerfile: &str) -> Vec<&'static str> {
+        lint(
+            dockerfile.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        )
+        .diagnostics
+        .iter()
+        .map(|d| d.rule.code)
+        .collect()
+    }
+
+    /// The docs' example and the `fail` fixtures fire the rule; `use_instead` and the `pass`
+    /// fixtures do not.
+    #[test]
+    fn every_rule_fires_on_its_failing_fixtures_only() {
+        for rule in RULES {
+            let failing =
+                std::iter::once(rule.docs.example).chain(rule.fixtures.fail.iter().copied());
+            for (i, dockerfile) in failing.enumerate() {
+                assert!(
+                    codes_for(dockerfile).contains(&rule.code),
+                    "{} does not fire on failing fixture {i}:\n{dockerfile}",
+                    rule.code
+                );
+            }
+            let passing =
+                std::iter::once(rule.docs.use_instead).chain(rule.fixtures.pass.iter().copied());
+            for (i, dockerfile) in passing.enumerate() {
+                let codes = codes_for(dockerfile);
+                assert!(
+                    !codes.contains(&rule.code),
+                    "{} fires on passing fixture {i}:\n{dockerfile}",
+                    rule.code
+                );
+            }
+            assert!(
+                !rule.fixtures.fail.is_empty() || rule.check.is_none(),
+                "{} needs failing fixtures beyond its doc example",
+                rule.code
+            );
+        }
+    }
+}

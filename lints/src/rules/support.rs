@@ -1,0 +1,292 @@
+//! What several rules need: base-image expansion, stage lookups, and reading COPY sources.
+
+use std::collections::BTreeMap;
+
+use crate::rule::Check;
+use crate::shell::{ExpandError, Expansion, Lexer};
+use crate::syntax::{Dockerfile, Instruction, Keyword, Stage, Word};
+
+/// ARGs the builder defines for every FROM line without a declaration.
+pub const AUTOMATIC_PLATFORM_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+];
+
+/// The values FROM lines see: global ARG defaults (expanded in order), overridden by build args.
+/// Declared ARGs without a default and without a build arg are absent.
+pub fn global_arg_values(check: &Check<'_>) -> BTreeMap<String, String> {
+    let lexer = Lexer::new(check.dockerfile.escape);
+    let mut values = BTreeMap::new();
+    for arg in &check.dockerfile.global_args {
+        let value = match check.options.build_args.get(&arg.name) {
+            Some(given) => Some(given.clone()),
+            None => arg.default.as_deref().map(|default| {
+                lexer
+                    .expand_word(default, &values)
+                    .map(|e| e.value)
+                    .unwrap_or_default()
+            }),
+        };
+        match value {
+            Some(value) => values.insert(arg.name.clone(), value),
+            None => values.remove(&arg.name),
+        };
+    }
+    values
+}
+
+/// Expands a stage's base image the way the builder does before resolving it.
+pub fn expand_base(
+    dockerfile: &Dockerfile,
+    values: &BTreeMap<String, String>,
+    stage: &Stage,
+) -> Result<Expansion, ExpandError> {
+    Lexer::new(dockerfile.escape).expand_word(&stage.base.value, values)
+}
+
+/// True when `name` is one of the stages before `before` (by name, or by index as a number).
+pub fn earlier_stage<'a>(
+    dockerfile: &'a Dockerfile,
+    name: &str,
+    before: usize,
+) -> Option<&'a Stage> {
+    dockerfile.stages[..before.min(dockerfile.stages.len())]
+        .iter()
+        .find(|stage| stage_matches(stage, name))
+}
+
+pub fn stage_matches(stage: &Stage, name: &str) -> bool {
+    stage
+        .name
+        .as_ref()
+        .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
+        || name
+            .parse::<usize>()
+            .is_ok_and(|index| index == stage.index)
+}
+
+/// The stage names defined anywhere in the file.
+pub fn stage_names(dockerfile: &Dockerfile) -> impl Iterator<Item = &str> {
+    dockerfile
+        .stages
+        .iter()
+        .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+}
+
+/// The instructions of a stage with their indexes.
+pub fn stage_instructions<'a>(
+    dockerfile: &'a Dockerfile,
+    stage: &Stage,
+) -> impl Iterator<Item = (usize, &'a Instruction)> {
+    stage
+        .instructions
+        .clone()
+        .map(move |i| (i, &dockerfile.instructions[i]))
+}
+
+/// A COPY or ADD that takes files from the build context (not `--from`, not a URL, not a heredoc).
+pub fn context_sources(instruction: &Instruction) -> Vec<&Word> {
+    if !matches!(instruction.kind, Keyword::Copy | Keyword::Add)
+        || instruction.flag("from").is_some()
+    {
+        return Vec::new();
+    }
+    let Some((sources, _)) = instruction.sources_and_destination() else {
+        return Vec::new();
+    };
+    sources
+        .iter()
+        .filter(|w| {
+            !w.value.starts_with("<<") && !w.value.contains("://") && !w.value.starts_with("git@")
+        })
+        .collect()
+}
+
+/// A source that brings in the whole context or a whole directory of it: `.`, `./`, `*`, `src/`.
+pub fn is_broad_source(check: &Check<'_>, source: &str) -> bool {
+    let trimmed = source.trim_start_matches("./").trim_end_matches('/');
+    if trimmed.is_empty() || trimmed == "." || trimmed == "*" || trimmed == "./*" {
+        return true;
+    }
+    if trimmed.contains(['*', '?', '[']) {
+        // A glob over names (`*.json`) is narrow; one that takes directories (`src/*`) is broad.
+        return trimmed.ends_with("/*");
+    }
+    match &check.options.context_dir {
+        Some(dir) => dir.join(trimmed).is_dir(),
+        // Without the context, a name with no extension that is not a known manifest is most
+        // likely a directory (`src`, `app`, `lib`).
+        None => {
+            !trimmed.rsplit('/').next().unwrap_or(trimmed).contains('.')
+                && !is_manifest_name(trimmed)
+        }
+    }
+}
+
+/// Names of files package managers read to resolve dependencies.
+pub fn is_manifest_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    DEPENDENCY_MANAGERS
+        .iter()
+        .flat_map(|m| m.manifests.iter())
+        .any(|pattern| glob_match(pattern, name))
+}
+
+/// A package manager that installs dependencies from manifest files.
+pub struct DependencyManager {
+    /// The command that installs, as words: `npm ci` is `["npm", "ci"]`; an empty
+    /// subcommand list means any use of the program.
+    pub program: &'static str,
+    pub subcommands: &'static [&'static str],
+    /// File names (simple globs) it reads to know what to install.
+    pub manifests: &'static [&'static str],
+}
+
+pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
+    DependencyManager {
+        program: "npm",
+        subcommands: &["install", "i", "ci"],
+        manifests: &["package.json", "package-lock.json", "npm-shrinkwrap.json"],
+    },
+    DependencyManager {
+        program: "yarn",
+        subcommands: &["install"],
+        manifests: &["package.json", "yarn.lock", ".yarnrc.yml"],
+    },
+    DependencyManager {
+        program: "pnpm",
+        subcommands: &["install", "i", "fetch"],
+        manifests: &["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml"],
+    },
+    DependencyManager {
+        program: "pip",
+        subcommands: &["install"],
+        manifests: &[
+            "requirements*.txt",
+            "pyproject.toml",
+            "setup.py",
+            "setup.cfg",
+        ],
+    },
+    DependencyManager {
+        program: "pip3",
+        subcommands: &["install"],
+        manifests: &[
+            "requirements*.txt",
+            "pyproject.toml",
+            "setup.py",
+            "setup.cfg",
+        ],
+    },
+    DependencyManager {
+        program: "poetry",
+        subcommands: &["install"],
+        manifests: &["pyproject.toml", "poetry.lock"],
+    },
+    DependencyManager {
+        program: "pipenv",
+        subcommands: &["install", "sync"],
+        manifests: &["Pipfile", "Pipfile.lock"],
+    },
+    DependencyManager {
+        program: "uv",
+        subcommands: &["sync", "pip"],
+        manifests: &["pyproject.toml", "uv.lock", "requirements*.txt"],
+    },
+    DependencyManager {
+        program: "bundle",
+        subcommands: &["install"],
+        manifests: &["Gemfile", "Gemfile.lock", "*.gemspec"],
+    },
+    DependencyManager {
+        program: "composer",
+        subcommands: &["install"],
+        manifests: &["composer.json", "composer.lock"],
+    },
+    DependencyManager {
+        program: "go",
+        subcommands: &["mod", "build", "install"],
+        manifests: &["go.mod", "go.sum"],
+    },
+    DependencyManager {
+        program: "cargo",
+        subcommands: &["build", "fetch", "install"],
+        manifests: &["Cargo.toml", "Cargo.lock"],
+    },
+    DependencyManager {
+        program: "mvn",
+        subcommands: &[],
+        manifests: &["pom.xml"],
+    },
+    DependencyManager {
+        program: "mvnw",
+        subcommands: &[],
+        manifests: &["pom.xml", ".mvn"],
+    },
+    DependencyManager {
+        program: "gradle",
+        subcommands: &[],
+        manifests: &[
+            "build.gradle",
+            "build.gradle.kts",
+            "settings.gradle",
+            "settings.gradle.kts",
+            "gradle.properties",
+        ],
+    },
+    DependencyManager {
+        program: "gradlew",
+        subcommands: &[],
+        manifests: &[
+            "build.gradle",
+            "build.gradle.kts",
+            "settings.gradle",
+            "settings.gradle.kts",
+            "gradle.properties",
+        ],
+    },
+    DependencyManager {
+        program: "dotnet",
+        subcommands: &["restore", "build", "publish"],
+        manifests: &["*.csproj", "*.fsproj", "*.sln", "NuGet.config"],
+    },
+    DependencyManager {
+        program: "mix",
+        subcommands: &["deps.get"],
+        manifests: &["mix.exs", "mix.lock"],
+    },
+];
+
+/// The `*`/`?` globs of the manifest table, on one path component.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    fn matches(p: &[u8], n: &[u8]) -> bool {
+        match (p.first(), n.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => matches(&p[1..], n) || (!n.is_empty() && matches(p, &n[1..])),
+            (Some(b'?'), Some(_)) => matches(&p[1..], &n[1..]),
+            (Some(a), Some(b)) if a == b => matches(&p[1..], &n[1..]),
+            _ => false,
+        }
+    }
+    matches(pattern.as_bytes(), name.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("requirements*.txt", "requirements-dev.txt"));
+        assert!(glob_match("*.csproj", "App.csproj"));
+        assert!(!glob_match("package.json", "package.jsonx"));
+        assert!(is_manifest_name("./app/package.json"));
+        assert!(!is_manifest_name("main.go"));
+    }
+}

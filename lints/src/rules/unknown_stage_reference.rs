@@ -1,0 +1,149 @@
+//! RB105: `COPY --from` or `RUN --mount=from=` names a stage that does not exist, or a wrong one.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::suggest;
+use crate::syntax::{Keyword, Span, Stage};
+
+use super::support::{stage_instructions, stage_matches, stage_names};
+
+pub static RULE: Rule = Rule {
+    code: "RB105",
+    name: "unknown-stage-reference",
+    severity: Severity::Error,
+    summary: "COPY --from or RUN --mount=from= names a missing, later or own stage",
+    docs: Docs {
+        what_it_does: "Checks the stage that `COPY --from=`, `ADD --from=` and `RUN --mount=...,from=` \
+read from: a stage index must name an earlier stage; a stage name must be defined above (not the \
+current stage, not a later one); a plain name that is not a stage but is close to one (`buidler` for \
+`builder`) is reported with a suggestion. Values with a registry, tag or digest (`nginx:1.27`) are images \
+and are left to the daemon-aware check.",
+        why_is_this_bad: "A name that is not an earlier stage is pulled as an image: a typo in a stage name \
+makes the build download `docker.io/library/buidler` and fail late, or copy from the wrong place. An \
+index past the last stage, or the stage's own index, fails the build.",
+        example: "FROM golang:1.22 AS builder\nRUN go build -o /app\nFROM alpine:3.19\nCOPY --from=buidler /app /app\n",
+        use_instead: "FROM golang:1.22 AS builder\nRUN go build -o /app\nFROM alpine:3.19\nCOPY --from=builder /app /app\n",
+    },
+    equivalents: Equivalents { hadolint: &["DL3022", "DL3023"], buildkit: None },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM alpine AS a\nCOPY --from=a /x /x\n",
+            "FROM alpine\nFROM alpine\nCOPY --from=5 /x /x\n",
+            "FROM alpine AS one\nCOPY --from=two /x /x\nFROM alpine AS two\n",
+            "FROM alpine AS cache\nFROM alpine\nRUN --mount=type=cache,target=/c,from=cahce make\n",
+        ],
+        pass: &[
+            "FROM alpine AS a\nFROM alpine\nCOPY --from=0 /x /x\nCOPY --from=A /y /y\n",
+            "FROM alpine\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\n",
+            "FROM alpine AS a\nFROM alpine\nRUN --mount=type=bind,from=a,target=/a ls /a\n",
+        ],
+    },
+    check: Some(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for stage in &dockerfile.stages {
+        for (_, instruction) in stage_instructions(dockerfile, stage) {
+            let references: Vec<(String, Span)> = match instruction.kind {
+                Keyword::Copy | Keyword::Add => instruction
+                    .flag("from")
+                    .and_then(|f| Some((f.value.clone()?, f.span)))
+                    .into_iter()
+                    .collect(),
+                Keyword::Run => instruction
+                    .flags_named("mount")
+                    .filter_map(|f| Some((mount_from(f.value.as_deref()?)?, f.span)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (name, span) in references {
+                if let Some(problem) = problem(check, stage, &name) {
+                    findings.push(problem.into_finding(span, &name));
+                }
+            }
+        }
+    }
+}
+
+/// The `from=` of a `--mount` value such as `type=bind,from=build,target=/src`.
+fn mount_from(value: &str) -> Option<String> {
+    value
+        .split(',')
+        .filter_map(|field| field.split_once('='))
+        .find(|(key, _)| key.trim().eq_ignore_ascii_case("from"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_string())
+}
+
+enum Problem<'a> {
+    OwnStage,
+    LaterStage(&'a Stage),
+    NoSuchIndex(usize),
+    Typo(&'a str),
+}
+
+fn problem<'a>(check: &Check<'a>, stage: &Stage, name: &str) -> Option<Problem<'a>> {
+    let stages = &check.dockerfile.stages;
+    if name.contains('$') || name.contains([':', '/', '@']) {
+        return None; // an ARG (resolved at build time) or an image reference
+    }
+    if let Ok(index) = name.parse::<usize>() {
+        return match index {
+            i if i >= stages.len() => Some(Problem::NoSuchIndex(i)),
+            i if i == stage.index => Some(Problem::OwnStage),
+            i if i > stage.index => Some(Problem::LaterStage(&stages[i])),
+            _ => None,
+        };
+    }
+    if stages[..stage.index]
+        .iter()
+        .any(|s| s.name.is_some() && stage_matches(s, name))
+    {
+        return None;
+    }
+    if let Some(target) = stages[stage.index..]
+        .iter()
+        .find(|s| s.name.is_some() && stage_matches(s, name))
+    {
+        return Some(if target.index == stage.index {
+            Problem::OwnStage
+        } else {
+            Problem::LaterStage(target)
+        });
+    }
+    let earlier_names = stage_names(check.dockerfile).filter(|candidate| {
+        stages[..stage.index]
+            .iter()
+            .any(|s| s.name.as_ref().is_some_and(|n| n.value == *candidate))
+    });
+    suggest::closest(name, earlier_names).map(Problem::Typo)
+}
+
+impl Problem<'_> {
+    fn into_finding(self, span: Span, name: &str) -> Finding {
+        match self {
+            Problem::OwnStage => Finding::new(
+                span,
+                format!("`{name}` is the stage this instruction is in"),
+            )
+            .with_help("copy from an earlier stage, or from the build context without --from"),
+            Problem::LaterStage(stage) => Finding::new(
+                span,
+                format!("`{name}` is stage {}, which is defined later", stage.index),
+            )
+            .with_help("a stage can only read from the stages above it: move that stage up"),
+            Problem::NoSuchIndex(index) => Finding::new(
+                span,
+                format!("there is no stage {index} (stages are numbered from 0)"),
+            ),
+            Problem::Typo(close) => Finding::new(
+                span,
+                format!(
+                    "`{name}` is not a stage of this Dockerfile, so it would be pulled as an image"
+                ),
+            )
+            .with_help(format!("did you mean the stage `{close}`?")),
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! A light reading of shell scripts (shell-form RUN and RUN heredocs): the simple commands
+//! they run, with their words unquoted, and where each command stands in the source.
+//!
+//! This is not a shell parser: it splits on the control operators (`&&`, `||`, `;`, `|`, `&`,
+//! newlines, parentheses and braces) outside quotes, which is what rules about package managers
+//! and installers need.
+
+use crate::syntax::{Dockerfile, Instruction, Keyword, Span, Word};
+
+/// One simple command: `apt-get install -y curl`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// The words with quotes and escapes removed; variables are left as written.
+    pub words: Vec<String>,
+    /// Where the command stands in the Dockerfile source.
+    pub span: Span,
+}
+
+impl Command {
+    /// The program name without its directory (`/usr/bin/apt-get` -> `apt-get`).
+    pub fn program(&self) -> &str {
+        let first = self.words.first().map(String::as_str).unwrap_or("");
+        first.rsplit('/').next().unwrap_or(first)
+    }
+
+    /// The words after the program that are not options (`-y`, `--no-cache`).
+    pub fn operands(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .skip(1)
+            .map(String::as_str)
+            .filter(|w| !w.starts_with('-'))
+    }
+
+    /// True when the program is `program` and its first operand is one of `subcommands`.
+    pub fn is(&self, program: &str, subcommands: &[&str]) -> bool {
+        self.program() == program
+            && (subcommands.is_empty()
+                || self
+                    .operands()
+                    .next()
+                    .is_some_and(|sub| subcommands.contains(&sub)))
+    }
+
+    pub fn has_word(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w == word)
+    }
+}
+
+/// The commands a RUN instruction runs: its shell-form script and its heredoc bodies.
+/// Exec-form RUN gives one command made of its elements.
+pub fn run_commands(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<Command> {
+    if instruction.kind != Keyword::Run {
+        return Vec::new();
+    }
+    let mut commands = Vec::new();
+    if let Some(script) = instruction.shell_command() {
+        commands.extend(split_word(dockerfile, script));
+    } else if instruction.is_exec_form() {
+        let words = instruction.words();
+        if let (Some(first), Some(last)) = (words.first(), words.last()) {
+            commands.push(Command {
+                words: words.iter().map(|w| w.value.clone()).collect(),
+                span: first.span.join(last.span),
+            });
+        }
+    }
+    for heredoc in &instruction.heredocs {
+        commands.extend(split(&heredoc.content, |offset| {
+            heredoc.body_span.start + offset
+        }));
+    }
+    commands
+}
+
+/// Splits a shell-form word, mapping offsets in its value back to the source.
+fn split_word(dockerfile: &Dockerfile, word: &Word) -> Vec<Command> {
+    let raw = dockerfile.text(word.span);
+    if raw == word.value {
+        return split(&word.value, |offset| word.span.start + offset);
+    }
+    // Continuation breaks were removed from the value: it is a subsequence of the raw text.
+    let mut map = Vec::with_capacity(word.value.len() + 1);
+    let mut raw_bytes = raw.bytes().enumerate();
+    for byte in word.value.bytes() {
+        let position = raw_bytes
+            .by_ref()
+            .find(|&(_, b)| b == byte)
+            .map_or(raw.len(), |(i, _)| i);
+        map.push(position);
+    }
+    map.push(raw.len());
+    split(&word.value, |offset| {
+        word.span.start + map[offset.min(map.len() - 1)]
+    })
+}
+
+/// Splits `script` into simple commands; `to_source` maps an offset in `script` to the source.
+pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
+    let bytes = script.as_bytes();
+    let mut commands = Vec::new();
+    let mut words: Vec<String> = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut command_start = None;
+    let mut command_end = 0;
+    let mut i = 0;
+
+    let finish_word = |words: &mut Vec<String>, word: &mut String, in_word: &mut bool| {
+        if *in_word {
+            words.push(std::mem::take(word));
+            *in_word = false;
+        }
+    };
+
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\r' => {
+                finish_word(&mut words, &mut word, &mut in_word);
+                i += 1;
+                continue;
+            }
+            b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
+                if is_operator(bytes, i, in_word) =>
+            {
+                finish_word(&mut words, &mut word, &mut in_word);
+                if let Some(start) = command_start.take() {
+                    commands.push(Command {
+                        words: std::mem::take(&mut words),
+                        span: Span::new(to_source(start), to_source(command_end)),
+                    });
+                }
+                words.clear();
+                i += 1;
+                continue;
+            }
+            b'#' if !in_word => {
+                // A comment runs to the end of the line.
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        command_start.get_or_insert(i);
+        in_word = true;
+        match b {
+            b'\'' => {
+                let end = script[i + 1..]
+                    .find('\'')
+                    .map_or(bytes.len(), |e| i + 1 + e);
+                word.push_str(&script[i + 1..end]);
+                i = (end + 1).min(bytes.len());
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' && i + 1 < bytes.len() && b"\"\\$`".contains(&bytes[i + 1])
+                    {
+                        i += 1;
+                    }
+                    let ch_len = utf8_len(bytes[i]);
+                    word.push_str(&script[i..(i + ch_len).min(bytes.len())]);
+                    i += ch_len;
+                }
+                i = (i + 1).min(bytes.len());
+            }
+            b'\\' => {
+                if i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    let ch_len = utf8_len(bytes[i + 1]);
+                    word.push_str(&script[i + 1..(i + 1 + ch_len).min(bytes.len())]);
+                    i += 1 + ch_len;
+                } else {
+                    i += 2;
+                }
+            }
+            _ => {
+                let ch_len = utf8_len(b);
+                word.push_str(&script[i..(i + ch_len).min(bytes.len())]);
+                i += ch_len;
+            }
+        }
+        command_end = i.min(bytes.len());
+    }
+    finish_word(&mut words, &mut word, &mut in_word);
+    if let Some(start) = command_start {
+        commands.push(Command {
+            words,
+            span: Span::new(to_source(start), to_source(command_end)),
+        });
+    }
+    // Leading environment assignments (`DEBIAN_FRONTEND=noninteractive apt-get ...`) and
+    // wrappers that run the rest (`sudo`, `env`) do not change which program runs.
+    for command in &mut commands {
+        let skip = command
+            .words
+            .iter()
+            .take_while(|w| {
+                is_assignment(w) || matches!(w.as_str(), "sudo" | "env" | "exec" | "time" | "nice")
+            })
+            .count();
+        if skip < command.words.len() {
+            command.words.drain(..skip);
+        }
+    }
+    commands.retain(|c| !c.words.is_empty());
+    commands
+}
+
+/// Whether the byte at `i` ends a command: braces only outside words (`${VAR}` stays a word),
+/// and `&`/`|` after a redirection (`2>&1`, `>|`) belong to it.
+fn is_operator(bytes: &[u8], i: usize, in_word: bool) -> bool {
+    let previous = i.checked_sub(1).map(|p| bytes[p]);
+    match bytes[i] {
+        b'{' | b'}' => !in_word,
+        b'&' | b'|' => !matches!(previous, Some(b'>' | b'<')),
+        _ => true,
+    }
+}
+
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !name.as_bytes()[0].is_ascii_digit()
+    })
+}
+
+fn utf8_len(first: u8) -> usize {
+    match first {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(script: &str) -> Vec<Vec<String>> {
+        split(script, |o| o).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn splits_on_operators_and_unquotes() {
+        assert_eq!(
+            words("apt-get update && apt-get install -y 'curl' \"git\"; echo a|wc -l"),
+            vec![
+                vec!["apt-get", "update"],
+                vec!["apt-get", "install", "-y", "curl", "git"],
+                vec!["echo", "a"],
+                vec!["wc", "-l"],
+            ]
+        );
+    }
+
+    #[test]
+    fn skips_assignments_wrappers_and_comments() {
+        assert_eq!(
+            words("DEBIAN_FRONTEND=noninteractive sudo apt-get install x # not: this\nnpm ci"),
+            vec![vec!["apt-get", "install", "x"], vec!["npm", "ci"]]
+        );
+    }
+
+    #[test]
+    fn spans_cover_the_command() {
+        let script = "set -e; pip install -r requirements.txt";
+        let commands = split(script, |o| o + 10);
+        let span = commands[1].span;
+        assert_eq!(
+            &script[span.start - 10..span.end - 10],
+            "pip install -r requirements.txt"
+        );
+    }
+
+    #[test]
+    fn program_and_subcommand() {
+        let commands = split("/usr/bin/apt-get -q install -y x", |o| o);
+        assert!(commands[0].is("apt-get", &["install"]));
+        assert!(!commands[0].is("apt-get", &["update"]));
+    }
+}
