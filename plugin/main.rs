@@ -9,9 +9,12 @@ mod cli;
 mod commands;
 mod context;
 mod daemon;
+mod discover;
 mod endpoint;
 mod error;
 mod metadata;
+mod report;
+mod terminal;
 
 use std::process::ExitCode;
 

@@ -58,6 +58,7 @@ pub struct Expansion {
     /// The expanded word.
     pub value: String,
     /// Every variable name the word looked up, in order of first appearance, without repeats.
+    /// Positional and special parameters (`1`, `@`) count as names, as in the reference.
     pub referenced: Vec<String>,
     /// The names of `referenced` that were not set (set-but-empty ones are not listed).
     pub unset: Vec<String>,

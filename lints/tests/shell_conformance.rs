@@ -2,17 +2,17 @@
 //! test time (see its FORMAT.md): every case must pass.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rbuild_lints::shell::{CaseInsensitiveEnv, Env, Lexer};
 
 /// `$RBUILD_SHARED`, or `../shared` beside the workspace root.
-fn shell_conformance_dir() -> PathBuf {
+fn shared_dir(subdir: &str) -> PathBuf {
     let shared = match std::env::var_os("RBUILD_SHARED") {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
     };
-    let dir = shared.join("conformance/buildkit-shell");
+    let dir = shared.join(subdir);
     assert!(
         dir.is_dir(),
         "shared test material is missing: {} does not exist \
@@ -23,7 +23,7 @@ fn shell_conformance_dir() -> PathBuf {
 }
 
 fn read_case_file(name: &str) -> String {
-    let path = shell_conformance_dir().join(name);
+    let path = shared_dir("conformance/buildkit-shell").join(name);
     std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
@@ -130,4 +130,51 @@ fn words_test_all_lines_pass() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(cases > 20, "only {cases} cases read");
+}
+
+fn corpus_files(dir: &Path, files: &mut Vec<PathBuf>) {
+    let entries = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("cannot list {}: {error}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            corpus_files(&path, files);
+        } else if path.file_name().is_some_and(|name| name != "MANIFEST.tsv") {
+            files.push(path);
+        }
+    }
+}
+
+/// Every line of the real-world corpus, as one word and split into words, with both escape
+/// characters: no panic, and both entry points accept or reject the same lines.
+#[test]
+fn corpus_lines_expand_without_panic() {
+    let mut files = Vec::new();
+    corpus_files(&shared_dir("corpus"), &mut files);
+    assert!(
+        files.len() > 1000,
+        "only {} corpus files found",
+        files.len()
+    );
+    let env = [("HOME", "/root"), ("VERSION", "1.2.3"), ("EMPTY", "")];
+    let mut lines = 0;
+    for path in &files {
+        let bytes = std::fs::read(path).expect("readable corpus file");
+        let text = String::from_utf8_lossy(&bytes);
+        for line in text.lines() {
+            lines += 1;
+            for escape in ['\\', '`'] {
+                let lexer = Lexer::new(escape);
+                let single = lexer.expand_word(line, &env);
+                let split = lexer.expand_words(line, &env);
+                assert_eq!(
+                    single.is_ok(),
+                    split.is_ok(),
+                    "{}: {line:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(lines > 50_000, "only {lines} corpus lines read");
 }

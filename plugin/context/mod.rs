@@ -24,9 +24,11 @@ pub use dockerignore::DockerIgnore;
 use source::{Source, StdinContent};
 pub use upload::UploadProgress;
 
-/// The default Dockerfile name, and the lowercase name docker also accepts.
+/// The Dockerfile used without `-f`.
 const DEFAULT_DOCKERFILE: &str = "Dockerfile";
+/// The name docker falls back to when only it exists.
 const DEFAULT_DOCKERFILE_LOWERCASE: &str = "dockerfile";
+/// The context's ignore file, always sent to the daemon.
 const IGNORE_FILE: &str = ".dockerignore";
 
 /// The context and Dockerfile as given on the command line.

@@ -1,0 +1,24 @@
+//! `path:line:col: severity[CODE] message`, one line per finding.
+
+use std::io::{self, Write};
+
+use super::FileReport;
+
+pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
+    for report in reports {
+        for diagnostic in &report.diagnostics {
+            let start = report.position(diagnostic.span.start);
+            writeln!(
+                out,
+                "{}:{}:{}: {}[{}] {}",
+                report.path,
+                start.line,
+                start.column,
+                diagnostic.severity,
+                diagnostic.rule.code,
+                diagnostic.message
+            )?;
+        }
+    }
+    Ok(())
+}
