@@ -6,7 +6,9 @@ use std::ffi::OsString;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{build::BuildArgs, lint::LintArgs, parse::ParseArgs, version::VersionArgs};
+use crate::commands::{
+    build::BuildArgs, lint::LintArgs, parse::ParseArgs, rules::RulesArgs, version::VersionArgs,
+};
 
 /// Lint Dockerfiles and build images through the Docker daemon.
 ///
@@ -34,6 +36,8 @@ pub enum Command {
     Lint(LintArgs),
     /// Parse a Dockerfile and print its syntax tree
     Parse(ParseArgs),
+    /// List the lint rules, or show one rule's documentation
+    Rules(RulesArgs),
     /// Show the client and daemon versions and the endpoint in use
     Version(VersionArgs),
 }

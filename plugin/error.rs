@@ -40,7 +40,16 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Prints `error: <message>: <cause>: <cause>` on one line and returns the exit code.
+/// A closed output pipe (`docker rbuild rules | head`) is not an error worth a message.
 pub fn report(err: &anyhow::Error) -> ExitCode {
+    let broken_pipe = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::SUCCESS;
+    }
     let chain: Vec<String> = err.chain().map(|cause| cause.to_string()).collect();
     eprintln!("error: {}", chain.join(": "));
     ExitCode::from(exit_code(err))

@@ -147,6 +147,15 @@ fn directives_at_the_top_only_case_insensitive_once() {
     let d = parse("# hello\n# escape=`\nFROM x\n").expect("parses");
     assert!(d.directives.is_empty());
 
+    // After a shebang line, `syntax` and `check` are still found; `escape` is not.
+    let d = parse("#!/usr/bin/env buildctl\n# escape=`\n# syntax = dockerfile:1\nFROM x\n")
+        .expect("parses");
+    assert_eq!(
+        d.directive("syntax").map(|s| s.value.as_str()),
+        Some("dockerfile:1")
+    );
+    assert_eq!(d.escape, '\\');
+
     let err = parse("# escape=`\n# escape=\\\nFROM x\n").expect_err("twice");
     assert_eq!(err.message, "only one escape parser directive can be used");
     assert_eq!(err.line, 2);

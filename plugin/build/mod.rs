@@ -47,6 +47,12 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         location: config.context.clone(),
         dockerfile: config.dockerfile.clone(),
     };
+    // Connecting (a round trip or two) overlaps with reading the context; the context's input
+    // errors still come first, and the connection is simply dropped when they do.
+    let connecting = tokio::spawn({
+        let globals = globals.clone();
+        async move { crate::daemon::connect(&globals).await }
+    });
     // Reading the context may take a while (a git clone, stdin): it may be interrupted too.
     let prepared = tokio::task::spawn_blocking(move || context::prepare(&spec));
     let build_context = tokio::select! {
@@ -57,7 +63,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     // The lint gate hooks in here: the Dockerfile is known and nothing has been sent yet.
 
     let daemon = tokio::select! {
-        daemon = crate::daemon::connect(globals) => daemon?,
+        daemon = connecting => daemon.context("connecting to the daemon stopped unexpectedly")??,
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());

@@ -3,6 +3,7 @@
 pub mod build;
 pub mod lint;
 pub mod parse;
+pub mod rules;
 pub mod version;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(&globals, args),
         Command::Lint(args) => lint::run(args),
         Command::Parse(args) => parse::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Version(args) => version::run(&globals, args),
     }
 }

@@ -1,7 +1,11 @@
 //! Lint reports in every output format. Each format is a module with a `write` function.
 
+mod checkstyle;
 mod concise;
+mod github;
+mod gitlab;
 mod json;
+mod sarif;
 mod tty;
 
 use std::io::{self, Write};
@@ -49,6 +53,14 @@ pub enum Format {
     Concise,
     /// A JSON array of findings with exact spans
     Json,
+    /// SARIF 2.1.0, for code-scanning tools
+    Sarif,
+    /// Checkstyle XML, for CI servers
+    Checkstyle,
+    /// GitLab Code Quality JSON
+    Gitlab,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
 }
 
 /// Writes the reports in `format`; `color` applies to `tty` only.
@@ -57,6 +69,10 @@ pub fn write(format: Format, reports: &[FileReport], out: &mut dyn Write, color:
         Format::Tty => tty::write(reports, out, color),
         Format::Concise => concise::write(reports, out),
         Format::Json => json::write(reports, out),
+        Format::Sarif => sarif::write(reports, out),
+        Format::Checkstyle => checkstyle::write(reports, out),
+        Format::Gitlab => gitlab::write(reports, out),
+        Format::Github => github::write(reports, out),
     }
 }
 

@@ -58,18 +58,19 @@ missing_packages() {
 
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
-    local -a install=(apt-get install -y -qq "$@")
+    # Waits for another apt (someone else installing) instead of failing at once.
+    local -a apt=(apt-get -qq -o DPkg::Lock::Timeout=300)
     # Package lists may be absent (fresh machine) or stale (old versions gone): update then.
     # apt runs without the lock's descriptor: a service a package starts must not hold it.
     if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
         say "apt-get update"
-        apt-get update -qq 9>&-
+        "${apt[@]}" update 9>&-
     fi
     say "apt-get install $*"
-    if ! "${install[@]}" >/dev/null 9>&-; then
+    if ! "${apt[@]}" install -y "$@" >/dev/null 9>&-; then
         say "install failed; apt-get update and retry"
-        apt-get update -qq 9>&-
-        "${install[@]}" >/dev/null 9>&-
+        "${apt[@]}" update 9>&-
+        "${apt[@]}" install -y "$@" >/dev/null 9>&-
     fi
 }
 

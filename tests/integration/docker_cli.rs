@@ -219,3 +219,43 @@ fn readme_first_command_builds_and_runs_examples_hello() {
     assert_eq!(image_run.code, 0, "{image_run:?}");
     assert_eq!(image_run.stdout, "Hello from docker rbuild!\n");
 }
+
+/// `tests/engine/ensure.sh` runs before every test process: when the engine and the base image
+/// are there it changes nothing and is quick.
+#[test]
+fn engine_script_is_a_quick_no_op_when_all_is_there() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let started = std::time::Instant::now();
+    let out = run(sandbox
+        .command("bash")
+        .arg(harness::workspace_root().join("tests/engine/ensure.sh")));
+    let elapsed = started.elapsed();
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "engine: ready: Docker {} at {} with {}",
+            engine_version(&sandbox),
+            harness::ENGINE_HOST,
+            harness::BASE_IMAGE
+        ),
+        "{out:?}"
+    );
+    assert!(out.stdout.is_empty(), "{out:?}");
+    // About 0.2 s here; the bound leaves room for a loaded CI machine.
+    assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
+}
+
+/// The version of the engine the tests use, as the docker CLI reports it.
+fn engine_version(sandbox: &Sandbox) -> String {
+    let out = run(sandbox.docker().args([
+        "-H",
+        harness::ENGINE_HOST,
+        "version",
+        "--format",
+        "{{.Server.Version}}",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    out.stdout.trim().to_owned()
+}

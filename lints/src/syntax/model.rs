@@ -18,6 +18,9 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
     /// ARGs declared before the first FROM (usable in FROM lines, and in stages that redeclare them).
     pub global_args: Vec<ArgDecl>,
+    /// Comment lines (`#` to the end of the line), directives excluded, continuation-line
+    /// comments included, in file order.
+    pub comments: Vec<Span>,
     /// Non-fatal findings of the parser itself (empty continuation lines).
     pub warnings: Vec<ParseWarning>,
     /// Byte offset -> line/column.

@@ -55,6 +55,10 @@ struct Parser {
     escape: char,
     directives: Vec<Directive>,
     directives_done: bool,
+    /// The file starts with `#!`: the reference still finds `syntax` and `check` after it,
+    /// but its parser no longer reads an `escape` directive.
+    after_shebang: bool,
+    comments: Vec<Span>,
     warnings: Vec<ParseWarning>,
 }
 
@@ -66,6 +70,8 @@ pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
         escape: '\\',
         directives: Vec::new(),
         directives_done: false,
+        after_shebang: false,
+        comments: Vec::new(),
         warnings: Vec::new(),
     };
     let instructions = parser.instructions()?;
@@ -81,6 +87,7 @@ pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
         instructions,
         stages,
         global_args,
+        comments: parser.comments,
         warnings: parser.warnings,
         lines: parser.lines,
     })
@@ -152,10 +159,15 @@ impl Parser {
             let raw = &source[first.start..first.end];
             let start = first.start + leading_space(raw);
             let content = &source[start..first.end];
-            if !self.directives_done {
+            if next == 1 && content.starts_with("#!") {
+                self.after_shebang = true;
+            } else if !self.directives_done {
                 self.directive(source, content, Span::new(start, first.end))?;
             }
             if content.starts_with('#') {
+                if self.directives.last().is_none_or(|d| d.span.start != start) {
+                    self.comments.push(Span::new(start, first.end));
+                }
                 continue;
             }
             let mut continues = self.continuation_at(content);
@@ -175,6 +187,7 @@ impl Parser {
                 end = l.end;
                 let text = &source[l.start..l.end];
                 if is_comment(text) {
+                    self.comments.push(Span::new(l.start + leading_space(text), l.end));
                     continue;
                 }
                 if text.trim_start().is_empty() {
@@ -268,6 +281,9 @@ impl Parser {
             self.directives_done = true;
             return Ok(());
         };
+        if self.after_shebang && name == "escape" {
+            return Ok(());
+        }
         if self.directives.iter().any(|d| d.name == name) {
             return Err(SyntaxError::new(
                 format!("only one {name} parser directive can be used"),

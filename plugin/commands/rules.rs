@@ -1,0 +1,125 @@
+//! `docker rbuild rules [CODE|NAME] [--format text|json]`: the rules and their documentation.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use rbuild_lints::rule::{FixAvailability, Rule};
+use rbuild_lints::rules::{self, RULES};
+use rbuild_lints::suggest;
+use serde_json::json;
+
+use crate::error::input_error;
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Show the documentation of this rule (code such as RB301, or name)
+    #[arg(value_name = "CODE|NAME")]
+    pub rule: Option<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A table, or the rule's documentation
+    Text,
+    /// JSON for tools, with the equivalent ids as fields
+    Json,
+}
+
+pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    let selected: Vec<&'static Rule> = match &args.rule {
+        None => RULES.to_vec(),
+        Some(wanted) => vec![rules::find(wanted).ok_or_else(|| {
+            let names = RULES.iter().flat_map(|r| [r.code, r.name]);
+            match suggest::closest(wanted, names) {
+                Some(close) => input_error(format!("unknown rule `{wanted}`; did you mean `{close}`?")),
+                None => input_error(format!("unknown rule `{wanted}`; `docker rbuild rules` lists them all")),
+            }
+        })?],
+    };
+    let mut out = std::io::stdout().lock();
+    match (args.format, &args.rule) {
+        (RulesFormat::Json, None) => {
+            serde_json::to_writer_pretty(&mut out, &selected.iter().map(|r| rule_json(r)).collect::<Vec<_>>())?
+        }
+        (RulesFormat::Json, Some(_)) => serde_json::to_writer_pretty(&mut out, &rule_json(selected[0]))?,
+        (RulesFormat::Text, None) => write_table(&mut out, &selected)?,
+        (RulesFormat::Text, Some(_)) => write_docs(&mut out, selected[0])?,
+    }
+    if args.format == RulesFormat::Json {
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fixable(rule: &Rule) -> &'static str {
+    match rule.fix {
+        FixAvailability::None => "no",
+        FixAvailability::Sometimes => "sometimes",
+        FixAvailability::Always => "yes",
+    }
+}
+
+fn write_table(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
+    let name_width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0).max(4);
+    let equivalents_width = rules.iter().map(|r| equivalents(r).len()).max().unwrap_or(0).max(11);
+    writeln!(
+        out,
+        "{:<6} {:<name_width$} {:<8} {:<9} {:<equivalents_width$} SUMMARY",
+        "CODE", "NAME", "SEVERITY", "FIXABLE", "EQUIVALENTS"
+    )?;
+    for rule in rules {
+        writeln!(
+            out,
+            "{:<6} {:<name_width$} {:<8} {:<9} {:<equivalents_width$} {}",
+            rule.code,
+            rule.name,
+            rule.severity,
+            fixable(rule),
+            equivalents(rule),
+            rule.summary
+        )?;
+    }
+    Ok(())
+}
+
+fn equivalents(rule: &Rule) -> String {
+    let mut ids: Vec<&str> = rule.equivalents.hadolint.to_vec();
+    ids.extend(rule.equivalents.buildkit);
+    if ids.is_empty() {
+        "-".into()
+    } else {
+        ids.join(",")
+    }
+}
+
+fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
+    writeln!(out, "{} {}: {}", rule.code, rule.name, rule.summary)?;
+    writeln!(out)?;
+    writeln!(out, "Severity: {}    Fixable: {}    Equivalents: {}", rule.severity, fixable(rule), equivalents(rule))?;
+    for (heading, text) in [("What it does", rule.docs.what_it_does), ("Why is this bad", rule.docs.why_is_this_bad)] {
+        writeln!(out, "\n## {heading}\n{text}")?;
+    }
+    for (heading, dockerfile) in [("Example", rule.docs.example), ("Use instead", rule.docs.use_instead)] {
+        writeln!(out, "\n## {heading}\n```dockerfile\n{}```", dockerfile)?;
+    }
+    Ok(())
+}
+
+fn rule_json(rule: &Rule) -> serde_json::Value {
+    json!({
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity,
+        "summary": rule.summary,
+        "fixable": rule.fix,
+        "hadolint": rule.equivalents.hadolint,
+        "buildkit": rule.equivalents.buildkit,
+        "docs": rule.docs,
+    })
+}
