@@ -26,7 +26,11 @@ impl Input {
 /// `./Dockerfile`. Sorted and without repeats.
 pub fn inputs(paths: &[PathBuf], stdin_name: &Path) -> anyhow::Result<Vec<Input>> {
     let default = [PathBuf::from("Dockerfile")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     let mut inputs = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
@@ -66,14 +70,20 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> anyhow::Result<()> {
 /// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*` (and the same for
 /// Containerfile), but not `*.dockerignore` files.
 pub fn is_dockerfile_name(name: &std::ffi::OsStr) -> bool {
-    let Some(name) = name.to_str() else { return false };
+    let Some(name) = name.to_str() else {
+        return false;
+    };
     if name.ends_with(".dockerignore") {
         return false;
     }
     ["Dockerfile", "Containerfile"].iter().any(|base| {
         name == *base
-            || name.strip_prefix(base).is_some_and(|rest| rest.starts_with('.'))
-            || name.strip_suffix(base).is_some_and(|rest| rest.ends_with('.'))
+            || name
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.'))
+            || name
+                .strip_suffix(base)
+                .is_some_and(|rest| rest.ends_with('.'))
     }) || name.ends_with(".dockerfile")
 }
 
@@ -93,10 +103,22 @@ mod tests {
 
     #[test]
     fn dockerfile_names() {
-        for yes in ["Dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.dev", "web.dockerfile"] {
+        for yes in [
+            "Dockerfile",
+            "Containerfile",
+            "api.Dockerfile",
+            "Dockerfile.dev",
+            "web.dockerfile",
+        ] {
             assert!(is_dockerfile_name(OsStr::new(yes)), "{yes}");
         }
-        for no in ["Dockerfile.dockerignore", "README.md", "Dockerfiles", "mydockerfile", ".dockerignore"] {
+        for no in [
+            "Dockerfile.dockerignore",
+            "README.md",
+            "Dockerfiles",
+            "mydockerfile",
+            ".dockerignore",
+        ] {
             assert!(!is_dockerfile_name(OsStr::new(no)), "{no}");
         }
     }
@@ -105,7 +127,13 @@ mod tests {
     fn walks_directories_and_honours_gitignore() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        for file in ["Dockerfile", "svc/api.Dockerfile", "svc/notes.txt", "ignored/Dockerfile", ".git/Dockerfile"] {
+        for file in [
+            "Dockerfile",
+            "svc/api.Dockerfile",
+            "svc/notes.txt",
+            "ignored/Dockerfile",
+            ".git/Dockerfile",
+        ] {
             let path = root.join(file);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "FROM scratch\n").unwrap();
@@ -114,7 +142,10 @@ mod tests {
         let found = inputs(&[root.to_path_buf()], Path::new("-")).unwrap();
         assert_eq!(
             found,
-            vec![Input::File(root.join("Dockerfile")), Input::File(root.join("svc/api.Dockerfile"))]
+            vec![
+                Input::File(root.join("Dockerfile")),
+                Input::File(root.join("svc/api.Dockerfile"))
+            ]
         );
     }
 
@@ -122,6 +153,9 @@ mod tests {
     fn missing_path_is_an_input_error() {
         let err = inputs(&[PathBuf::from("/no/such/Dockerfile")], Path::new("-")).unwrap_err();
         assert!(err.is::<crate::error::InputError>());
-        assert_eq!(err.to_string(), "/no/such/Dockerfile: No such file or directory");
+        assert_eq!(
+            err.to_string(),
+            "/no/such/Dockerfile: No such file or directory"
+        );
     }
 }

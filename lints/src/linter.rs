@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
-use crate::rule::{Check, LintOptions, Rule};
+use crate::rule::{Check, Checker, LintOptions, Rule};
 use crate::rules::{self, IGNORE_COMMENT, SYNTAX_ERROR};
 use crate::syntax::{self, Dockerfile, Span};
 
@@ -57,7 +57,9 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
     let mut diagnostics = Vec::new();
     let mut findings = Vec::new();
     for rule in rules::RULES {
-        let Some(check_fn) = rule.check else { continue };
+        let Checker::Static(check_fn) = rule.check else {
+            continue;
+        };
         if settings.ignored.contains(rule.code) || ignores.file_wide.contains(rule.code) {
             continue;
         }
@@ -80,7 +82,9 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
     }
 }
 
-fn make_diagnostic(
+/// The diagnostic for a finding of `rule` under `settings`; `None` when the rule is off.
+/// The plugin uses it for the findings of daemon rules.
+pub fn make_diagnostic(
     rule: &'static Rule,
     finding: Finding,
     settings: &RuleSettings,

@@ -27,9 +27,21 @@ pub struct Rule {
     /// Dockerfiles the rule must fire on (besides `docs.example`) and must stay quiet on
     /// (besides `docs.use_instead`): the registry test runs them all.
     pub fixtures: Fixtures,
-    /// The check; `None` for findings the engine itself reports (syntax errors, bad ignore comments).
+    /// Who finds what the rule reports.
     #[serde(skip)]
-    pub check: Option<CheckFn>,
+    pub check: Checker,
+}
+
+/// Where a rule's findings come from.
+#[derive(Debug)]
+pub enum Checker {
+    /// A check of the parsed file (and the build context, when known).
+    Static(CheckFn),
+    /// The lint engine itself: syntax errors, ignore comments.
+    Engine,
+    /// The plugin, by asking the Docker daemon (images, registries, platforms); these rules
+    /// report nothing when linting without a daemon.
+    Daemon,
 }
 
 /// A rule's check: reads the parsed file (and the options) and pushes findings.

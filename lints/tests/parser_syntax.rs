@@ -345,10 +345,19 @@ fn empty_and_comment_only_files_are_rejected_and_invalid_utf8_names_offset() {
 fn continuation_at_end_of_file_and_escaped_escape() {
     let d = parse("FROM x\nRUN echo \\").expect("parses");
     assert_eq!(d.instructions[1].shell_command().unwrap().value, "echo");
+    assert_eq!(d.text(d.instructions[1].span), "RUN echo \\");
     let d = parse("FROM x\nENV A=b\\\\\nENV C=d\n").expect("parses");
     assert_eq!(
         d.instructions.len(),
         3,
         "a trailing escaped escape does not continue"
     );
+}
+
+#[test]
+fn comments_are_listed_with_spans_directives_excluded() {
+    let source = "# syntax=x\n# first\nFROM x\nRUN a \\\n  # inside\n  b\n   # indented\n";
+    let d = parse(source).expect("parses");
+    let comments: Vec<&str> = d.comments.iter().map(|s| d.text(*s)).collect();
+    assert_eq!(comments, ["# first", "# inside", "# indented"]);
 }

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::Severity;
 use rbuild_lints::linter::{lint, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 
+use crate::config::{Flags, Resolver, Threshold};
 use crate::discover::{self, io_reason, Input};
 use crate::error::input_error;
 use crate::report::{self, FileReport, Format};
@@ -33,9 +34,9 @@ pub struct LintArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Exit with 1 when a finding is at least this severe
-    #[arg(long, value_enum, default_value_t = Threshold::Warning)]
-    pub failure_threshold: Threshold,
+    /// Exit with 1 when a finding is at least this severe [default: warning, or the config file's]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub failure_threshold: Option<Threshold>,
 
     /// Exit with 0 even when there are findings (input errors still exit with 2)
     #[arg(long)]
@@ -45,92 +46,147 @@ pub struct LintArgs {
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub stdin_filename: PathBuf,
 
-    /// Switch rules off, by code or name (comma-separated or repeated)
+    /// Switch rules off, by code or name (comma-separated or repeated), besides the config file's
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub ignore: Vec<String>,
+
+    /// Use this configuration file instead of looking for .rbuild.toml next to each Dockerfile
+    /// and in its parent directories (up to the repository root)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print the effective configuration for the first PATH (and where each part comes from)
+    /// instead of linting
+    #[arg(long)]
+    pub show_config: bool,
 }
 
-/// The severity at which `lint` fails, or `none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Threshold {
-    Error,
-    Warning,
-    Info,
-    Style,
-    None,
-}
-
-impl Threshold {
-    fn severity(self) -> Option<Severity> {
-        match self {
-            Threshold::Error => Some(Severity::Error),
-            Threshold::Warning => Some(Severity::Warning),
-            Threshold::Info => Some(Severity::Info),
-            Threshold::Style => Some(Severity::Style),
-            Threshold::None => None,
-        }
-    }
-}
-
-/// The validated configuration of one `lint` run.
-struct LintConfig {
-    inputs: Vec<Input>,
-    format: Format,
-    output: Option<PathBuf>,
-    fail_at: Option<Severity>,
+/// One Dockerfile to lint, with the settings in force for it.
+struct Job {
+    input: Input,
     settings: RuleSettings,
+    fail_at: Option<Severity>,
+}
+
+/// What one `lint` run does, validated.
+enum LintConfig {
+    Lint {
+        jobs: Vec<Job>,
+        format: Format,
+        output: Option<PathBuf>,
+    },
+    ShowConfig(String),
 }
 
 impl LintConfig {
     fn from_args(args: LintArgs) -> anyhow::Result<LintConfig> {
-        let mut settings = RuleSettings::default();
-        for name in args.ignore.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-            let rule = rules::find(name)
-                .ok_or_else(|| input_error(format!("--ignore: unknown rule `{name}` (see `docker rbuild rules`)")))?;
-            settings.ignored.insert(rule.code);
+        let mut ignore = Vec::new();
+        for name in args
+            .ignore
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+        {
+            let rule = rules::find(name).ok_or_else(|| {
+                input_error(format!(
+                    "--ignore: unknown rule `{name}` (see `docker rbuild rules`)"
+                ))
+            })?;
+            ignore.push(rule.code);
+        }
+        let mut resolver = Resolver::new(Flags {
+            config: args.config,
+            ignore,
+            failure_threshold: args.failure_threshold,
+            no_fail: args.no_fail,
+        })?;
+        if args.show_config {
+            let target = args
+                .paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("Dockerfile"));
+            let target = if target.as_os_str() == "-" {
+                args.stdin_filename.clone()
+            } else {
+                target
+            };
+            return Ok(LintConfig::ShowConfig(
+                resolver.resolve(&target)?.show(&target),
+            ));
         }
         let inputs = discover::inputs(&args.paths, &args.stdin_filename)?;
-        if inputs.iter().filter(|i| matches!(i, Input::Stdin(_))).count() > 1 {
+        if inputs
+            .iter()
+            .filter(|i| matches!(i, Input::Stdin(_)))
+            .count()
+            > 1
+        {
             return Err(input_error("standard input (`-`) can be linted only once"));
         }
-        Ok(LintConfig {
-            inputs,
+        let jobs = inputs
+            .into_iter()
+            .map(|input| {
+                let effective = resolver.resolve(input.display_path())?;
+                Ok(Job {
+                    input,
+                    settings: effective.settings,
+                    fail_at: effective.fail_at,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(LintConfig::Lint {
+            jobs,
             format: args.format,
             output: args.output,
-            fail_at: if args.no_fail { None } else { args.failure_threshold.severity() },
-            settings,
         })
     }
 }
 
 pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
-    let config = LintConfig::from_args(args)?;
-    let stdin = read_stdin_if_named(&config.inputs)?;
-    let reports: Vec<FileReport> = config
-        .inputs
+    let (jobs, format, output) = match LintConfig::from_args(args)? {
+        LintConfig::ShowConfig(text) => {
+            print!("{text}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        LintConfig::Lint {
+            jobs,
+            format,
+            output,
+        } => (jobs, format, output),
+    };
+    let inputs: Vec<Input> = jobs.iter().map(|job| job.input.clone()).collect();
+    let stdin = read_stdin_if_named(&inputs)?;
+    let reports: Vec<FileReport> = jobs
         .par_iter()
-        .map(|input| lint_input(input, stdin.as_deref(), &config.settings))
+        .map(|job| lint_input(&job.input, stdin.as_deref(), &job.settings))
         .collect::<anyhow::Result<_>>()?;
 
-    match &config.output {
-        Some(path) => write_atomically(path, |out| report::write(config.format, &reports, out, false))?,
+    match &output {
+        Some(path) => write_atomically(path, |out| report::write(format, &reports, out, false))?,
         None => {
             let stdout = std::io::stdout();
             let color = terminal::colors_enabled(stdout.is_terminal());
             let mut out = stdout.lock();
-            report::write(config.format, &reports, &mut out, color)
+            report::write(format, &reports, &mut out, color)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
         }
     }
 
-    let failed = config.fail_at.is_some_and(|threshold| {
-        reports
-            .iter()
-            .flat_map(|r| &r.diagnostics)
-            .any(|d| d.severity.at_least(threshold))
+    let failed = jobs.iter().zip(&reports).any(|(job, report)| {
+        job.fail_at.is_some_and(|threshold| {
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.severity.at_least(threshold))
+        })
     });
-    Ok(if failed { ExitCode::from(crate::error::EXIT_FAILURE) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(crate::error::EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn read_stdin_if_named(inputs: &[Input]) -> anyhow::Result<Option<Vec<u8>>> {
@@ -144,7 +200,11 @@ fn read_stdin_if_named(inputs: &[Input]) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-fn lint_input(input: &Input, stdin: Option<&[u8]>, settings: &RuleSettings) -> anyhow::Result<FileReport> {
+fn lint_input(
+    input: &Input,
+    stdin: Option<&[u8]>,
+    settings: &RuleSettings,
+) -> anyhow::Result<FileReport> {
     let path = input.display_path();
     let bytes = match input {
         Input::Stdin(_) => stdin.unwrap_or_default().to_vec(),
@@ -160,7 +220,11 @@ fn lint_input(input: &Input, stdin: Option<&[u8]>, settings: &RuleSettings) -> a
         Some(dockerfile) => dockerfile.source,
         None => String::from_utf8_lossy(&bytes).into_owned(),
     };
-    Ok(FileReport::new(path.display().to_string(), source, result.diagnostics))
+    Ok(FileReport::new(
+        path.display().to_string(),
+        source,
+        result.diagnostics,
+    ))
 }
 
 /// The directory a Dockerfile's rules look at: its own (the usual build context).
@@ -168,7 +232,10 @@ fn context_dir(path: &Path) -> Option<PathBuf> {
     if path.as_os_str() == "-" {
         return None;
     }
-    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     parent.is_dir().then(|| parent.to_path_buf())
 }
 
@@ -177,8 +244,17 @@ fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| input_error(format!("cannot write {}: {}", path.display(), io_reason(&e)));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let fail = |e: std::io::Error| {
+        input_error(format!(
+            "cannot write {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
     write(&mut file).and_then(|()| file.flush()).map_err(fail)?;
     file.persist(path).map_err(|e| fail(e.error))?;

@@ -134,6 +134,11 @@ fn model_json(dockerfile: &Dockerfile) -> Value {
             "args": s.args.iter().map(|a| json!({"name": a.name, "default": a.default, "instruction": a.instruction})).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "instructions": dockerfile.instructions.iter().map(|i| instruction_json(dockerfile, i)).collect::<Vec<_>>(),
+        "comments": dockerfile.comments.iter().map(|c| json!({
+            "line": line(c.start),
+            "start": c.start,
+            "end": c.end,
+        })).collect::<Vec<_>>(),
         "warnings": dockerfile.warnings.iter().map(|w| json!({
             "kind": "empty-continuation-line",
             "message": w.message,

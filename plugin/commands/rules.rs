@@ -36,17 +36,24 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
         Some(wanted) => vec![rules::find(wanted).ok_or_else(|| {
             let names = RULES.iter().flat_map(|r| [r.code, r.name]);
             match suggest::closest(wanted, names) {
-                Some(close) => input_error(format!("unknown rule `{wanted}`; did you mean `{close}`?")),
-                None => input_error(format!("unknown rule `{wanted}`; `docker rbuild rules` lists them all")),
+                Some(close) => {
+                    input_error(format!("unknown rule `{wanted}`; did you mean `{close}`?"))
+                }
+                None => input_error(format!(
+                    "unknown rule `{wanted}`; `docker rbuild rules` lists them all"
+                )),
             }
         })?],
     };
     let mut out = std::io::stdout().lock();
     match (args.format, &args.rule) {
-        (RulesFormat::Json, None) => {
-            serde_json::to_writer_pretty(&mut out, &selected.iter().map(|r| rule_json(r)).collect::<Vec<_>>())?
+        (RulesFormat::Json, None) => serde_json::to_writer_pretty(
+            &mut out,
+            &selected.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
+        )?,
+        (RulesFormat::Json, Some(_)) => {
+            serde_json::to_writer_pretty(&mut out, &rule_json(selected[0]))?
         }
-        (RulesFormat::Json, Some(_)) => serde_json::to_writer_pretty(&mut out, &rule_json(selected[0]))?,
         (RulesFormat::Text, None) => write_table(&mut out, &selected)?,
         (RulesFormat::Text, Some(_)) => write_docs(&mut out, selected[0])?,
     }
@@ -67,7 +74,12 @@ fn fixable(rule: &Rule) -> &'static str {
 
 fn write_table(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
     let name_width = rules.iter().map(|r| r.name.len()).max().unwrap_or(0).max(4);
-    let equivalents_width = rules.iter().map(|r| equivalents(r).len()).max().unwrap_or(0).max(11);
+    let equivalents_width = rules
+        .iter()
+        .map(|r| equivalents(r).len())
+        .max()
+        .unwrap_or(0)
+        .max(11);
     writeln!(
         out,
         "{:<6} {:<name_width$} {:<8} {:<9} {:<equivalents_width$} SUMMARY",
@@ -101,11 +113,23 @@ fn equivalents(rule: &Rule) -> String {
 fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
     writeln!(out, "{} {}: {}", rule.code, rule.name, rule.summary)?;
     writeln!(out)?;
-    writeln!(out, "Severity: {}    Fixable: {}    Equivalents: {}", rule.severity, fixable(rule), equivalents(rule))?;
-    for (heading, text) in [("What it does", rule.docs.what_it_does), ("Why is this bad", rule.docs.why_is_this_bad)] {
+    writeln!(
+        out,
+        "Severity: {}    Fixable: {}    Equivalents: {}",
+        rule.severity,
+        fixable(rule),
+        equivalents(rule)
+    )?;
+    for (heading, text) in [
+        ("What it does", rule.docs.what_it_does),
+        ("Why is this bad", rule.docs.why_is_this_bad),
+    ] {
         writeln!(out, "\n## {heading}\n{text}")?;
     }
-    for (heading, dockerfile) in [("Example", rule.docs.example), ("Use instead", rule.docs.use_instead)] {
+    for (heading, dockerfile) in [
+        ("Example", rule.docs.example),
+        ("Use instead", rule.docs.use_instead),
+    ] {
         writeln!(out, "\n## {heading}\n```dockerfile\n{}```", dockerfile)?;
     }
     Ok(())

@@ -11,9 +11,13 @@ use super::FileReport;
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     let mut xml = Writer::new_with_indent(&mut *out, b' ', 2);
     xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    xml.write_event(Event::Start(BytesStart::new("checkstyle").with_attributes([("version", "4.3")])))?;
+    xml.write_event(Event::Start(
+        BytesStart::new("checkstyle").with_attributes([("version", "4.3")]),
+    ))?;
     for report in reports {
-        xml.write_event(Event::Start(BytesStart::new("file").with_attributes([("name", report.path.as_str())])))?;
+        xml.write_event(Event::Start(
+            BytesStart::new("file").with_attributes([("name", report.path.as_str())]),
+        ))?;
         for diagnostic in &report.diagnostics {
             let start = report.position(diagnostic.span.start);
             let (line, column) = (start.line.to_string(), start.column.to_string());

@@ -25,7 +25,10 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 start.column,
                 end.line,
                 end.column,
-                escape_property(&format!("{} ({})", diagnostic.rule.code, diagnostic.rule.name)),
+                escape_property(&format!(
+                    "{} ({})",
+                    diagnostic.rule.code, diagnostic.rule.name
+                )),
                 escape_data(&message),
             )?;
         }
@@ -43,7 +46,9 @@ fn command(severity: Severity) -> &'static str {
 
 /// The message part: `%`, CR and LF are percent-encoded.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// A property value: also `:` and `,`, which separate properties.
@@ -57,7 +62,13 @@ mod tests {
 
     #[test]
     fn escapes_workflow_command_values() {
-        assert_eq!(escape_data("100% done\r\nnext: a,b"), "100%25 done%0D%0Anext: a,b");
-        assert_eq!(escape_property("dir:a,b/Dockerfile%"), "dir%3Aa%2Cb/Dockerfile%25");
+        assert_eq!(
+            escape_data("100% done\r\nnext: a,b"),
+            "100%25 done%0D%0Anext: a,b"
+        );
+        assert_eq!(
+            escape_property("dir:a,b/Dockerfile%"),
+            "dir%3Aa%2Cb/Dockerfile%25"
+        );
     }
 }

@@ -17,8 +17,14 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
         let mut occurrences: HashMap<(&str, &str), usize> = HashMap::new();
         for diagnostic in &report.diagnostics {
             let flagged = report.source.get(diagnostic.span.range()).unwrap_or("");
-            let occurrence = occurrences.entry((diagnostic.rule.code, flagged)).or_insert(0);
-            issues.push(issue(report, diagnostic, fingerprint(&report.path, diagnostic, flagged, *occurrence)));
+            let occurrence = occurrences
+                .entry((diagnostic.rule.code, flagged))
+                .or_insert(0);
+            issues.push(issue(
+                report,
+                diagnostic,
+                fingerprint(&report.path, diagnostic, flagged, *occurrence),
+            ));
             *occurrence += 1;
         }
     }
@@ -47,7 +53,11 @@ fn fingerprint(path: &str, diagnostic: &Diagnostic, flagged: &str, occurrence: u
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// GitLab's scale: info, minor, major, critical, blocker.

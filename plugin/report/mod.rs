@@ -64,7 +64,12 @@ pub enum Format {
 }
 
 /// Writes the reports in `format`; `color` applies to `tty` only.
-pub fn write(format: Format, reports: &[FileReport], out: &mut dyn Write, color: bool) -> io::Result<()> {
+pub fn write(
+    format: Format,
+    reports: &[FileReport],
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
     match format {
         Format::Tty => tty::write(reports, out, color),
         Format::Concise => concise::write(reports, out),
@@ -86,12 +91,19 @@ pub fn summary(reports: &[FileReport]) -> String {
     let counts: Vec<String> = Severity::ALL
         .iter()
         .filter_map(|severity| {
-            let count = diagnostics.iter().filter(|d| d.severity == *severity).count();
+            let count = diagnostics
+                .iter()
+                .filter(|d| d.severity == *severity)
+                .count();
             (count > 0).then(|| format!("{count} {severity}{}", if count == 1 { "" } else { "s" }))
         })
         .collect();
     let total = diagnostics.len();
-    format!("Found {total} problem{} ({}).", plural(total), counts.join(", "))
+    format!(
+        "Found {total} problem{} ({}).",
+        plural(total),
+        counts.join(", ")
+    )
 }
 
 fn plural(count: usize) -> &'static str {

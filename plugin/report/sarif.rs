@@ -13,7 +13,12 @@ use serde_json::{json, Value};
 use super::FileReport;
 
 /// Characters kept as they are in an artifact URI: the unreserved ones and the path separator.
-const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+const URI_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     let results: Vec<Value> = reports
@@ -66,7 +71,9 @@ fn descriptor(rule: &Rule) -> Value {
 }
 
 fn result(report: &FileReport, diagnostic: &Diagnostic) -> Value {
-    let rule_index = RULES.iter().position(|rule| rule.code == diagnostic.rule.code);
+    let rule_index = RULES
+        .iter()
+        .position(|rule| rule.code == diagnostic.rule.code);
     let mut message = diagnostic.message.clone();
     if let Some(help) = &diagnostic.help {
         message.push_str("\nhelp: ");

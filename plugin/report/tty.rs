@@ -37,7 +37,8 @@ pub fn render(diagnostic: &Diagnostic) -> Rendered<()> {
         Severity::Info => RenderedSeverity::Note,
         Severity::Style => RenderedSeverity::Help,
     };
-    let mut labels = vec![Label::primary((), diagnostic.span.range()).with_message(diagnostic.rule.name)];
+    let mut labels =
+        vec![Label::primary((), diagnostic.span.range()).with_message(diagnostic.rule.name)];
     labels.extend(
         diagnostic
             .labels
@@ -55,7 +56,10 @@ pub fn render(diagnostic: &Diagnostic) -> Rendered<()> {
         };
         notes.push(format!("{safety}: {}", fix.message));
     }
-    notes.push(format!("docs: docker rbuild rules {}", diagnostic.rule.code));
+    notes.push(format!(
+        "docs: docker rbuild rules {}",
+        diagnostic.rule.code
+    ));
     Rendered::new(severity)
         .with_code(diagnostic.rule.code)
         .with_message(&diagnostic.message)

@@ -22,9 +22,9 @@ impl Images {
         }
     }
 
-    /// A fresh name `rbuild-test-build-<what>-<pid>`.
-    fn name(&mut self, what: &str) -> String {
-        let name = format!("rbuild-test-build-{what}-{}", std::process::id());
+    /// A fresh image reference `rbuild-test-build-<what>-<pid>:<tag>`.
+    fn name(&mut self, what: &str, tag: &str) -> String {
+        let name = format!("rbuild-test-build-{what}-{}:{tag}", std::process::id());
         self.names.push(name.clone());
         name
     }
@@ -71,7 +71,7 @@ fn first_image_runs_then_rebuilds_from_cache() {
     harness::engine();
     let sandbox = Sandbox::new();
     let mut images = Images::new();
-    let tag = images.name("hello");
+    let tag = images.name("hello", "latest");
     sandbox.write("app/Dockerfile", HELLO);
 
     let first = rbuild(
@@ -155,10 +155,7 @@ fn tags_build_args_target_and_labels_take_effect() {
     harness::engine();
     let sandbox = Sandbox::new();
     let mut images = Images::new();
-    let (first, second) = (
-        images.name("tags-a"),
-        format!("{}:v2", images.name("tags-b")),
-    );
+    let (first, second) = (images.name("tags-a", "latest"), images.name("tags-b", "v2"));
     sandbox.write(
         "Dockerfile",
         "FROM rbuild-test/busybox:latest AS base\n\
@@ -209,6 +206,56 @@ fn tags_build_args_target_and_labels_take_effect() {
         "the target stops the build: {}",
         out.stderr
     );
+}
+
+#[test]
+fn run_options_reach_the_daemon() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new();
+    let tag = images.name("run-options", "latest");
+    sandbox.write(
+        "Dockerfile",
+        "FROM rbuild-test/busybox:latest\n\
+         RUN grep -E '^10[.]1[.]2[.][34]' /etc/hosts && ulimit -n && df -k /dev/shm | tail -n 1 \
+             && ls /sys/class/net\n",
+    );
+    let out = rbuild(
+        &sandbox,
+        &[
+            "--no-cache",
+            "--progress=plain",
+            "-t",
+            &tag,
+            "--add-host",
+            "db:10.1.2.3",
+            "--add-host",
+            "cache=10.1.2.4",
+            "--ulimit",
+            "nofile=1234:2048",
+            "--shm-size",
+            "96m",
+            "--network",
+            "none",
+            ".",
+        ],
+    );
+    assert_success(&out);
+    let output: Vec<&str> = out.stderr.lines().collect();
+    assert!(output.contains(&"10.1.2.3\tdb"), "{}", out.stderr);
+    assert!(output.contains(&"10.1.2.4\tcache"), "{}", out.stderr);
+    assert!(output.contains(&"1234"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(" 98304 "),
+        "/dev/shm is 96 MiB: {}",
+        out.stderr
+    );
+    assert!(
+        output.contains(&"lo"),
+        "--network none leaves only lo: {}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("eth0"), "{}", out.stderr);
 }
 
 #[test]

@@ -6,5 +6,6 @@ mod context;
 mod docker_cli;
 mod endpoint;
 mod harness;
+mod lint;
 mod parse;
 mod plugin_protocol;

@@ -1,7 +1,7 @@
 //! RB303: a package index update in a RUN of its own, split from the install.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::script::{self, Command};
 use crate::syntax::Keyword;
 
@@ -29,7 +29,7 @@ or installs outdated versions. Update and install must be one RUN so they are ca
             "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

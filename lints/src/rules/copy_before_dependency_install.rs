@@ -1,7 +1,7 @@
 //! RB301: the whole context is copied before a dependency install that only needs the manifests.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::script::{self, Command};
 use crate::syntax::{Instruction, Keyword};
 
@@ -47,7 +47,7 @@ build downloads and installs all dependencies again: minutes instead of seconds.
             "FROM scratch\nCOPY . /\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

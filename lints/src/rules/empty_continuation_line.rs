@@ -1,7 +1,7 @@
 //! RB003: an empty line inside a continued instruction.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::WarningKind;
 
 pub static RULE: Rule = Rule {
@@ -28,7 +28,7 @@ make the instruction look like it ends where it does not.",
         fail: &["FROM alpine\nRUN echo a \\\n\n  && echo b \\\n\n  && echo c\n"],
         pass: &["FROM alpine\nRUN echo a \\\n# a comment line is fine\n  && echo b\n"],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

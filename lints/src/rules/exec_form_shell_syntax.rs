@@ -1,7 +1,7 @@
 //! RB203: exec form that relies on the shell (`$VAR`, `&&`, `|`, redirections).
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Arguments, Keyword, Word};
 
 pub static RULE: Rule = Rule {
@@ -31,7 +31,7 @@ program as the literal text `$PORT`, and `&&` is passed as an argument instead o
             "FROM alpine\nCMD [\"echo\", \"costs 5$\", \"a-b\"]\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 const SHELLS: &[&str] = &[

@@ -1,7 +1,7 @@
 //! RB202: exec form whose program is one string with spaces, like `CMD ["npm start"]`.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Arguments, Instruction, Keyword};
 
 pub static RULE: Rule = Rule {
@@ -24,7 +24,7 @@ not found\".",
         fail: &["FROM alpine\nENTRYPOINT [\"/usr/bin/my-app --config /etc/app.conf\", \"--verbose\"]\n"],
         pass: &["FROM alpine\nCMD [\"sh\", \"-c\", \"npm start\"]\n", "FROM alpine\nRUN [\"echo\", \"a b\"]\n"],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
 //! RB104: FROM names a stage that is defined later, or its own stage.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 use super::support::{expand_base, global_arg_values, stage_matches};
 
@@ -25,7 +25,7 @@ Hub, and fails or — worse — finds one.",
         fail: &["FROM base AS base\n", "ARG B=later\nFROM ${B}\nFROM alpine AS later\n"],
         pass: &["FROM alpine AS base\nFROM base AS next\nFROM next\n"],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

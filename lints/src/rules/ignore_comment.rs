@@ -1,7 +1,7 @@
 //! RB002: an ignore comment names a rule that does not exist.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 pub static RULE: Rule = Rule {
     code: "RB002",
@@ -30,5 +30,5 @@ appears, or worse, a later finding on that line goes unnoticed because the reade
             "FROM alpine\n# hadolint ignore=DL3025,SC2086\nCMD echo $HOME\n",
         ],
     },
-    check: None,
+    check: Checker::Engine,
 };

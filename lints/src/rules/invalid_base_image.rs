@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::reference;
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 use super::support::{earlier_stage, expand_base, global_arg_values};
 
@@ -41,7 +41,7 @@ defaults.",
             "FROM alpine AS base\nFROM base\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

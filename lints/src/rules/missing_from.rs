@@ -1,7 +1,7 @@
 //! RB101: a build instruction before the first FROM.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::Keyword;
 
 pub static RULE: Rule = Rule {
@@ -23,7 +23,7 @@ build stage in current context\" — after the whole context was sent.",
         fail: &["# syntax=docker/dockerfile:1\nLABEL a=b\n", "ARG V=1\nENV X=$V\nFROM alpine\n"],
         pass: &["# syntax=docker/dockerfile:1\nARG BASE=alpine\nFROM ${BASE}\n"],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
 //! RB302: OS packages are installed after the build context is copied.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::script::{self, Command};
 use crate::syntax::{Instruction, Keyword};
 
@@ -33,7 +33,7 @@ COPY, they stay cached.",
             "FROM alpine:3.19\nCOPY config.yml /etc/app/\nRUN apk add git\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

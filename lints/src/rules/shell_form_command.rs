@@ -1,7 +1,7 @@
 //! RB201: CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Instruction, Keyword, Word};
 
 use super::support::stage_instructions;
@@ -35,7 +35,7 @@ CMD and any arguments given to `docker run`. A shell-form HEALTHCHECK needs a sh
             "FROM alpine\nHEALTHCHECK NONE\nCMD [\"sh\"]\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

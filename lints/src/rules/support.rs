@@ -21,10 +21,18 @@ pub const AUTOMATIC_PLATFORM_ARGS: &[&str] = &[
 /// The values FROM lines see: global ARG defaults (expanded in order), overridden by build args.
 /// Declared ARGs without a default and without a build arg are absent.
 pub fn global_arg_values(check: &Check<'_>) -> BTreeMap<String, String> {
-    let lexer = Lexer::new(check.dockerfile.escape);
+    global_arg_values_with(check.dockerfile, &check.options.build_args)
+}
+
+/// [`global_arg_values`] for a file and a set of build args.
+pub fn global_arg_values_with(
+    dockerfile: &Dockerfile,
+    build_args: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let lexer = Lexer::new(dockerfile.escape);
     let mut values = BTreeMap::new();
-    for arg in &check.dockerfile.global_args {
-        let value = match check.options.build_args.get(&arg.name) {
+    for arg in &dockerfile.global_args {
+        let value = match build_args.get(&arg.name) {
             Some(given) => Some(given.clone()),
             None => arg.default.as_deref().map(|default| {
                 lexer

@@ -1,7 +1,7 @@
 //! RB001: the file cannot be parsed.
 
 use crate::diagnostic::Severity;
-use crate::rule::{Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 pub static RULE: Rule = Rule {
     code: "RB001",
@@ -22,5 +22,5 @@ longer than 65,535 bytes, bytes that are not UTF-8. No other rule runs on a file
         fail: &["FROM alpine\nCMD [1, 2]\n", "FROM alpine\nRUN <<EOF\necho unterminated\n"],
         pass: &["FROM alpine\nCMD [\"echo\", \"hi\"]\n"],
     },
-    check: None,
+    check: Checker::Engine,
 };

@@ -1,7 +1,7 @@
 //! RB102: FROM uses a variable that no ARG before the first FROM declares.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::suggest;
 
 use super::support::{expand_base, global_arg_values, AUTOMATIC_PLATFORM_ARGS};
@@ -38,7 +38,7 @@ than intended (`node:` + nothing = an invalid name, or `node:22` instead of `nod
             "ARG TAG\nFROM alpine:${TAG:-3.19}\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

@@ -1,7 +1,8 @@
 //! RB105: `COPY --from` or `RUN --mount=from=` names a stage that does not exist, or a wrong one.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::images::mount_from;
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::suggest;
 use crate::syntax::{Keyword, Span, Stage};
 
@@ -39,7 +40,7 @@ index past the last stage, or the stage's own index, fails the build.",
             "FROM alpine AS a\nFROM alpine\nRUN --mount=type=bind,from=a,target=/a ls /a\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
@@ -65,15 +66,6 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             }
         }
     }
-}
-
-/// The `from=` of a `--mount` value such as `type=bind,from=build,target=/src`.
-fn mount_from(value: &str) -> Option<String> {
-    value
-        .split(',')
-        .filter_map(|field| field.split_once('='))
-        .find(|(key, _)| key.trim().eq_ignore_ascii_case("from"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_string())
 }
 
 enum Problem<'a> {

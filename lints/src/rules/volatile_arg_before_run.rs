@@ -1,7 +1,7 @@
 //! RB304: an ARG whose value changes on every build is declared before RUN steps that do not use it.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Instruction, Keyword};
 
 use super::support::stage_instructions;
@@ -31,7 +31,7 @@ ARG, even the ones that never use it: no step after it is ever cached.",
             "FROM alpine\nARG NODE_VERSION=22\nRUN apk add nodejs\n",
         ],
     },
-    check: Some(check),
+    check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {

@@ -23,7 +23,7 @@ pub(super) fn openers(line: &str) -> Vec<Opener> {
     };
     words
         .into_iter()
-        .filter_map(|range| opener(&line[range.clone()]).map(|o| o.at(range)))
+        .filter_map(|range| opener(&line[range.clone()], range))
         .collect()
 }
 
@@ -78,27 +78,8 @@ fn closing_double_quote(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-struct Parsed {
-    name: String,
-    file_descriptor: u32,
-    chomp: bool,
-    expand: bool,
-}
-
-impl Parsed {
-    fn at(self, range: Range<usize>) -> Opener {
-        Opener {
-            range,
-            name: self.name,
-            file_descriptor: self.file_descriptor,
-            chomp: self.chomp,
-            expand: self.expand,
-        }
-    }
-}
-
 /// `[digits]<<[-][whitespace]REST` where REST has no `<` and is one shell word.
-fn opener(word: &str) -> Option<Parsed> {
+fn opener(word: &str, range: Range<usize>) -> Option<Opener> {
     let digits = word.bytes().take_while(u8::is_ascii_digit).count();
     let after = word[digits..].strip_prefix("<<")?;
     let (chomp, after) = match after.strip_prefix('-') {
@@ -110,7 +91,8 @@ fn opener(word: &str) -> Option<Parsed> {
         return None;
     }
     let (name, quoted) = unquote_single_word(rest)?;
-    Some(Parsed {
+    Some(Opener {
+        range,
         name,
         file_descriptor: word[..digits].parse().unwrap_or(0),
         chomp,

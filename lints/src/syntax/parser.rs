@@ -49,9 +49,9 @@ impl LogicalLine {
     }
 }
 
-struct Parser {
-    source: String,
-    lines: LineIndex,
+struct Parser<'a> {
+    source: &'a str,
+    lines: &'a LineIndex,
     escape: char,
     directives: Vec<Directive>,
     directives_done: bool,
@@ -65,8 +65,8 @@ struct Parser {
 pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
     let lines = LineIndex::new(&source);
     let mut parser = Parser {
-        source,
-        lines,
+        source: &source,
+        lines: &lines,
         escape: '\\',
         directives: Vec::new(),
         directives_done: false,
@@ -76,20 +76,27 @@ pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
     };
     let instructions = parser.instructions()?;
     if instructions.is_empty() {
-        let end = parser.source.len();
+        let end = source.len();
         return Err(parser.error("file with no instructions", Span::new(end, end)));
     }
     let (stages, global_args) = parser.stages(&instructions)?;
+    let Parser {
+        escape,
+        directives,
+        comments,
+        warnings,
+        ..
+    } = parser;
     Ok(Dockerfile {
-        source: parser.source,
-        directives: parser.directives,
-        escape: parser.escape,
+        source,
+        directives,
+        escape,
         instructions,
         stages,
         global_args,
-        comments: parser.comments,
-        warnings: parser.warnings,
-        lines: parser.lines,
+        comments,
+        warnings,
+        lines,
     })
 }
 
@@ -118,13 +125,39 @@ fn leading_space(text: &str) -> usize {
     text.len() - text.trim_start().len()
 }
 
-impl Parser {
+/// The physical lines and a cursor over them.
+struct Cursor {
+    lines: Vec<SourceLine>,
+    next: usize,
+}
+
+impl Cursor {
+    fn take(&mut self) -> Option<SourceLine> {
+        let line = *self.lines.get(self.next)?;
+        self.next += 1;
+        Some(line)
+    }
+
+    /// 1-based number of the line last taken.
+    fn line_number(&self) -> usize {
+        self.next
+    }
+}
+
+/// What the continuation lines of one instruction consumed.
+struct Continued {
+    /// End of the last consumed line.
+    end: usize,
+    empty_lines: Vec<Span>,
+}
+
+impl Parser<'_> {
     fn error(&self, message: impl Into<String>, span: Span) -> SyntaxError {
-        SyntaxError::new(message, span, &self.source, &self.lines)
+        SyntaxError::new(message, span, self.source, self.lines)
     }
 
     /// The reference continues a line ending in `escape` plus blanks, unless that escape is
-    /// itself escaped (`\\` at the end is a literal backslash); returns where the escape is.
+    /// itself escaped (`\\\\` at the end is a literal backslash); returns where the escape is.
     fn continuation_at(&self, text: &str) -> Option<usize> {
         let trimmed = text.trim_end_matches([' ', '\t']);
         let before = trimmed.strip_suffix(self.escape)?;
@@ -132,37 +165,29 @@ impl Parser {
     }
 
     fn instructions(&mut self) -> Result<Vec<Instruction>, SyntaxError> {
-        // The source is lent out while instructions borrow it; errors made meanwhile get
-        // their line and column once it is back.
-        let source = std::mem::take(&mut self.source);
-        let result = self.instructions_of(&source);
-        self.source = source;
-        result.map_err(|e| self.error(e.message, e.span))
-    }
-
-    fn instructions_of(&mut self, source: &str) -> Result<Vec<Instruction>, SyntaxError> {
-        let lines = source_lines(source);
-        if let Some(long) = lines.iter().find(|l| l.end - l.start > MAX_LINE_LENGTH) {
-            let at = long.start + MAX_LINE_LENGTH;
-            return Err(SyntaxError::new(
+        let source = self.source;
+        let mut cursor = Cursor {
+            lines: source_lines(source),
+            next: 0,
+        };
+        if let Some(long) = cursor
+            .lines
+            .iter()
+            .find(|l| l.end - l.start > MAX_LINE_LENGTH)
+        {
+            return Err(self.error(
                 format!("dockerfile line greater than max allowed size of {MAX_LINE_LENGTH}"),
-                Span::new(at, long.end),
-                source,
-                &self.lines,
+                Span::new(long.start + MAX_LINE_LENGTH, long.end),
             ));
         }
         let mut instructions = Vec::new();
-        let mut next = 0;
-        while next < lines.len() {
-            let first = lines[next];
-            next += 1;
-            let raw = &source[first.start..first.end];
-            let start = first.start + leading_space(raw);
+        while let Some(first) = cursor.take() {
+            let start = first.start + leading_space(&source[first.start..first.end]);
             let content = &source[start..first.end];
-            if next == 1 && content.starts_with("#!") {
+            if cursor.line_number() == 1 && content.starts_with("#!") {
                 self.after_shebang = true;
             } else if !self.directives_done {
-                self.directive(source, content, Span::new(start, first.end))?;
+                self.directive(content, Span::new(start, first.end))?;
             }
             if content.starts_with('#') {
                 if self.directives.last().is_none_or(|d| d.span.start != start) {
@@ -170,7 +195,7 @@ impl Parser {
                 }
                 continue;
             }
-            let mut continues = self.continuation_at(content);
+            let continues = self.continuation_at(content);
             if continues.is_none() && content.is_empty() {
                 continue;
             }
@@ -179,104 +204,148 @@ impl Parser {
                 pieces: Vec::with_capacity(1),
             };
             line.push(source, start..start + continues.unwrap_or(content.len()));
-            let mut end = first.end;
-            let mut empty_lines = Vec::new();
-            while continues.is_some() && next < lines.len() {
-                let l = lines[next];
-                next += 1;
-                end = l.end;
-                let text = &source[l.start..l.end];
-                if is_comment(text) {
-                    self.comments.push(Span::new(l.start + leading_space(text), l.end));
-                    continue;
-                }
-                if text.trim_start().is_empty() {
-                    empty_lines.push(Span::new(l.start, l.end));
-                    continue;
-                }
-                continues = self.continuation_at(text);
-                line.push(source, l.start..l.start + continues.unwrap_or(text.len()));
-            }
+            let continued = match continues {
+                Some(_) => self.continuation_lines(&mut cursor, &mut line, first.end),
+                None => Continued {
+                    end: first.end,
+                    empty_lines: Vec::new(),
+                },
+            };
             if line.text.trim().is_empty() {
                 // Only escapes and blank lines: nothing to run.
                 continue;
             }
             let start_line = self.lines.line(start);
             let mut instruction = self.instruction(&line, 0..line.text.len(), false)?;
-            let instruction_span = Span::new(start, end);
-            if !empty_lines.is_empty() {
+            if !continued.empty_lines.is_empty() {
                 self.warnings.push(ParseWarning {
                     kind: WarningKind::EmptyContinuationLine,
                     message: format!("Empty continuation line found in: {}", line.text),
-                    span: instruction_span,
-                    locations: empty_lines,
+                    span: Span::new(start, continued.end),
+                    locations: continued.empty_lines,
                 });
             }
-            let mut end_line = next;
+            let mut end = continued.end;
             if accepts_heredocs(&instruction) && line.text.contains("<<") {
-                for opener in heredoc::openers(&line.text) {
-                    let body_start = lines.get(next).map_or(source.len(), |l| l.start);
-                    let terminator = loop {
-                        let Some(l) = lines.get(next) else {
-                            return Err(self.error(
-                                format!("unterminated heredoc {}", opener.name),
-                                line.span(&opener.range),
-                            ));
-                        };
-                        next += 1;
-                        let text = &source[l.start..l.end];
-                        let candidate = if opener.chomp {
-                            text.trim_start_matches('\t')
-                        } else {
-                            text
-                        };
-                        if candidate == opener.name {
-                            break *l;
-                        }
-                    };
-                    end = terminator.end;
-                    end_line = next;
-                    instruction.heredocs.push(Heredoc {
-                        name: opener.name,
-                        file_descriptor: opener.file_descriptor,
-                        expand: opener.expand,
-                        chomp: opener.chomp,
-                        content: source[body_start..terminator.start].to_string(),
-                        word_span: line.span(&opener.range),
-                        body_span: Span::new(body_start, terminator.start),
-                        terminator_span: Span::new(terminator.start, terminator.end),
-                    });
+                instruction.heredocs = self.heredoc_bodies(&mut cursor, &line)?;
+                if let Some(last) = instruction.heredocs.last() {
+                    end = last.terminator_span.end;
                 }
-            }
-            if let Some((_, destination)) = instruction.sources_and_destination() {
-                if instruction
-                    .heredocs
-                    .iter()
-                    .any(|h| h.word_span == destination.span)
-                {
-                    return Err(self.error(
-                        format!(
-                            "{} cannot accept a heredoc as a destination",
-                            instruction.keyword
-                        ),
-                        destination.span,
-                    ));
-                }
+                self.check_heredoc_destination(&instruction)?;
             }
             instruction.span = Span::new(start, end);
             instruction.start_line = start_line;
-            instruction.end_line = end_line;
+            instruction.end_line = cursor.line_number();
             if let Arguments::Onbuild(trigger) = &mut instruction.args {
                 trigger.start_line = start_line;
-                trigger.end_line = end_line;
+                trigger.end_line = instruction.end_line;
             }
             instructions.push(instruction);
         }
         Ok(instructions)
     }
 
+    /// Joins continuation lines onto `line` as the reference does: comment lines are skipped,
+    /// empty lines skipped and remembered, each line's leading whitespace kept.
+    fn continuation_lines(
+        &mut self,
+        cursor: &mut Cursor,
+        line: &mut LogicalLine,
+        first_end: usize,
+    ) -> Continued {
+        let source = self.source;
+        let mut continued = Continued {
+            end: first_end,
+            empty_lines: Vec::new(),
+        };
+        while let Some(l) = cursor.take() {
+            continued.end = l.end;
+            let text = &source[l.start..l.end];
+            if is_comment(text) {
+                self.comments
+                    .push(Span::new(l.start + leading_space(text), l.end));
+                continue;
+            }
+            if text.trim_start().is_empty() {
+                continued.empty_lines.push(Span::new(l.start, l.end));
+                continue;
+            }
+            let continues = self.continuation_at(text);
+            line.push(source, l.start..l.start + continues.unwrap_or(text.len()));
+            if continues.is_none() {
+                break;
+            }
+        }
+        continued
+    }
+
+    /// Reads the body of each heredoc opened on `line`, one after the other, up to its terminator.
+    fn heredoc_bodies(
+        &self,
+        cursor: &mut Cursor,
+        line: &LogicalLine,
+    ) -> Result<Vec<Heredoc>, SyntaxError> {
+        let source = self.source;
+        let mut heredocs = Vec::new();
+        for opener in heredoc::openers(&line.text) {
+            let body_start = cursor
+                .lines
+                .get(cursor.next)
+                .map_or(source.len(), |l| l.start);
+            let terminator = loop {
+                let Some(l) = cursor.take() else {
+                    return Err(self.error(
+                        format!("unterminated heredoc {}", opener.name),
+                        line.span(&opener.range),
+                    ));
+                };
+                let text = &source[l.start..l.end];
+                let candidate = if opener.chomp {
+                    text.trim_start_matches('\t')
+                } else {
+                    text
+                };
+                if candidate == opener.name {
+                    break l;
+                }
+            };
+            heredocs.push(Heredoc {
+                name: opener.name,
+                file_descriptor: opener.file_descriptor,
+                expand: opener.expand,
+                chomp: opener.chomp,
+                content: source[body_start..terminator.start].to_string(),
+                word_span: line.span(&opener.range),
+                body_span: Span::new(body_start, terminator.start),
+                terminator_span: Span::new(terminator.start, terminator.end),
+            });
+        }
+        Ok(heredocs)
+    }
+
+    /// COPY and ADD take heredocs as sources only.
+    fn check_heredoc_destination(&self, instruction: &Instruction) -> Result<(), SyntaxError> {
+        let Some((_, destination)) = instruction.sources_and_destination() else {
+            return Ok(());
+        };
+        if instruction
+            .heredocs
+            .iter()
+            .any(|h| h.word_span == destination.span)
+        {
+            return Err(self.error(
+                format!(
+                    "{} cannot accept a heredoc as a destination",
+                    instruction.keyword
+                ),
+                destination.span,
+            ));
+        }
+        Ok(())
+    }
+
     /// Directive lines are `#key=value` with a known key, before anything else.
-    fn directive(&mut self, source: &str, content: &str, span: Span) -> Result<(), SyntaxError> {
+    fn directive(&mut self, content: &str, span: Span) -> Result<(), SyntaxError> {
         let Some((name, value_range)) = directive_parts(content) else {
             self.directives_done = true;
             return Ok(());
@@ -285,11 +354,9 @@ impl Parser {
             return Ok(());
         }
         if self.directives.iter().any(|d| d.name == name) {
-            return Err(SyntaxError::new(
+            return Err(self.error(
                 format!("only one {name} parser directive can be used"),
                 span,
-                source,
-                &self.lines,
             ));
         }
         let value = content[value_range.clone()].to_string();
@@ -299,11 +366,9 @@ impl Parser {
                 "\\" => '\\',
                 "`" => '`',
                 _ => {
-                    return Err(SyntaxError::new(
+                    return Err(self.error(
                         format!("invalid escape token '{value}' does not match ` or \\"),
                         value_span,
-                        source,
-                        &self.lines,
                     ))
                 }
             };

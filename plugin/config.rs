@@ -1,0 +1,473 @@
+//! `.rbuild.toml`: the lint configuration of a repository, and how it combines with the
+//! command line into the settings for each linted file.
+//!
+//! A file is found from the linted file's directory upwards, stopping at the repository root
+//! (a directory containing `.git`), unless `--config` names one.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use rbuild_lints::diagnostic::Severity;
+use rbuild_lints::linter::RuleSettings;
+use rbuild_lints::rules;
+use rbuild_lints::syntax::LineIndex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::discover::io_reason;
+use crate::error::input_error;
+
+pub const FILE_NAME: &str = ".rbuild.toml";
+
+/// The severity at which `lint` fails, or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Threshold {
+    Error,
+    Warning,
+    Info,
+    Style,
+    None,
+}
+
+impl Threshold {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Threshold::Error => Some(Severity::Error),
+            Threshold::Warning => Some(Severity::Warning),
+            Threshold::Info => Some(Severity::Info),
+            Threshold::Style => Some(Severity::Style),
+            Threshold::None => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        self.severity().map_or("none", Severity::as_str)
+    }
+}
+
+/// The file as written; validated into [`ConfigFile`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+    failure_threshold: Option<Threshold>,
+    #[serde(default)]
+    per_path: Vec<RawPerPath>,
+    #[serde(default)]
+    trusted_registries: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPerPath {
+    paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<String>>,
+    #[serde(default)]
+    severity: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// A validated `.rbuild.toml`.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    ignore: Vec<&'static str>,
+    severities: Vec<(&'static str, Severity)>,
+    failure_threshold: Option<Threshold>,
+    per_path: Vec<PerPath>,
+    trusted_registries: Vec<String>,
+}
+
+/// Overrides for the files whose path (relative to the config file's directory) matches.
+#[derive(Debug)]
+struct PerPath {
+    patterns: Vec<String>,
+    matcher: GlobSet,
+    ignore: Vec<&'static str>,
+    severities: Vec<(&'static str, Severity)>,
+}
+
+impl ConfigFile {
+    /// Reads and validates a config file; every mistake is an input error with file:line:column.
+    pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        let at = |offset: usize| {
+            let position = LineIndex::new(&text).position(&text, offset);
+            format!("{}:{}:{}", path.display(), position.line, position.column)
+        };
+        let raw: RawConfig = toml::from_str(&text).map_err(|e| {
+            let start = e.span().map_or(0, |span| span.start);
+            input_error(format!("{}: {}", at(start), e.message().trim_end()))
+        })?;
+        let rule = |name: &Spanned<String>| {
+            rules::find(name.get_ref().trim())
+                .map(|rule| rule.code)
+                .ok_or_else(|| {
+                    input_error(format!(
+                        "{}: unknown rule `{}` (see `docker rbuild rules`)",
+                        at(name.span().start),
+                        name.get_ref()
+                    ))
+                })
+        };
+        let rule_severities = |table: &BTreeMap<Spanned<String>, Spanned<String>>| {
+            table
+                .iter()
+                .map(|(name, level)| {
+                    let severity = level.get_ref().parse::<Severity>().map_err(|message| {
+                        input_error(format!("{}: {message}", at(level.span().start)))
+                    })?;
+                    Ok((rule(name)?, severity))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
+        let mut per_path = Vec::new();
+        for raw_override in &raw.per_path {
+            let mut builder = GlobSetBuilder::new();
+            for pattern in &raw_override.paths {
+                let glob = Glob::new(pattern.get_ref()).map_err(|e| {
+                    input_error(format!(
+                        "{}: bad glob: {}",
+                        at(pattern.span().start),
+                        e.kind()
+                    ))
+                })?;
+                builder.add(glob);
+            }
+            per_path.push(PerPath {
+                patterns: raw_override
+                    .paths
+                    .iter()
+                    .map(|p| p.get_ref().clone())
+                    .collect(),
+                matcher: builder
+                    .build()
+                    .map_err(|e| input_error(format!("{}: {e}", path.display())))?,
+                ignore: raw_override
+                    .ignore
+                    .iter()
+                    .map(rule)
+                    .collect::<anyhow::Result<_>>()?,
+                severities: rule_severities(&raw_override.severity)?,
+            });
+        }
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            ignore: raw.ignore.iter().map(rule).collect::<anyhow::Result<_>>()?,
+            severities: rule_severities(&raw.severity)?,
+            failure_threshold: raw.failure_threshold,
+            per_path,
+            trusted_registries: raw.trusted_registries,
+        })
+    }
+
+    /// The directory the `per-path` globs are relative to.
+    fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new("/"))
+    }
+}
+
+/// Finds `.rbuild.toml` in `dir` or above, not beyond the first directory containing `.git`.
+pub fn discover(dir: &Path) -> Option<PathBuf> {
+    for dir in dir.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Where a part of the effective configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    Flag(&'static str),
+    File(PathBuf),
+    /// A `[[per-path]]` entry of a file, by its patterns.
+    PerPath(PathBuf, String),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Default => f.write_str("default"),
+            Origin::Flag(flag) => f.write_str(flag),
+            Origin::File(path) => write!(f, "{}", path.display()),
+            Origin::PerPath(path, patterns) => {
+                write!(f, "{} [[per-path]] {patterns}", path.display())
+            }
+        }
+    }
+}
+
+/// What the command line says, which wins over any file.
+#[derive(Debug, Default)]
+pub struct Flags {
+    pub config: Option<PathBuf>,
+    pub ignore: Vec<&'static str>,
+    pub failure_threshold: Option<Threshold>,
+    pub no_fail: bool,
+}
+
+/// The settings in force for one linted file, and where each came from.
+#[derive(Debug)]
+pub struct Effective {
+    pub settings: RuleSettings,
+    /// `None`: never fail on findings.
+    pub fail_at: Option<Severity>,
+    pub file: Option<Arc<ConfigFile>>,
+    ignored: Vec<(&'static str, Origin)>,
+    severities: Vec<(&'static str, Severity, Origin)>,
+    threshold: (Threshold, Origin),
+}
+
+impl Effective {
+    /// Prints the effective configuration as TOML, each part with its origin as a comment.
+    pub fn show(&self, target: &Path) -> String {
+        let mut text = format!("# effective configuration for {}\n", target.display());
+        let file = self
+            .file
+            .as_ref()
+            .map_or("none".to_string(), |f| f.path.display().to_string());
+        text.push_str(&format!("# config file: {file}\n"));
+        text.push_str("ignore = [\n");
+        for (code, origin) in &self.ignored {
+            text.push_str(&format!("  \"{code}\",  # {origin}\n"));
+        }
+        text.push_str("]\n");
+        let (threshold, origin) = &self.threshold;
+        text.push_str(&format!(
+            "failure-threshold = \"{}\"  # {origin}\n",
+            threshold.as_str()
+        ));
+        let registries = self
+            .file
+            .as_ref()
+            .map_or(&[][..], |f| &f.trusted_registries[..]);
+        let registries: Vec<String> = registries.iter().map(|r| format!("{r:?}")).collect();
+        text.push_str(&format!(
+            "trusted-registries = [{}]  # {}\n",
+            registries.join(", "),
+            self.file_origin()
+        ));
+        text.push_str("\n[severity]\n");
+        for (code, severity, origin) in &self.severities {
+            text.push_str(&format!("{code} = \"{severity}\"  # {origin}\n"));
+        }
+        text
+    }
+
+    fn file_origin(&self) -> Origin {
+        self.file
+            .as_ref()
+            .map_or(Origin::Default, |f| Origin::File(f.path.clone()))
+    }
+}
+
+/// Resolves the settings for linted files, reading each config file once.
+pub struct Resolver {
+    flags: Flags,
+    explicit: Option<Arc<ConfigFile>>,
+    by_path: HashMap<PathBuf, Arc<ConfigFile>>,
+}
+
+impl Resolver {
+    pub fn new(flags: Flags) -> anyhow::Result<Resolver> {
+        let explicit = match &flags.config {
+            Some(path) => Some(Arc::new(ConfigFile::load(path)?)),
+            None => None,
+        };
+        Ok(Resolver {
+            flags,
+            explicit,
+            by_path: HashMap::new(),
+        })
+    }
+
+    /// The effective settings for the Dockerfile at `path` (as named on the command line;
+    /// for a directory, its own config is looked up).
+    pub fn resolve(&mut self, path: &Path) -> anyhow::Result<Effective> {
+        let absolute = std::path::absolute(path)
+            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        let file = match &self.explicit {
+            Some(file) => Some(file.clone()),
+            None => {
+                let dir = if absolute.is_dir() {
+                    absolute.as_path()
+                } else {
+                    absolute.parent().unwrap_or(Path::new("/"))
+                };
+                match discover(dir) {
+                    Some(found) => Some(match self.by_path.get(&found) {
+                        Some(file) => file.clone(),
+                        None => {
+                            let file = Arc::new(ConfigFile::load(&found)?);
+                            self.by_path.insert(found, file.clone());
+                            file
+                        }
+                    }),
+                    None => None,
+                }
+            }
+        };
+        Ok(self.combine(file, &absolute))
+    }
+
+    fn combine(&self, file: Option<Arc<ConfigFile>>, absolute: &Path) -> Effective {
+        let mut ignored: Vec<(&'static str, Origin)> = Vec::new();
+        let mut severities: Vec<(&'static str, Severity, Origin)> = Vec::new();
+        let mut threshold = (Threshold::Warning, Origin::Default);
+        if let Some(file) = &file {
+            let origin = Origin::File(file.path.clone());
+            ignored.extend(file.ignore.iter().map(|code| (*code, origin.clone())));
+            severities.extend(
+                file.severities
+                    .iter()
+                    .map(|(code, severity)| (*code, *severity, origin.clone())),
+            );
+            if let Some(value) = file.failure_threshold {
+                threshold = (value, origin);
+            }
+            let relative = absolute.strip_prefix(file.dir()).unwrap_or(absolute);
+            for entry in file
+                .per_path
+                .iter()
+                .filter(|entry| entry.matcher.is_match(relative))
+            {
+                let origin = Origin::PerPath(file.path.clone(), entry.patterns.join(", "));
+                ignored.extend(entry.ignore.iter().map(|code| (*code, origin.clone())));
+                severities.extend(
+                    entry
+                        .severities
+                        .iter()
+                        .map(|(code, severity)| (*code, *severity, origin.clone())),
+                );
+            }
+        }
+        ignored.extend(
+            self.flags
+                .ignore
+                .iter()
+                .map(|code| (*code, Origin::Flag("--ignore"))),
+        );
+        if let Some(value) = self.flags.failure_threshold {
+            threshold = (value, Origin::Flag("--failure-threshold"));
+        }
+        if self.flags.no_fail {
+            threshold = (Threshold::None, Origin::Flag("--no-fail"));
+        }
+        // Later entries (per-path, then flags) override earlier ones for the same rule.
+        let mut settings = RuleSettings::default();
+        settings
+            .ignored
+            .extend(ignored.iter().map(|(code, _)| *code));
+        for (code, severity, _) in &severities {
+            settings.severities.insert(*code, *severity);
+        }
+        Effective {
+            settings,
+            fail_at: threshold.0.severity(),
+            file,
+            ignored,
+            severities,
+            threshold,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> anyhow::Result<ConfigFile> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, text).unwrap();
+        ConfigFile::load(&path).map_err(|e| {
+            anyhow::anyhow!(e
+                .to_string()
+                .replace(&dir.path().display().to_string(), "DIR"))
+        })
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let file = load(
+            "ignore = [\"RB201\", \"empty-continuation-line\"]\nfailure-threshold = \"error\"\n\
+             trusted-registries = [\"registry.example.com\"]\n[severity]\nRB301 = \"error\"\n\
+             [[per-path]]\npaths = [\"legacy/**\"]\nignore = [\"RB302\"]\n",
+        )
+        .unwrap();
+        assert_eq!(file.ignore, ["RB201", "RB003"]);
+        assert_eq!(file.severities, [("RB301", Severity::Error)]);
+        assert_eq!(file.failure_threshold, Some(Threshold::Error));
+        assert_eq!(file.per_path[0].ignore, ["RB302"]);
+        assert_eq!(file.trusted_registries, ["registry.example.com"]);
+    }
+
+    #[test]
+    fn mistakes_name_the_place() {
+        let unknown_rule = load("ignore = [\"RB201\", \"RB999\"]\n").unwrap_err();
+        assert_eq!(
+            unknown_rule.to_string(),
+            "DIR/.rbuild.toml:1:20: unknown rule `RB999` (see `docker rbuild rules`)"
+        );
+        let unknown_key = load("ignore = []\nfail = 1\n").unwrap_err().to_string();
+        assert!(
+            unknown_key.starts_with("DIR/.rbuild.toml:2:1: unknown field `fail`"),
+            "{unknown_key}"
+        );
+        let bad_level = load("[severity]\nRB201 = \"loud\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad_level.starts_with("DIR/.rbuild.toml:2:9: unknown severity"),
+            "{bad_level}"
+        );
+    }
+
+    #[test]
+    fn flags_override_the_file_and_per_path_applies_by_glob() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "failure-threshold = \"error\"\n[[per-path]]\npaths = [\"legacy/**\"]\nignore = [\"RB201\"]\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("legacy/app")).unwrap();
+        let flags = Flags {
+            failure_threshold: Some(Threshold::Info),
+            ..Flags::default()
+        };
+        let mut resolver = Resolver::new(flags).unwrap();
+        let legacy = resolver
+            .resolve(&dir.path().join("legacy/app/Dockerfile"))
+            .unwrap();
+        assert!(legacy.settings.ignored.contains("RB201"));
+        assert_eq!(legacy.fail_at, Some(Severity::Info));
+        let other = resolver.resolve(&dir.path().join("Dockerfile")).unwrap();
+        assert!(other.settings.ignored.is_empty());
+    }
+
+    #[test]
+    fn discovery_stops_at_the_repository_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), "").unwrap();
+        std::fs::create_dir_all(dir.path().join("repo/.git")).unwrap();
+        std::fs::create_dir_all(dir.path().join("repo/sub")).unwrap();
+        assert_eq!(discover(&dir.path().join("repo/sub")), None);
+        assert_eq!(discover(dir.path()), Some(dir.path().join(FILE_NAME)));
+    }
+}

@@ -1,0 +1,118 @@
+//! The lint gate of `docker rbuild`: lint the Dockerfile about to be built and check its images
+//! against the daemon, before any context is sent. Findings at or above the gate stop the build.
+
+use std::io::{IsTerminal, Write};
+
+use bollard::Docker;
+use clap::ValueEnum;
+use rbuild_lints::diagnostic::{Diagnostic, Severity};
+use rbuild_lints::linter::{lint, make_diagnostic, RuleSettings};
+use rbuild_lints::rule::LintOptions;
+
+use crate::images::{self, ImageCheck};
+use crate::report::{self, FileReport, Format};
+use crate::terminal;
+
+/// What the lint gate does before a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum GateLevel {
+    /// Do not lint and do not check images
+    Off,
+    /// Report every finding, never stop the build
+    Warn,
+    /// Stop the build on error-level findings (the default)
+    #[default]
+    Error,
+}
+
+/// Everything the gate looks at.
+pub struct GateInput<'a> {
+    pub dockerfile_text: &'a str,
+    pub dockerfile_display: &'a str,
+    pub options: LintOptions,
+    pub settings: RuleSettings,
+    pub pull: bool,
+    pub platform: Option<&'a str>,
+    pub config_dir: Option<std::path::PathBuf>,
+}
+
+/// The lint gate stopped the build: exit 1, after the diagnostics were printed.
+#[derive(Debug)]
+pub struct GateStopped {
+    pub errors: usize,
+}
+
+impl std::fmt::Display for GateStopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = if self.errors == 1 { "" } else { "s" };
+        write!(
+            f,
+            "not building: the Dockerfile has {} error{s} (nothing was sent to the daemon; `--lint=warn` builds anyway)",
+            self.errors
+        )
+    }
+}
+
+impl std::error::Error for GateStopped {}
+
+/// Lints and checks images; prints what it found on stderr. Blocking findings print in full
+/// and return [`GateStopped`]; the others print one line each and the build goes on.
+pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> anyhow::Result<()> {
+    if level == GateLevel::Off {
+        return Ok(());
+    }
+    let diagnostics = diagnostics(docker, &input).await?;
+    let blocking_severity = (level == GateLevel::Error).then_some(Severity::Error);
+    let (blocking, others): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .into_iter()
+        .partition(|d| blocking_severity.is_some_and(|s| d.severity.at_least(s)));
+
+    let stderr = std::io::stderr();
+    let color = terminal::colors_enabled(stderr.is_terminal());
+    let mut out = stderr.lock();
+    let file = |diagnostics| {
+        FileReport::new(
+            input.dockerfile_display.to_string(),
+            input.dockerfile_text.to_string(),
+            diagnostics,
+        )
+    };
+    if !others.is_empty() {
+        report::write(Format::Concise, &[file(others)], &mut out, color)?;
+    }
+    if blocking.is_empty() {
+        return Ok(());
+    }
+    let errors = blocking.len();
+    report::write(Format::Tty, &[file(blocking)], &mut out, color)?;
+    out.flush()?;
+    Err(GateStopped { errors }.into())
+}
+
+/// The linter's findings, then the daemon rules' findings, under the run's rule settings.
+pub async fn diagnostics(
+    docker: &Docker,
+    input: &GateInput<'_>,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let result = lint(
+        input.dockerfile_text.as_bytes(),
+        &input.options,
+        &input.settings,
+    );
+    let mut diagnostics = result.diagnostics;
+    let Some(dockerfile) = result.dockerfile else {
+        return Ok(diagnostics);
+    };
+    let check = ImageCheck {
+        docker,
+        options: &input.options,
+        pull: input.pull,
+        platform: input.platform,
+        config_dir: input.config_dir.clone(),
+    };
+    for (rule, finding) in images::check(&dockerfile, &check).await? {
+        diagnostics.extend(make_diagnostic(rule, finding, &input.settings));
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.rule.code));
+    Ok(diagnostics)
+}

@@ -1,0 +1,313 @@
+//! The daemon-aware checks: every image a build uses is looked up in the daemon (and, when
+//! missing or with `--pull`, in its registry through the daemon) before anything is sent.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bollard::errors::Error as DaemonError;
+use bollard::Docker;
+use futures_util::future::join_all;
+use rbuild_lints::diagnostic::Finding;
+use rbuild_lints::images::{image_uses, ImageUse, ImageUseKind};
+use rbuild_lints::rule::{LintOptions, Rule};
+use rbuild_lints::rules::{IMAGE_NOT_FOUND, IMAGE_NOT_VERIFIED, IMAGE_PLATFORM_MISMATCH};
+use rbuild_lints::suggest;
+use rbuild_lints::syntax::Dockerfile;
+
+use crate::error::input_error;
+
+/// A registry that does not answer within this time counts as unreachable.
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the image checks need besides the Dockerfile.
+pub struct ImageCheck<'a> {
+    pub docker: &'a Docker,
+    pub options: &'a LintOptions,
+    /// `--pull`: look every image up in its registry, not only the missing ones.
+    pub pull: bool,
+    /// `--platform` of the build.
+    pub platform: Option<&'a str>,
+    /// The docker configuration directory, to tell whether registry credentials exist.
+    pub config_dir: Option<PathBuf>,
+}
+
+/// The findings of the daemon rules, in file order.
+pub async fn check(
+    dockerfile: &Dockerfile,
+    check: &ImageCheck<'_>,
+) -> anyhow::Result<Vec<(&'static Rule, Finding)>> {
+    let uses = image_uses(dockerfile, check.options).map_err(input_error)?;
+    let mut unique: BTreeMap<&str, Vec<&ImageUse>> = BTreeMap::new();
+    for image in &uses {
+        unique
+            .entry(image.reference.as_str())
+            .or_default()
+            .push(image);
+    }
+    let verdicts = join_all(unique.keys().map(|reference| lookup(check, reference))).await;
+    let local_names = if verdicts.iter().any(|v| matches!(v, Lookup::NotFound)) {
+        local_image_names(check.docker).await
+    } else {
+        Vec::new()
+    };
+    let mut findings = Vec::new();
+    for ((reference, image_uses), verdict) in unique.iter().zip(verdicts) {
+        for image in image_uses {
+            let what = describe_use(image);
+            match &verdict {
+                Lookup::Local(local_platform) => {
+                    let requested = image.platform.as_deref().or(check.platform);
+                    if let Some(finding) =
+                        platform_mismatch(image, &what, requested, local_platform.as_ref())
+                    {
+                        findings.push((&IMAGE_PLATFORM_MISMATCH, finding));
+                    }
+                }
+                Lookup::InRegistry => {}
+                Lookup::NotFound => {
+                    let mut finding = Finding::new(
+                        image.span,
+                        format!("{what} `{reference}` not found locally or in the registry"),
+                    );
+                    finding = match closest_local(reference, &local_names) {
+                        Some(close) => finding.with_help(format!("did you mean `{close}`?")),
+                        None => finding.with_help(
+                            "check the name and tag; `docker images` lists the local images",
+                        ),
+                    };
+                    findings.push((&IMAGE_NOT_FOUND, finding));
+                }
+                Lookup::Unverified(reason) => {
+                    findings.push((
+                        &IMAGE_NOT_VERIFIED,
+                        Finding::new(image.span, format!("{what} `{reference}` is not in the daemon and its registry could not be checked: {reason}"))
+                            .with_help("the daemon will try to pull it when the build gets there"),
+                    ));
+                }
+            }
+        }
+    }
+    findings.sort_by_key(|(rule, finding)| (finding.span.start, rule.code));
+    Ok(findings)
+}
+
+/// What the daemon and the registry say about one reference.
+enum Lookup {
+    /// The daemon has it (with its OS/architecture/variant).
+    Local(Option<Platform>),
+    /// The daemon does not have it (or `--pull`), but the registry does.
+    InRegistry,
+    NotFound,
+    Unverified(String),
+}
+
+async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
+    let local = match check.docker.inspect_image(reference).await {
+        Ok(image) => Some(Platform {
+            os: image.os.unwrap_or_default(),
+            architecture: image.architecture.unwrap_or_default(),
+            variant: image.variant,
+        }),
+        Err(DaemonError::DockerResponseServerError {
+            status_code: 404, ..
+        }) => None,
+        Err(err) => return Lookup::Unverified(crate::daemon::describe(&err)),
+    };
+    if local.is_some() && !check.pull {
+        return Lookup::Local(local);
+    }
+    let answer = tokio::time::timeout(
+        REGISTRY_TIMEOUT,
+        check.docker.inspect_registry_image(reference, None),
+    )
+    .await;
+    match answer {
+        Ok(Ok(_)) => local.map_or(Lookup::InRegistry, |platform| Lookup::Local(Some(platform))),
+        Ok(Err(DaemonError::DockerResponseServerError {
+            status_code,
+            message,
+        })) => {
+            if registry_denies(status_code, &message) && !has_credentials(check, reference) {
+                Lookup::NotFound
+            } else {
+                Lookup::Unverified(first_line(&message))
+            }
+        }
+        Ok(Err(err)) => Lookup::Unverified(crate::daemon::describe(&err)),
+        Err(_) => Lookup::Unverified(format!("no answer within {} s", REGISTRY_TIMEOUT.as_secs())),
+    }
+}
+
+/// The registry's "no such image" answers, as the daemon passes them on: unknown manifest or
+/// repository, and "unauthorized"/"denied", which Docker Hub answers for names it does not have.
+fn registry_denies(status_code: u16, message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    matches!(status_code, 401 | 403 | 404)
+        || [
+            "manifest unknown",
+            "not found",
+            "unauthorized",
+            "denied",
+            "does not exist",
+            "name unknown",
+        ]
+        .iter()
+        .any(|needle| message.contains(needle))
+            && !message.contains("dial tcp")
+            && !message.contains("no such host")
+}
+
+/// Whether the user has credentials for the image's registry in the docker config: then an
+/// "unauthorized" answer to our credential-less question proves nothing.
+fn has_credentials(check: &ImageCheck<'_>, reference: &str) -> bool {
+    let Some(dir) = &check.config_dir else {
+        return false;
+    };
+    let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
+        return false;
+    };
+    let Ok(config) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return false;
+    };
+    let registry = rbuild_lints::reference::parse(reference)
+        .ok()
+        .and_then(|r| r.domain().map(str::to_string))
+        .unwrap_or_else(|| "docker.io".to_string());
+    let configured = |key: &str| {
+        config
+            .get(key)
+            .and_then(|v| v.as_object())
+            .is_some_and(|map| {
+                map.keys().any(|k| {
+                    k.contains(&registry)
+                        || (registry == "docker.io" && k.contains("index.docker.io"))
+                })
+            })
+    };
+    config.get("credsStore").is_some() || configured("auths") || configured("credHelpers")
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+fn describe_use(image: &ImageUse) -> &'static str {
+    match image.kind {
+        ImageUseKind::Base => "base image",
+        ImageUseKind::CopyFrom => "image (COPY --from)",
+        ImageUseKind::MountFrom => "image (RUN --mount from)",
+    }
+}
+
+/// Every `name:tag` the daemon has.
+async fn local_image_names(docker: &Docker) -> Vec<String> {
+    let images = docker
+        .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+        .await
+        .unwrap_or_default();
+    images
+        .into_iter()
+        .flat_map(|image| image.repo_tags)
+        .filter(|tag| tag != "<none>:<none>")
+        .collect()
+}
+
+/// The local image closest to `reference`: compared with tags when it has one, with names
+/// otherwise (a missing tag means `latest`).
+fn closest_local(reference: &str, local: &[String]) -> Option<String> {
+    let has_tag = reference
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains(':'));
+    if has_tag {
+        return suggest::closest(reference, local.iter().map(String::as_str)).map(str::to_string);
+    }
+    let name_of = |tag: &str| match tag.rfind(':') {
+        Some(colon) if !tag[colon..].contains('/') => tag[..colon].to_string(),
+        _ => tag.to_string(),
+    };
+    let names: Vec<String> = local.iter().map(|t| name_of(t)).collect();
+    let close = suggest::closest(reference, names.iter().map(String::as_str))?;
+    local.iter().find(|t| name_of(t) == close).cloned()
+}
+
+/// An image's platform, as the daemon reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Platform {
+    os: String,
+    architecture: String,
+    variant: Option<String>,
+}
+
+fn platform_mismatch(
+    image: &ImageUse,
+    what: &str,
+    requested: Option<&str>,
+    local: Option<&Platform>,
+) -> Option<Finding> {
+    let requested = requested.filter(|p| !p.contains('$'))?;
+    let local = local?;
+    let mut parts = requested.split('/');
+    let os = parts.next().unwrap_or("");
+    let architecture = parts.next();
+    let variant = parts.next();
+    let matches = os.eq_ignore_ascii_case(&local.os)
+        && architecture.is_none_or(|a| a.eq_ignore_ascii_case(&local.architecture))
+        && variant.is_none_or(|v| {
+            local
+                .variant
+                .as_deref()
+                .is_none_or(|lv| lv.eq_ignore_ascii_case(v))
+        });
+    if matches {
+        return None;
+    }
+    let local_text = match &local.variant {
+        Some(v) => format!("{}/{}/{v}", local.os, local.architecture),
+        None => format!("{}/{}", local.os, local.architecture),
+    };
+    Some(
+        Finding::new(
+            image.span,
+            format!(
+                "{what} `{}` in the daemon is for {local_text}, but the build asks for {requested}",
+                image.reference
+            ),
+        )
+        .with_help("build for the image's platform, or pull the variant for the requested one"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_local_compares_names_or_tags() {
+        let local = vec![
+            "rbuild-test/busybox:latest".to_string(),
+            "alpine:3.19".to_string(),
+            "alpine:3.20".to_string(),
+        ];
+        assert_eq!(
+            closest_local("rbuild-test/busybx", &local).as_deref(),
+            Some("rbuild-test/busybox:latest")
+        );
+        assert_eq!(
+            closest_local("alpne:3.19", &local).as_deref(),
+            Some("alpine:3.19")
+        );
+        assert_eq!(closest_local("postgres:16", &local), None);
+    }
+
+    #[test]
+    fn registry_answers() {
+        assert!(registry_denies(404, "manifest unknown"));
+        assert!(registry_denies(
+            500,
+            "errors:\ndenied: requested access to the resource is denied"
+        ));
+        assert!(!registry_denies(500, "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"));
+    }
+}
