@@ -67,8 +67,8 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*` (and the same for
-/// Containerfile), but not `*.dockerignore` files.
+/// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`, `Dockerfile-*` (and the same
+/// for Containerfile), but not `*.dockerignore` files.
 pub fn is_dockerfile_name(name: &std::ffi::OsStr) -> bool {
     let Some(name) = name.to_str() else {
         return false;
@@ -80,7 +80,7 @@ pub fn is_dockerfile_name(name: &std::ffi::OsStr) -> bool {
         name == *base
             || name
                 .strip_prefix(base)
-                .is_some_and(|rest| rest.starts_with('.'))
+                .is_some_and(|rest| rest.starts_with(['.', '-']))
             || name
                 .strip_suffix(base)
                 .is_some_and(|rest| rest.ends_with('.'))
@@ -108,6 +108,7 @@ mod tests {
             "Containerfile",
             "api.Dockerfile",
             "Dockerfile.dev",
+            "Dockerfile-app",
             "web.dockerfile",
         ] {
             assert!(is_dockerfile_name(OsStr::new(yes)), "{yes}");

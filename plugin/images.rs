@@ -46,45 +46,53 @@ pub async fn check(
             .push(image);
     }
     let verdicts = join_all(unique.keys().map(|reference| lookup(check, reference))).await;
-    let local_names = if verdicts.iter().any(|v| matches!(v, Lookup::NotFound)) {
+    let local_names = if verdicts
+        .iter()
+        .any(|v| matches!(v, Lookup::NotFound | Lookup::Unverified(_)))
+    {
         local_image_names(check.docker).await
     } else {
         Vec::new()
     };
     let mut findings = Vec::new();
     for ((reference, image_uses), verdict) in unique.iter().zip(verdicts) {
+        // A close local name is most likely what was meant: say so in the message itself, so
+        // that the one-line form of the finding carries it too.
+        let suggestion = || match closest_local(reference, &local_names) {
+            Some(close) => format!("; did you mean `{close}`?"),
+            None => String::new(),
+        };
         for image in image_uses {
             let what = describe_use(image);
             match &verdict {
                 Lookup::Local(local_platform) => {
                     let requested = image.platform.as_deref().or(check.platform);
                     if let Some(finding) =
-                        platform_mismatch(image, &what, requested, local_platform.as_ref())
+                        platform_mismatch(image, what, requested, local_platform.as_ref())
                     {
                         findings.push((&IMAGE_PLATFORM_MISMATCH, finding));
                     }
                 }
                 Lookup::InRegistry => {}
-                Lookup::NotFound => {
-                    let mut finding = Finding::new(
+                Lookup::NotFound => findings.push((
+                    &IMAGE_NOT_FOUND,
+                    Finding::new(
                         image.span,
-                        format!("{what} `{reference}` not found locally or in the registry"),
-                    );
-                    finding = match closest_local(reference, &local_names) {
-                        Some(close) => finding.with_help(format!("did you mean `{close}`?")),
-                        None => finding.with_help(
-                            "check the name and tag; `docker images` lists the local images",
+                        format!("{what} `{reference}` not found locally or in the registry{}", suggestion()),
+                    )
+                    .with_help("check the name and tag; `docker images` lists the local images"),
+                )),
+                Lookup::Unverified(reason) => findings.push((
+                    &IMAGE_NOT_VERIFIED,
+                    Finding::new(
+                        image.span,
+                        format!(
+                            "{what} `{reference}` is not in the daemon and its registry could not be checked ({reason}){}",
+                            suggestion()
                         ),
-                    };
-                    findings.push((&IMAGE_NOT_FOUND, finding));
-                }
-                Lookup::Unverified(reason) => {
-                    findings.push((
-                        &IMAGE_NOT_VERIFIED,
-                        Finding::new(image.span, format!("{what} `{reference}` is not in the daemon and its registry could not be checked: {reason}"))
-                            .with_help("the daemon will try to pull it when the build gets there"),
-                    ));
-                }
+                    )
+                    .with_help("the daemon will try to pull it when the build gets there"),
+                )),
             }
         }
     }

@@ -192,15 +192,21 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
         });
     }
     // Leading environment assignments (`DEBIAN_FRONTEND=noninteractive apt-get ...`) and
-    // wrappers that run the rest (`sudo`, `env`) do not change which program runs.
+    // wrappers that run the rest (`sudo -E`, `env`, `xargs -r`) do not change which program runs.
     for command in &mut commands {
-        let skip = command
-            .words
-            .iter()
-            .take_while(|w| {
-                is_assignment(w) || matches!(w.as_str(), "sudo" | "env" | "exec" | "time" | "nice")
-            })
-            .count();
+        let mut skip = 0;
+        while let Some(word) = command.words.get(skip) {
+            if is_assignment(word) || SHELL_KEYWORDS.contains(&word.as_str()) {
+                skip += 1;
+            } else if WRAPPERS.contains(&word.as_str()) {
+                skip += 1;
+                while command.words.get(skip).is_some_and(|w| w.starts_with('-')) {
+                    skip += 1;
+                }
+            } else {
+                break;
+            }
+        }
         if skip < command.words.len() {
             command.words.drain(..skip);
         }
@@ -208,6 +214,14 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
     commands.retain(|c| !c.words.is_empty());
     commands
 }
+
+/// Reserved words that may stand before a command (`then apt-get install ...`).
+const SHELL_KEYWORDS: &[&str] = &["do", "then", "else", "elif", "if", "while", "until", "!"];
+
+/// Programs that run the command that follows them.
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "exec", "time", "nice", "nohup", "command", "xargs",
+];
 
 /// Whether the byte at `i` ends a command: braces only outside words (`${VAR}` stays a word),
 /// and `&`/`|` after a redirection (`2>&1`, `>|`) belong to it.
@@ -261,8 +275,23 @@ mod tests {
     #[test]
     fn skips_assignments_wrappers_and_comments() {
         assert_eq!(
-            words("DEBIAN_FRONTEND=noninteractive sudo apt-get install x # not: this\nnpm ci"),
+            words("DEBIAN_FRONTEND=noninteractive sudo -E apt-get install x # not: this\nnpm ci"),
             vec![vec!["apt-get", "install", "x"], vec!["npm", "ci"]]
+        );
+        assert_eq!(
+            words("xargs -rt apt-get install -y < deps.txt"),
+            vec![vec!["apt-get", "install", "-y", "<", "deps.txt"]]
+        );
+        assert_eq!(
+            words("for m in $M; do apt-get install $m; done; if true; then npm ci; fi"),
+            vec![
+                vec!["for", "m", "in", "$M"],
+                vec!["apt-get", "install", "$m"],
+                vec!["done"],
+                vec!["true"],
+                vec!["npm", "ci"],
+                vec!["fi"],
+            ]
         );
     }
 

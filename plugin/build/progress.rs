@@ -152,7 +152,7 @@ pub struct Renderer<P: Write, R: Write> {
 fn step_line() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN.get_or_init(|| {
-        Regex::new(r"^Step (\d+)/(\d+) : (.*)$").expect("the step pattern is a valid regex")
+        Regex::new(r"^Step ([0-9]+)/([0-9]+) : (.*)$").expect("the step pattern is a valid regex")
     })
 }
 
@@ -160,7 +160,7 @@ fn exit_code_in(message: &str) -> Option<i64> {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN
         .get_or_init(|| {
-            Regex::new(r"returned a non-zero code: (-?\d+)")
+            Regex::new(r"returned a non-zero code: (-?[0-9]+)")
                 .expect("the code pattern is a valid regex")
         })
         .captures(message)

@@ -21,8 +21,8 @@ use crate::terminal;
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Dockerfiles or directories to lint (directories are searched for Dockerfile, Containerfile,
-    /// *.Dockerfile and Dockerfile.*, skipping what .gitignore ignores); `-` reads standard input.
-    /// Default: ./Dockerfile
+    /// *.Dockerfile, Dockerfile.* and Dockerfile-*, skipping what .gitignore ignores); `-` reads
+    /// standard input. Default: ./Dockerfile
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 

@@ -22,8 +22,9 @@ readonly LOCK_FILE=/tmp/rbuild-engine.lock
 readonly ENGINE_PACKAGES=(docker.io)
 # busybox-static: the base image's root filesystem. The rest are programs the tests run:
 # git (git build contexts), openssl (TLS certificates), socat (socket relays), shellcheck
-# (the linter's ShellCheck pass).
-readonly TEST_PACKAGES=(busybox-static git openssl socat shellcheck)
+# (the linter's ShellCheck pass), docker-registry (a real registry on loopback, for the
+# base-image checks).
+readonly TEST_PACKAGES=(busybox-static git openssl socat shellcheck docker-registry)
 
 say() { printf 'engine: %s\n' "$*" >&2; }
 die() {

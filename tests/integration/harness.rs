@@ -163,3 +163,94 @@ pub fn run(command: &mut Command) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
     Output::from_process(output)
 }
+
+/// Image names unique to this test process, removed (with their untagged parents) on drop,
+/// also when an assertion fails.
+pub struct Images {
+    sandbox: Sandbox,
+    names: Vec<String>,
+    area: &'static str,
+}
+
+impl Images {
+    /// Images of one test area: named `rbuild-test-<area>-<what>-<pid>:<tag>`.
+    pub fn new(area: &'static str) -> Images {
+        Images {
+            sandbox: Sandbox::new(),
+            names: Vec::new(),
+            area,
+        }
+    }
+
+    /// A fresh image reference, removed when `self` is dropped.
+    pub fn name(&mut self, what: &str, tag: &str) -> String {
+        let name = format!("rbuild-test-{}-{what}-{}:{tag}", self.area, std::process::id());
+        self.names.push(name.clone());
+        name
+    }
+}
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        if !self.names.is_empty() {
+            let mut command = self.sandbox.command("docker");
+            command.arg("rmi").arg("-f").args(&self.names);
+            let _ = command.output();
+        }
+    }
+}
+
+/// A real image registry (Debian's `docker-registry`, the reference registry) on a free
+/// loopback port, with storage in a temporary directory; stopped on drop. The daemon treats
+/// loopback registries as insecure, so it talks plain HTTP to it.
+pub struct LocalRegistry {
+    process: std::process::Child,
+    pub address: String,
+    _storage: tempfile::TempDir,
+}
+
+impl LocalRegistry {
+    pub fn start() -> LocalRegistry {
+        let storage = tempfile::tempdir().expect("registry storage");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let config = storage.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {address}\n",
+                storage.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let process = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start docker-registry (tests/engine/ensure.sh installs it)");
+        let registry = LocalRegistry {
+            process,
+            address,
+            _storage: storage,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(&registry.address).is_err() {
+            assert!(std::time::Instant::now() < deadline, "docker-registry did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        registry
+    }
+}
+
+impl Drop for LocalRegistry {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}

@@ -65,6 +65,9 @@ fn transcript(out: &Output) -> String {
 fn every_format_snapshot() {
     let sandbox = Sandbox::new();
     sandbox.write("Dockerfile", FIXTURE);
+    // A name with characters that XML, URIs and workflow-command properties must escape.
+    let odd = "odd <&> name, 100%: x.Dockerfile";
+    sandbox.write(odd, "FROM alpine\nCMD echo \"a&b\"\n");
     for format in [
         "tty",
         "concise",
@@ -74,7 +77,7 @@ fn every_format_snapshot() {
         "gitlab",
         "github",
     ] {
-        let out = lint(&sandbox, &["--format", format, "Dockerfile"]);
+        let out = lint(&sandbox, &["--format", format, "Dockerfile", odd]);
         assert_eq!(out.code, 1, "{format}: {out:?}");
         insta::assert_snapshot!(format!("format_{format}"), transcript(&out));
     }
@@ -113,7 +116,12 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
         ));
     assert_eq!(out.stderr, "");
     assert_eq!(validate.code, 0, "SARIF invalid: {validate:?}");
-    assert_eq!(validate.stdout.trim(), "9");
+    let json = lint(&sandbox, &["--format", "json", "."]);
+    let findings = serde_json::from_str::<serde_json::Value>(&json.stdout).unwrap();
+    assert_eq!(
+        validate.stdout.trim(),
+        findings.as_array().unwrap().len().to_string()
+    );
 }
 
 #[test]
@@ -434,10 +442,8 @@ fn config_file_is_found_upwards_and_flags_override_it() {
         (shown.code, shown.stdout.as_str(), shown.stderr.as_str()),
         (0, expected.as_str(), "")
     );
-    let defaults = lint(
-        &sandbox,
-        &["--show-config", "--no-fail", "elsewhere/Dockerfile"],
-    );
+    let elsewhere = Sandbox::new();
+    let defaults = lint(&elsewhere, &["--show-config", "--no-fail"]);
     assert!(
         defaults.stdout.contains("# config file: none\n"),
         "{defaults:?}"

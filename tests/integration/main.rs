@@ -5,6 +5,7 @@ mod build;
 mod context;
 mod docker_cli;
 mod endpoint;
+mod gate;
 mod harness;
 mod lint;
 mod parse;

@@ -47,7 +47,10 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             findings.push(
                 Finding::new(
                     update.span,
-                    format!("`{}` in a RUN of its own: a later install will use a stale cached index", update.words.join(" ")),
+                    format!(
+                        "`{}` but nothing in this RUN installs from the index: a later install will use a stale cached index",
+                        update.words.join(" ")
+                    ),
                 )
                 .with_help("update and install in the same RUN: `RUN apt-get update && apt-get install -y ...`"),
             );

@@ -4,6 +4,8 @@ use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Arguments, Instruction, Keyword};
 
+use super::support::stage_instructions;
+
 pub static RULE: Rule = Rule {
     code: "RB202",
     name: "exec-form-single-string",
@@ -22,15 +24,30 @@ not found\".",
     fix: FixAvailability::Sometimes,
     fixtures: Fixtures {
         fail: &["FROM alpine\nENTRYPOINT [\"/usr/bin/my-app --config /etc/app.conf\", \"--verbose\"]\n"],
-        pass: &["FROM alpine\nCMD [\"sh\", \"-c\", \"npm start\"]\n", "FROM alpine\nRUN [\"echo\", \"a b\"]\n"],
+        pass: &[
+            "FROM alpine\nCMD [\"sh\", \"-c\", \"npm start\"]\n",
+            "FROM alpine\nRUN [\"echo\", \"a b\"]\n",
+            "FROM node:22\nENTRYPOINT [\"sh\", \"-c\"]\nCMD [\"node app.js\"]\n",
+        ],
     },
     check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for instruction in &check.dockerfile.instructions {
-        if let Some(finding) = check_instruction(instruction) {
-            findings.push(finding);
+    for stage in &check.dockerfile.stages {
+        let instructions: Vec<&Instruction> = stage_instructions(check.dockerfile, stage)
+            .map(|(_, i)| i)
+            .collect();
+        // With an exec-form ENTRYPOINT, CMD holds its arguments (`ENTRYPOINT ["sh", "-c"]` +
+        // `CMD ["node app.js"]`), not a program.
+        let cmd_is_arguments = instructions
+            .iter()
+            .any(|i| i.kind == Keyword::Entrypoint && i.is_exec_form());
+        for instruction in instructions {
+            if cmd_is_arguments && instruction.kind == Keyword::Cmd {
+                continue;
+            }
+            findings.extend(check_instruction(instruction));
         }
     }
 }

@@ -30,7 +30,16 @@ pub fn global_arg_values_with(
     build_args: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let lexer = Lexer::new(dockerfile.escape);
-    let mut values = BTreeMap::new();
+    // The builder defines the platform ARGs for FROM lines; the build's own platform stands in.
+    let mut values: BTreeMap<String, String> = automatic_platform_values()
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                build_args.get(name).cloned().unwrap_or(value),
+            )
+        })
+        .collect();
     for arg in &dockerfile.global_args {
         let value = match build_args.get(&arg.name) {
             Some(given) => Some(given.clone()),
@@ -47,6 +56,30 @@ pub fn global_arg_values_with(
         };
     }
     values
+}
+
+/// Values of [`AUTOMATIC_PLATFORM_ARGS`] for the machine the linter runs on (Linux, as Docker
+/// builds Linux images by default).
+fn automatic_platform_values() -> impl Iterator<Item = (&'static str, String)> {
+    let architecture = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    };
+    AUTOMATIC_PLATFORM_ARGS.iter().map(move |&name| {
+        let value = if name.ends_with("PLATFORM") {
+            format!("linux/{architecture}")
+        } else if name.ends_with("OS") {
+            "linux".to_string()
+        } else if name.ends_with("ARCH") {
+            architecture.to_string()
+        } else {
+            String::new() // the variant
+        };
+        (name, value)
+    })
 }
 
 /// Expands a stage's base image the way the builder does before resolving it.

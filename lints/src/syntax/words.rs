@@ -128,97 +128,43 @@ fn next_char(text: &str, pos: usize) -> char {
 /// used by ARG, ENV and LABEL). A lone escape at the very end is dropped.
 pub(super) fn parse_words(text: &str, range: Range<usize>, escape: char) -> Vec<Range<usize>> {
     let end = range.end;
-    let mut words = Vec::new();
     let mut chars = text[range.clone()]
         .char_indices()
-        .map(|(i, c)| (i + range.start, c));
-    let mut start: Option<usize> = None;
-    let mut blank_ok = false;
-    let mut quote: Option<char> = None;
-    let mut word_end = end;
-    while let Some((pos, c)) = chars.next() {
-        let Some(_) = start else {
-            if c.is_whitespace() {
-                continue;
+        .map(move |(i, c)| (range.start + i, c));
+    let mut words = Vec::new();
+    while let Some((start, first)) = chars.find(|(_, c)| !c.is_whitespace()) {
+        let mut quote: Option<char> = None;
+        // A word with quotes counts even when empty (`''`).
+        let mut quoted = false;
+        let mut word_end = end;
+        let mut current = Some((start, first));
+        while let Some((pos, c)) = current {
+            if quote.is_none() && c.is_whitespace() {
+                word_end = pos;
+                break;
             }
-            start = Some(pos);
-            blank_ok = false;
-            quote = None;
-            word_end = end;
-            handle_word_char(
-                c,
-                pos,
-                end,
-                escape,
-                &mut quote,
-                &mut blank_ok,
-                &mut chars,
-                &mut word_end,
-            );
-            continue;
-        };
-        if quote.is_none() && c.is_whitespace() {
-            let s = start.take().unwrap_or(pos);
-            if blank_ok || pos > s {
-                words.push(s..pos);
+            match quote {
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    quoted = true;
+                }
+                Some(q) if c == q => quote = None,
+                // Nothing escapes inside single quotes.
+                Some('\'') => {}
+                _ if c == escape => {
+                    if pos + c.len_utf8() == end {
+                        word_end = pos;
+                    } else {
+                        chars.next();
+                    }
+                }
+                _ => {}
             }
-            continue;
+            current = chars.next();
         }
-        handle_word_char(
-            c,
-            pos,
-            end,
-            escape,
-            &mut quote,
-            &mut blank_ok,
-            &mut chars,
-            &mut word_end,
-        );
-    }
-    if let Some(s) = start {
-        if blank_ok || word_end > s {
-            words.push(s..word_end);
+        if quoted || word_end > start {
+            words.push(start..word_end);
         }
     }
     words
-}
-
-/// One character inside a parse_words word; an escape consumes the next character too.
-#[allow(clippy::too_many_arguments)]
-fn handle_word_char(
-    c: char,
-    pos: usize,
-    end: usize,
-    escape: char,
-    quote: &mut Option<char>,
-    blank_ok: &mut bool,
-    chars: &mut impl Iterator<Item = (usize, char)>,
-    word_end: &mut usize,
-) {
-    match *quote {
-        None => {
-            if c == '\'' || c == '"' {
-                *quote = Some(c);
-                *blank_ok = true;
-            } else if c == escape {
-                if pos + c.len_utf8() == end {
-                    *word_end = pos;
-                } else {
-                    chars.next();
-                }
-            }
-        }
-        Some(q) => {
-            if c == q {
-                *quote = None;
-            } else if c == escape && q != '\'' {
-                if pos + c.len_utf8() == end {
-                    *quote = None;
-                    *word_end = pos;
-                } else {
-                    chars.next();
-                }
-            }
-        }
-    }
 }

@@ -1,0 +1,273 @@
+//! The lint gate of `docker rbuild` and the daemon-aware image checks, against the real engine
+//! and a real registry on loopback.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::{self, run, Images, LocalRegistry, Output, Sandbox, BASE_IMAGE};
+
+fn rbuild(sandbox: &Sandbox, args: &[&str]) -> Output {
+    run(sandbox.rbuild().args(args))
+}
+
+/// A context with a large file: uploading it takes many seconds, so a gate that answers
+/// in well under that cannot have sent it.
+fn large_context(sandbox: &Sandbox, dockerfile: &str) {
+    sandbox.write("Dockerfile", dockerfile);
+    let big = std::fs::File::create(sandbox.work().join("big.bin")).unwrap();
+    big.set_len(400 * 1024 * 1024).unwrap();
+}
+
+#[test]
+fn missing_base_image_stops_the_build_before_the_upload() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("missing", "1");
+    large_context(
+        &sandbox,
+        &format!("# a base image the registry does not have\nFROM {}/rbuild-test/nope:1\nRUN echo never\n", registry.address),
+    );
+    let started = Instant::now();
+    let out = rbuild(&sandbox, &["-t", &tag, "."]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "error[RB106]: base image `{}/rbuild-test/nope:1` not found locally or in the registry",
+            registry.address
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("┌─ Dockerfile:2:6"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("nothing was sent to the daemon"),
+        "{}",
+        out.stderr
+    );
+    // 400 MB take tens of seconds to upload here: the check itself took about a second at most.
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn a_typo_of_a_local_image_names_the_local_image() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    sandbox.write("Dockerfile", "FROM rbuild-test/busybx\n");
+    // No registry is reachable here: the finding is a warning, the daemon then fails to pull.
+    let out = rbuild(&sandbox, &["--progress=plain", "."]);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("RB107"))
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert!(
+        line.starts_with("Dockerfile:1:6: warning[RB107] base image `rbuild-test/busybx`"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("did you mean `rbuild-test/busybox:latest`?"),
+        "{line}"
+    );
+}
+
+#[test]
+fn a_typo_of_an_image_in_a_reachable_registry_is_an_error_with_a_suggestion() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    let local = format!("{}/rbuild-test/busybox:1", registry.address);
+    assert_eq!(
+        run(sandbox.command("docker").args(["tag", BASE_IMAGE, &local])).code,
+        0
+    );
+    let dockerfile = format!("FROM {}/rbuild-test/busybx:1\n", registry.address);
+    sandbox.write("Dockerfile", &dockerfile);
+    let out = rbuild(&sandbox, &["--progress=plain", "."]);
+    let _ = run(sandbox.command("docker").args(["rmi", &local]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!("did you mean `{local}`?")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_local_image_builds_offline_without_delay() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("offline", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {BASE_IMAGE}\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n"),
+    );
+    // Warm the cache so both timed builds do the same work.
+    assert_eq!(rbuild(&sandbox, &["-q", "-t", &tag, "."]).code, 0);
+    let timed = |lint: &str| {
+        let started = Instant::now();
+        let out = rbuild(
+            &sandbox,
+            &["-q", "-t", &tag, &format!("--lint={lint}"), "."],
+        );
+        assert_eq!(out.code, 0, "{out:?}");
+        started.elapsed()
+    };
+    let without = timed("off");
+    let with = timed("error");
+    assert!(
+        with < without + Duration::from_secs(1),
+        "gate {with:?} vs off {without:?}"
+    );
+}
+
+#[test]
+fn an_error_finding_stops_the_build_and_warn_builds_anyway() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("lint-error", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {BASE_IMAGE}\nCMD [\"echo hello\"]\n"),
+    );
+    let stopped = rbuild(&sandbox, &["-t", &tag, "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped.stderr.contains("error[RB202]"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("┌─ Dockerfile:2:6"),
+        "{}",
+        stopped.stderr
+    );
+    let inspect = run(sandbox.command("docker").args(["image", "inspect", &tag]));
+    assert_ne!(inspect.code, 0, "the image must not exist");
+
+    let built = rbuild(&sandbox, &["-t", &tag, "--lint=warn", "."]);
+    assert_eq!(built.code, 0, "{built:?}");
+    assert!(
+        built.stderr.contains("Dockerfile:2:6: error[RB202]"),
+        "{}",
+        built.stderr
+    );
+}
+
+#[test]
+fn warnings_print_one_line_each_and_the_build_goes_on() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("lint-warning", "1");
+    sandbox.write("Dockerfile", format!("FROM {BASE_IMAGE}\nCMD echo hello\n"));
+    let out = rbuild(&sandbox, &["-t", &tag, "--progress=plain", "."]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("RB201"))
+        .expect("the warning line");
+    assert!(
+        line.starts_with("Dockerfile:2:5: warning[RB201] CMD in shell form"),
+        "{line}"
+    );
+}
+
+#[test]
+fn stages_the_target_does_not_need_are_not_checked() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("target", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!(
+            "FROM {BASE_IMAGE} AS app\nRUN echo app > /app\nFROM {}/rbuild-test/nope:1 AS unused\n",
+            registry.address
+        ),
+    );
+    let built = rbuild(&sandbox, &["-q", "-t", &tag, "--target", "app", "."]);
+    assert_eq!(built.code, 0, "{built:?}");
+    let stopped = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped.stderr.contains("error[RB106]"),
+        "{}",
+        stopped.stderr
+    );
+}
+
+#[test]
+fn build_args_are_expanded_before_the_check() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("build-arg", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!("ARG BASE={BASE_IMAGE}\nFROM ${{BASE}}\n"),
+    );
+    assert_eq!(rbuild(&sandbox, &["-q", "-t", &tag, "."]).code, 0);
+    let missing = format!("BASE={}/rbuild-test/nope:2", registry.address);
+    let out = rbuild(&sandbox, &["-q", "-t", &tag, "--build-arg", &missing, "."]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("rbuild-test/nope:2` not found"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn platform_mismatch_is_a_warning_naming_both() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let local = run(sandbox.command("docker").args([
+        "image",
+        "inspect",
+        "--format",
+        "{{.Os}}/{{.Architecture}}",
+        BASE_IMAGE,
+    ]));
+    let local = local.stdout.trim().to_string();
+    let other = if local == "linux/arm64" {
+        "linux/amd64"
+    } else {
+        "linux/arm64"
+    };
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM --platform={other} {BASE_IMAGE}\nCMD [\"true\"]\n"),
+    );
+    let out = rbuild(&sandbox, &["--lint=warn", "--progress=plain", "-q", "."]);
+    let line = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("RB108"))
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert!(
+        line.contains(&format!("is for {local}, but the build asks for {other}")),
+        "{line}"
+    );
+}
+
+#[test]
+fn lint_without_daemon_flag_never_contacts_a_daemon() {
+    let sandbox = Sandbox::new();
+    sandbox.write("Dockerfile", "FROM no-such-registry.invalid/image:1\n");
+    let out = run(sandbox.rbuild().args([
+        "-H",
+        "unix:///no/such.sock",
+        "lint",
+        "--format",
+        "concise",
+        "Dockerfile",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+}
