@@ -34,8 +34,12 @@ cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin docker-rb
 rbuild="$root/target/release/docker-rbuild"
 
 work="$(mktemp -d /tmp/rbuild-bench.XXXXXX)"
+# Every image the benchmark builds carries this label, so that cleanup also finds the untagged
+# ones left when the two tools' builds did not share a cache entry.
+bench_label="rbuild-bench=$$"
 cleanup() {
   docker rmi -f "$noop_tag" "$large_tag" >/dev/null 2>&1 || true
+  docker image ls -q --filter "label=$bench_label" | xargs -r docker rmi -f >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -71,8 +75,8 @@ EOF
 printf 'ignored/\n' >"$work/large/.dockerignore"
 du -sh "$work/large" | sed 's/^/   context on disk: /'
 
-docker_build() { echo "DOCKER_BUILDKIT=0 docker build -q -t $1 $2"; }
-rbuild_build() { echo "$rbuild -q -t $1 $2"; }
+docker_build() { echo "DOCKER_BUILDKIT=0 docker build -q --label $bench_label -t $1 $2"; }
+rbuild_build() { echo "$rbuild -q --label $bench_label -t $1 $2"; }
 
 # Warm both paths once, so that (a) measures cached rebuilds and (b) the same cache state.
 for tag_dir in "$noop_tag $work/noop" "$large_tag $work/large"; do
@@ -117,7 +121,7 @@ echo "== (b) large context ($rounds rounds of $large_runs runs)"
 measure large "$large_runs" "$(docker_build "$large_tag" "$work/large")" "$(rbuild_build "$large_tag" "$work/large")"
 
 echo "== (b) peak memory of docker rbuild"
-/usr/bin/time -v "$rbuild" -q -t "$large_tag" "$work/large" >/dev/null 2>"$results/time.txt"
+/usr/bin/time -v "$rbuild" -q --label "$bench_label" -t "$large_tag" "$work/large" >/dev/null 2>"$results/time.txt"
 peak_kb="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$results/time.txt")"
 
 python3 - "$results" "$peak_kb" <<'EOF'

@@ -1,38 +1,16 @@
 //! Parses the whole ../shared/corpus in one process, files read first.
 //! Run: `cargo bench -p rbuild-lints --bench parse_corpus` (target: under 100 ms per pass).
 
-use std::path::{Path, PathBuf};
+// The tests' helpers locate ../shared and list the corpus the same way.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::time::{Duration, Instant};
 
 const PASSES: usize = 10;
 
-fn shared_dir() -> PathBuf {
-    let dir = std::env::var_os("RBUILD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    if !dir.join("corpus").is_dir() {
-        eprintln!("corpus not found at {} (set RBUILD_SHARED)", dir.display());
-        std::process::exit(2);
-    }
-    dir
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let entries =
-        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
-    for entry in entries {
-        let path = entry.expect("directory entry").path();
-        if path.is_dir() {
-            collect(&path, files);
-        } else if path.file_name().is_some_and(|n| n != "MANIFEST.tsv") {
-            files.push(path);
-        }
-    }
-}
-
 fn main() {
-    let mut paths = Vec::new();
-    collect(&shared_dir().join("corpus"), &mut paths);
+    let paths = common::corpus_files(&common::shared_dir().join("corpus"));
     let files: Vec<Vec<u8>> = paths
         .iter()
         .map(|p| std::fs::read(p).expect("read corpus file"))

@@ -5,6 +5,7 @@
 //! point at exact characters and fixes can edit them.
 
 pub mod diagnostic;
+pub mod dockerignore;
 pub mod images;
 pub mod linter;
 pub mod reference;

@@ -57,7 +57,7 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
     let mut diagnostics = Vec::new();
     let mut findings = Vec::new();
     for rule in rules::RULES {
-        let Checker::Static(check_fn) = rule.check else {
+        let (Checker::Static(check_fn) | Checker::Context(check_fn)) = rule.check else {
             continue;
         };
         if settings.ignored.contains(rule.code) || ignores.file_wide.contains(rule.code) {
@@ -120,30 +120,26 @@ impl IgnoreComments {
         if let Some(check) = dockerfile.directive("check") {
             ignores.read_check_directive(&check.value, check.value_span);
         }
-        let source = dockerfile.source.as_str();
         let instructions = &dockerfile.instructions;
-        // Instructions are in file order; walk comment lines between them.
-        let mut next = 0;
-        let mut offset = 0;
-        for line in source.split_inclusive('\n') {
-            let start = offset;
-            offset += line.len();
-            while next < instructions.len() && instructions[next].span.end <= start {
-                next += 1;
+        for &comment in &dockerfile.comments {
+            // Instructions are in file order: the first one that ends after the comment either
+            // contains it (a comment inside a continued instruction) or comes next.
+            let next = instructions.partition_point(|i| i.span.end <= comment.start);
+            if instructions
+                .get(next)
+                .is_some_and(|i| i.span.start <= comment.start)
+            {
+                continue;
             }
-            if next < instructions.len() && instructions[next].span.start <= start {
-                continue; // inside an instruction: a continuation comment or a heredoc body
-            }
-            let trimmed = line.trim_start();
-            let Some(comment) = trimmed.strip_prefix('#') else {
+            let text = dockerfile.text(comment);
+            let Some(ignore) = text
+                .trim_start()
+                .strip_prefix('#')
+                .and_then(IgnoreComment::parse)
+            else {
                 continue;
             };
-            let comment_start = start + (line.len() - trimmed.len());
-            let Some(ignore) = IgnoreComment::parse(comment) else {
-                continue;
-            };
-            let span = Span::new(comment_start, start + line.trim_end().len());
-            let codes = ignores.resolve(&ignore.codes, ignore.tool, span);
+            let codes = ignores.resolve(&ignore.codes, ignore.tool, comment);
             if ignore.global {
                 ignores.file_wide.extend(codes);
             } else if let Some(instruction) = instructions.get(next) {

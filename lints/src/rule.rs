@@ -37,6 +37,9 @@ pub struct Rule {
 pub enum Checker {
     /// A check of the parsed file (and the build context, when known).
     Static(CheckFn),
+    /// A check that reads the build context (its `.dockerignore`); it reports nothing when the
+    /// context is unknown, so its fixtures run where a context is made for them.
+    Context(CheckFn),
     /// The lint engine itself: syntax errors, ignore comments.
     Engine,
     /// The plugin, by asking the Docker daemon (images, registries, platforms); these rules

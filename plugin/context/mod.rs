@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::input_error;
 use archive::{Item, TreeArchive};
-pub use dockerignore::DockerIgnore;
 use source::{Source, StdinContent};
 pub use upload::UploadProgress;
 
@@ -157,10 +156,12 @@ fn from_tree(
     checkout: Option<git::Checkout>,
 ) -> anyhow::Result<BuildContext> {
     let located = locate_dockerfile(&root, location, dockerfile, dockerfile_base)?;
-    let mut ignore = DockerIgnore::load(&root, located.path.as_deref())?;
+    let mut ignore = dockerignore::load(&root, located.path.as_deref())?;
     ignore.keep(IGNORE_FILE)?;
     if let Some(inside) = &located.inside_name {
-        ignore.keep(inside)?;
+        ignore
+            .keep(inside)
+            .with_context(|| format!("cannot keep `{inside}` in the context"))?;
     }
     let mut archive = TreeArchive::list(&root, &ignore)?;
     let dockerfile_name = match located.inside_name {

@@ -151,6 +151,29 @@ fn first_image_runs_then_rebuilds_from_cache() {
 }
 
 #[test]
+fn the_docker_cli_runs_the_build_as_a_plugin() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new();
+    let tag = images.name("via-cli", "latest");
+    sandbox.install_plugin();
+    sandbox.write("app/Dockerfile", HELLO);
+    let out = run(sandbox.docker().args([
+        "--host",
+        harness::ENGINE_HOST,
+        "rbuild",
+        "-q",
+        "-t",
+        &tag,
+        "app",
+    ]));
+    assert_success(&out);
+    assert_eq!(out.stdout, format!("{}\n", image_id(&sandbox, &tag)));
+    let ran = docker(&sandbox, &["run", "--rm", &tag]);
+    assert_eq!(ran.stdout, "hello from rbuild\n");
+}
+
+#[test]
 fn tags_build_args_target_and_labels_take_effect() {
     harness::engine();
     let sandbox = Sandbox::new();

@@ -33,8 +33,24 @@ pub fn shared_dir() -> PathBuf {
 /// test process. Never skips: a test that needs the engine fails when it cannot be had.
 pub fn engine() {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    let ready = READY.get_or_init(|| {
-        let script = workspace_root().join("tests/engine/ensure.sh");
+    ensure_engine(&READY, "tests/engine/ensure.sh");
+}
+
+/// The second engine: Docker 26.1 with BuildKit, beside the first (see
+/// `tests/engine/ensure-engine26.sh`).
+pub const ENGINE26_HOST: &str = "unix:///var/run/rbuild-docker26.sock";
+
+/// Like [`engine`], for the Docker 26.1 engine at [`ENGINE26_HOST`] with its own [`BASE_IMAGE`].
+pub fn engine26() {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    ensure_engine(&READY, "tests/engine/ensure-engine26.sh");
+}
+
+/// Runs the engine set-up `script` (relative to the workspace root) the first time `ready` is
+/// asked, and panics with its output whenever it failed.
+fn ensure_engine(ready: &OnceLock<Result<(), String>>, script: &str) {
+    let ready = ready.get_or_init(|| {
+        let script = workspace_root().join(script);
         let output = Command::new("bash")
             .arg(&script)
             .stdin(Stdio::null())
@@ -184,7 +200,11 @@ impl Images {
 
     /// A fresh image reference, removed when `self` is dropped.
     pub fn name(&mut self, what: &str, tag: &str) -> String {
-        let name = format!("rbuild-test-{}-{what}-{}:{tag}", self.area, std::process::id());
+        let name = format!(
+            "rbuild-test-{}-{what}-{}:{tag}",
+            self.area,
+            std::process::id()
+        );
         self.names.push(name.clone());
         name
     }
@@ -241,7 +261,10 @@ impl LocalRegistry {
         };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::net::TcpStream::connect(&registry.address).is_err() {
-            assert!(std::time::Instant::now() < deadline, "docker-registry did not start");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "docker-registry did not start"
+            );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         registry

@@ -653,8 +653,9 @@ fn commit_is_refused_then_accepted(
                 ),
             )
             .env(
+                // Per test: each snapshot is a new repository for pre-commit anyway.
                 "PRE_COMMIT_HOME",
-                Path::new(env!("CARGO_TARGET_TMPDIR")).join("pre-commit-home"),
+                sandbox.home().join("pre-commit"),
             )
             .args([
                 "-c",

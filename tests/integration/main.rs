@@ -5,6 +5,7 @@ mod build;
 mod context;
 mod docker_cli;
 mod endpoint;
+mod engine26;
 mod gate;
 mod harness;
 mod lint;

@@ -1,24 +1,42 @@
 //! The rule registry: one file per rule, one table.
 
+mod apt_install_recommends;
 mod apt_update_alone;
 mod base_image_not_found;
+mod consistent_instruction_casing;
 mod copy_before_dependency_install;
+mod duplicate_stage_name;
 mod empty_continuation_line;
 mod exec_form_shell_syntax;
 mod exec_form_single_string;
+mod expose_invalid_format;
+mod expose_proto_casing;
+mod from_as_casing;
+mod from_platform_flag_const;
 mod from_stage_order;
 mod ignore_comment;
 mod image_not_verified;
 mod image_platform_mismatch;
 mod invalid_base_image;
+mod language_package_unpinned;
+mod maintainer_deprecated;
 mod missing_from;
+mod multiple_instructions;
+mod os_package_unpinned;
+mod package_cache_kept;
 mod package_install_after_copy;
+mod package_install_prompts;
+mod redundant_target_platform;
+mod reserved_stage_name;
+mod run_support;
 mod shell_form_command;
+mod stage_name_casing;
 pub(crate) mod support;
 mod syntax_error;
 mod undefined_arg_in_from;
 mod unknown_stage_reference;
 mod volatile_arg_before_run;
+mod workdir_relative_path;
 
 use crate::rule::Rule;
 
@@ -48,6 +66,23 @@ pub static RULES: &[&Rule] = &[
     &package_install_after_copy::RULE,
     &apt_update_alone::RULE,
     &volatile_arg_before_run::RULE,
+    &os_package_unpinned::RULE,
+    &language_package_unpinned::RULE,
+    &package_install_prompts::RULE,
+    &apt_install_recommends::RULE,
+    &package_cache_kept::RULE,
+    &duplicate_stage_name::RULE,
+    &reserved_stage_name::RULE,
+    &from_platform_flag_const::RULE,
+    &redundant_target_platform::RULE,
+    &multiple_instructions::RULE,
+    &maintainer_deprecated::RULE,
+    &workdir_relative_path::RULE,
+    &expose_invalid_format::RULE,
+    &consistent_instruction_casing::RULE,
+    &from_as_casing::RULE,
+    &stage_name_casing::RULE,
+    &expose_proto_casing::RULE,
 ];
 
 /// The rule with this code or name (case-insensitive).
@@ -123,8 +158,12 @@ mod tests {
     /// fixtures do not.
     #[test]
     fn every_rule_fires_on_its_failing_fixtures_only() {
-        // Daemon rules need a daemon: the integration tests run their fixtures.
-        for rule in RULES.iter().filter(|r| !matches!(r.check, Checker::Daemon)) {
+        // Daemon rules need a daemon: the integration tests run their fixtures; context rules
+        // need a context directory: their own tests make one.
+        for rule in RULES
+            .iter()
+            .filter(|r| !matches!(r.check, Checker::Daemon | Checker::Context(_)))
+        {
             let failing =
                 std::iter::once(rule.docs.example).chain(rule.fixtures.fail.iter().copied());
             for (i, dockerfile) in failing.enumerate() {

@@ -5,6 +5,7 @@ use super::model::*;
 use super::span::{LineIndex, Span};
 use super::words::{extract_flags, parse_words, split_blank, split_first_blank, trim_space};
 use super::{SyntaxError, MAX_LINE_LENGTH};
+use crate::suggest::edit_distance;
 use std::ops::Range;
 
 /// One physical line: `start..end` is its content without the trailing `\r`/`\n` run.
@@ -708,19 +709,4 @@ fn unknown_instruction(word: &str) -> String {
         ),
         _ => format!("unknown instruction: {word}"),
     }
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }

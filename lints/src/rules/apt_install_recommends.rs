@@ -1,0 +1,67 @@
+//! RB404: `apt-get install` also installs the recommended packages.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+
+use super::run_support::runs;
+
+pub static RULE: Rule = Rule {
+    code: "RB404",
+    name: "apt-install-recommends",
+    severity: Severity::Info,
+    summary: "`apt-get install` without `--no-install-recommends`",
+    docs: Docs {
+        what_it_does: "Finds `apt-get install` without `--no-install-recommends` (or \
+`-o APT::Install-Recommends=false`). Not reported once an earlier RUN of the file writes an apt \
+setting that turns recommends off (a file under `/etc/apt/apt.conf.d/` holding \
+`APT::Install-Recommends`).",
+        why_is_this_bad: "By default apt also installs every package the requested ones merely recommend: \
+documentation, optional tools, sometimes whole desktop libraries. They make the image larger, slower \
+to pull and scan, and widen its attack surface, for software the image never uses.",
+        example: "FROM debian:12\nRUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+        use_instead: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL3015"],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &["FROM ubuntu:24.04\nRUN <<EOF\nset -e\napt-get update\napt-get -y install git=1:2.43.0-1ubuntu7\nEOF\n"],
+        pass: &[
+            "FROM debian:12\nRUN apt-get update && apt-get install -y -o APT::Install-Recommends=false curl=7.88.1-10+deb12u8\n",
+            "FROM debian:12\nRUN echo 'APT::Install-Recommends \"false\";' > /etc/apt/apt.conf.d/99norecommends\nRUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let mut recommends_configured_off = false;
+    for run in runs(check.dockerfile) {
+        for command in &run.commands {
+            let sets_recommends = command
+                .words
+                .iter()
+                .any(|w| w.contains("APT::Install-Recommends"));
+            if !command.is("apt-get", &["install"]) {
+                // Anything else naming the setting writes it to apt's configuration.
+                recommends_configured_off |= sets_recommends;
+                continue;
+            }
+            if recommends_configured_off
+                || sets_recommends
+                || command.has_word("--no-install-recommends")
+            {
+                continue;
+            }
+            findings.push(
+                Finding::new(
+                    command.span,
+                    "`apt-get install` also installs every recommended package",
+                )
+                .with_help("add `--no-install-recommends` and list the packages you need"),
+            );
+        }
+    }
+}

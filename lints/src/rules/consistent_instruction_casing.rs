@@ -1,0 +1,87 @@
+//! RB701: instruction keywords in mixed case.
+
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::Instruction;
+
+pub static RULE: Rule = Rule {
+    code: "RB701",
+    name: "consistent-instruction-casing",
+    severity: Severity::Warning,
+    summary: "Instruction keyword does not match the case of the others",
+    docs: Docs {
+        what_it_does: "Finds instruction keywords whose case differs from the file's majority: \
+all upper case (`RUN`) or all lower case (`run`); a keyword in mixed case (`Run`) never \
+matches. Ties count as upper case, the common convention.",
+        why_is_this_bad:
+            "Keywords are case-insensitive to the builder, but a file that mixes cases is \
+harder to scan: instructions no longer stand out from their arguments the same way.",
+        example:
+            "From alpine\nRun echo hello > /greeting.txt\nEntRYpOiNT [\"cat\", \"/greeting.txt\"]\n",
+        use_instead:
+            "FROM alpine\nRUN echo hello > /greeting.txt\nENTRYPOINT [\"cat\", \"/greeting.txt\"]\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: Some("ConsistentInstructionCasing"),
+    },
+    fix: FixAvailability::Always,
+    fixtures: Fixtures {
+        fail: &[
+            "from alpine\nrun true\nCOPY . /app\n",
+            "FROM alpine\nONBUILD run true\n",
+        ],
+        pass: &[
+            "from alpine\nrun echo hello\nentrypoint [\"cat\"]\n",
+            "FROM alpine\nONBUILD RUN echo run\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    let keywords: Vec<&Instruction> = dockerfile
+        .instructions
+        .iter()
+        .flat_map(|instruction| std::iter::once(instruction).chain(instruction.onbuild_trigger()))
+        .collect();
+    let text = |instruction: &Instruction| dockerfile.text(instruction.keyword_span);
+    let upper = keywords
+        .iter()
+        .filter(|i| text(i) == i.kind.as_str())
+        .count();
+    let lower = keywords
+        .iter()
+        .filter(|i| text(i) == i.kind.as_str().to_ascii_lowercase())
+        .count();
+    let lower_case_wins = lower > upper;
+    for instruction in keywords {
+        let expected = if lower_case_wins {
+            instruction.kind.as_str().to_ascii_lowercase()
+        } else {
+            instruction.kind.as_str().to_string()
+        };
+        let written = text(instruction);
+        if written == expected {
+            continue;
+        }
+        let case = if lower_case_wins { "lower" } else { "upper" };
+        findings.push(
+            Finding::new(
+                instruction.keyword_span,
+                format!(
+                    "`{written}` does not match the case of the other instructions ({case} case)"
+                ),
+            )
+            .with_fix(Fix {
+                message: format!("write `{expected}`"),
+                safety: Safety::Safe,
+                edits: vec![Edit {
+                    span: instruction.keyword_span,
+                    replacement: expected,
+                }],
+            }),
+        );
+    }
+}

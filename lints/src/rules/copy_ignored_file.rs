@@ -1,0 +1,129 @@
+//! RB512: COPY or ADD of a path that `.dockerignore` leaves out of the context.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::dockerignore::{clean_path, DockerIgnore};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+
+use super::support::context_sources;
+
+pub static RULE: Rule = Rule {
+    code: "RB512",
+    name: "copy-ignored-file",
+    severity: Severity::Error,
+    summary: "COPY or ADD of a file that .dockerignore excludes from the context",
+    docs: Docs {
+        what_it_does: "Reads the `.dockerignore` of the build context (when the context is known: \
+the Dockerfile's directory for `lint`, the real context for a build) and finds COPY and ADD \
+sources that it excludes, with the same matching rules as docker. Sources with variables or \
+wildcards are not checked, as they may legitimately match nothing that is excluded.",
+        why_is_this_bad: "Excluded files are never sent to the builder, so the instruction fails with \
+\"not found\" after the context upload (or, for a directory whose parts are excluded, copies \
+less than expected).",
+        example: "FROM scratch\nCOPY ./tmp/helloworld.txt /helloworld.txt\n# with a .dockerignore containing: tmp/*\n",
+        use_instead: "FROM scratch\nCOPY ./forever/helloworld.txt /helloworld.txt\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: Some("CopyIgnoredFile"),
+    },
+    fix: FixAvailability::None,
+    // Run by the tests below, in a context whose .dockerignore is `CONTEXT_IGNORE_FILE`.
+    fixtures: Fixtures {
+        fail: &[
+            "FROM scratch\nCOPY secret.env /\n",
+            "FROM alpine\nADD --chown=1:1 [\"docs/draft.md\", \"/srv/\"]\n",
+        ],
+        pass: &[
+            "FROM scratch\nCOPY a.txt tmp /\n",
+            "FROM scratch\nCOPY tmp/*.txt docs /srv/\nCOPY --from=build tmp/out /\n",
+        ],
+    },
+    check: Checker::Context(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let Some(context_dir) = &check.options.context_dir else {
+        return;
+    };
+    // An unreadable or invalid ignore file is reported by the build itself.
+    let Ok(text) = std::fs::read_to_string(context_dir.join(".dockerignore")) else {
+        return;
+    };
+    let Ok(ignore) = DockerIgnore::parse(&text) else {
+        return;
+    };
+    findings.extend(excluded_sources(check, &ignore));
+}
+
+fn excluded_sources<'a>(
+    check: &'a Check<'_>,
+    ignore: &'a DockerIgnore,
+) -> impl Iterator<Item = Finding> + 'a {
+    check
+        .dockerfile
+        .instructions
+        .iter()
+        .flat_map(|instruction| {
+            context_sources(instruction)
+                .into_iter()
+                .map(move |source| (instruction, source))
+        })
+        .filter(|(_, source)| !source.value.contains(['$', '*', '?', '[', '"', '\'']))
+        .filter_map(|(instruction, source)| {
+            let path = clean_path(&source.value);
+            let excluded = ignore.is_excluded(&path) && !ignore.may_reinclude_under(&path);
+            excluded.then(|| {
+                Finding::new(
+                    source.span,
+                    format!(
+                        "`{}` is excluded by .dockerignore, so {} will not find it in the build context",
+                        source.value,
+                        instruction.kind.as_str()
+                    ),
+                )
+                .with_help("remove the pattern that excludes it from .dockerignore, or stop copying it")
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linter::{lint, RuleSettings};
+    use crate::rule::LintOptions;
+
+    const CONTEXT_IGNORE_FILE: &str = "tmp/*\nsecret.env\ndocs\n!docs/keep.md\n";
+
+    fn fires(dockerfile: &str, context: &std::path::Path) -> bool {
+        let options = LintOptions {
+            context_dir: Some(context.to_path_buf()),
+            ..LintOptions::default()
+        };
+        lint(dockerfile.as_bytes(), &options, &RuleSettings::default())
+            .diagnostics
+            .iter()
+            .any(|d| d.rule.code == RULE.code)
+    }
+
+    #[test]
+    fn fires_on_excluded_sources_only() {
+        let context = std::env::temp_dir().join(format!("rbuild-copy-ignored-{}", std::process::id()));
+        std::fs::create_dir_all(&context).unwrap();
+        std::fs::write(context.join(".dockerignore"), CONTEXT_IGNORE_FILE).unwrap();
+        let failing = std::iter::once(RULE.docs.example).chain(RULE.fixtures.fail.iter().copied());
+        let passing =
+            std::iter::once(RULE.docs.use_instead).chain(RULE.fixtures.pass.iter().copied());
+        let wrong: Vec<&str> = failing
+            .filter(|d| !fires(d, &context))
+            .chain(passing.filter(|d| fires(d, &context)))
+            .collect();
+        let without_ignore_file = context.with_extension("none");
+        std::fs::create_dir_all(&without_ignore_file).unwrap();
+        let quiet = !fires(RULE.docs.example, &without_ignore_file);
+        std::fs::remove_dir_all(&context).unwrap();
+        std::fs::remove_dir_all(&without_ignore_file).unwrap();
+        assert!(wrong.is_empty(), "wrong result for {wrong:#?}");
+        assert!(quiet, "fires without a .dockerignore");
+        assert!(!fires(RULE.docs.example, std::path::Path::new("/nonexistent")));
+    }
+}

@@ -1,0 +1,69 @@
+//! RB704: EXPOSE protocol not in lower case.
+
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::{Keyword, Span};
+
+pub static RULE: Rule = Rule {
+    code: "RB704",
+    name: "expose-proto-casing",
+    severity: Severity::Warning,
+    summary: "EXPOSE protocol is not lower case",
+    docs: Docs {
+        what_it_does: "Finds EXPOSE ports whose protocol is not written in lower case \
+(`80/TCP` instead of `80/tcp`).",
+        why_is_this_bad:
+            "The protocol is stored as written in the image, and tools that compare it \
+with `tcp`/`udp` may treat `TCP` as another protocol; lower case is the documented form.",
+        example: "FROM alpine\nEXPOSE 80/TcP\n",
+        use_instead: "FROM alpine\nEXPOSE 80/tcp\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: Some("ExposeProtoCasing"),
+    },
+    fix: FixAvailability::Always,
+    fixtures: Fixtures {
+        fail: &["FROM alpine\nEXPOSE 53/UDP 80\n"],
+        pass: &["FROM alpine\nEXPOSE 53/udp 80 ${PORT}/tcp\n"],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for instruction in &dockerfile.instructions {
+        if instruction.kind != Keyword::Expose {
+            continue;
+        }
+        for word in instruction.words() {
+            let Some((_, protocol)) = word.value.rsplit_once('/') else {
+                continue;
+            };
+            if protocol.contains('$') || protocol == protocol.to_ascii_lowercase() {
+                continue;
+            }
+            let mut finding = Finding::new(
+                word.span,
+                format!("protocol `{protocol}` should be lower case"),
+            )
+            .with_help(format!("write `{}`", protocol.to_ascii_lowercase()));
+            // Only when the word is written on one line can the protocol be located in the source.
+            if dockerfile.text(word.span) == word.value {
+                let start = word.span.end - protocol.len();
+                finding = finding.with_fix(Fix {
+                    message: format!(
+                        "lower-case the protocol to `{}`",
+                        protocol.to_ascii_lowercase()
+                    ),
+                    safety: Safety::Safe,
+                    edits: vec![Edit {
+                        span: Span::new(start, word.span.end),
+                        replacement: protocol.to_ascii_lowercase(),
+                    }],
+                });
+            }
+            findings.push(finding);
+        }
+    }
+}

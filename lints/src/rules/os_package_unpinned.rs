@@ -1,0 +1,177 @@
+//! RB401: a system package installed without a version.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::script::Command;
+
+use super::run_support::{arguments, has_option, is_dynamic, is_local_package, runs};
+
+pub static RULE: Rule = Rule {
+    code: "RB401",
+    name: "os-package-unpinned",
+    severity: Severity::Warning,
+    summary: "System package installed without a version",
+    docs: Docs {
+        what_it_does: "Finds packages named without a version in `apt-get install` (`pkg=1.2-3`), \
+`apk add` (`pkg=1.2.3-r0`, `pkg~1.2`), `yum`/`dnf`/`microdnf install` (`pkg-1.2.3`) and \
+`zypper install` (`pkg=1.2`, `pkg>=1.2`). Not reported: versions given by a variable \
+(`curl=$CURL_VERSION`), package lists in a variable (`$PACKAGES`), local package files and paths \
+(`./pkg.deb`, `/tmp/x.rpm`), and apt installs from a chosen release (`-t bookworm-backports`, \
+`--target-release`), where the release is the pin.",
+        why_is_this_bad: "Without a version, the package installed depends on the day the image is \
+built: a rebuild of the same Dockerfile can bring a new major version that breaks the application, \
+and two builds of one commit can differ. A pinned version makes the build repeatable and turns an \
+unwanted change into a visible edit.",
+        example: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+        use_instead: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL3008", "DL3018", "DL3033", "DL3037", "DL3041"],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM alpine:3.19\nRUN apk add --no-cache --virtual .build-deps gcc=13.2.1_git20231014-r0 musl-dev\n",
+            "FROM centos:7\nRUN yum install -y httpd && yum clean all\n",
+            "FROM fedora:40\nRUN dnf install -y nginx && dnf clean all\n",
+            "FROM opensuse/leap:15\nRUN zypper install -y git && zypper clean\n",
+            "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y --no-install-recommends git=1:2.39.5-0+deb12u1 make\nEOF\n",
+        ],
+        pass: &[
+            "FROM debian:12\nARG CURL_VERSION\nRUN apt-get update && apt-get install -y --no-install-recommends curl=${CURL_VERSION} \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian:12\nCOPY tool.deb /tmp/\nRUN apt-get install -y ./tool.deb /tmp/tool.deb\n",
+            "FROM debian:12\nRUN apt-get update && apt-get install -y -t bookworm-backports --no-install-recommends golang \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian:12\nARG PACKAGES=\"curl git\"\nRUN apt-get update && apt-get install -y --no-install-recommends $PACKAGES\n",
+            "FROM alpine:3.19\nRUN apk add --no-cache --virtual .build-deps gcc~13.2 musl-dev=1.2.4-r2\n",
+            "FROM fedora:40\nRUN dnf install -y nginx-1.24.0 /tmp/local.rpm && dnf clean all\n",
+            "FROM opensuse/leap:15\nRUN zypper install -y 'git>=2.35' && zypper clean\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for run in runs(check.dockerfile) {
+        for command in &run.commands {
+            let Some(manager) = manager_of(command) else {
+                continue;
+            };
+            let unpinned: Vec<&str> = arguments(command, manager.value_options)
+                .into_iter()
+                .filter(|p| !is_dynamic(p) && !is_local_package(p) && !(manager.pinned)(p))
+                .collect();
+            if unpinned.is_empty() {
+                continue;
+            }
+            findings.push(
+                Finding::new(
+                    command.span,
+                    format!(
+                        "`{}` installs {} without a version",
+                        manager.command,
+                        unpinned
+                            .iter()
+                            .map(|p| format!("`{p}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+                .with_help(manager.help),
+            );
+        }
+    }
+}
+
+/// How one package manager's install names versions.
+struct Manager {
+    command: &'static str,
+    /// Options whose value is the next word.
+    value_options: &'static [&'static str],
+    pinned: fn(&str) -> bool,
+    help: &'static str,
+}
+
+const APT: Manager = Manager {
+    command: "apt-get install",
+    value_options: &["-o", "-c", "-t", "--option", "--config-file"],
+    pinned: |p| p.contains('='),
+    help: "pin the version: `apt-get install curl=7.88.1-10+deb12u8` (`apt-cache policy curl` lists them)",
+};
+
+const APK: Manager = Manager {
+    command: "apk add",
+    value_options: &[
+        "-t",
+        "--virtual",
+        "-X",
+        "--repository",
+        "-p",
+        "--root",
+        "--repositories-file",
+        "--keys-dir",
+        "--arch",
+        "--cache-dir",
+    ],
+    pinned: |p| p.contains(['=', '~', '<', '>']),
+    help: "pin the version: `apk add curl=8.5.0-r0` or a range `curl~8.5`",
+};
+
+const RPM_FAMILY: [Manager; 3] = [
+    rpm_manager("yum install"),
+    rpm_manager("dnf install"),
+    rpm_manager("microdnf install"),
+];
+
+const fn rpm_manager(command: &'static str) -> Manager {
+    Manager {
+        command,
+        value_options: &[
+            "-x",
+            "--exclude",
+            "--enablerepo",
+            "--disablerepo",
+            "--repo",
+            "--setopt",
+            "--installroot",
+            "--releasever",
+            "-c",
+            "--config",
+        ],
+        // `name-version`: a dash followed by a digit.
+        pinned: |p| p.contains(['=', '<', '>']) || p.split('-').skip(1).any(|part| part.starts_with(|c: char| c.is_ascii_digit())),
+        help: "pin the version: `dnf install nginx-1.24.0` (`dnf list --showduplicates nginx` lists them)",
+    }
+}
+
+const ZYPPER: Manager = Manager {
+    command: "zypper install",
+    value_options: &["-r", "--repo", "-t", "--type", "--from"],
+    pinned: |p| p.contains(['=', '<', '>']),
+    help: "pin the version: `zypper install 'git=2.35.3'` or a range `'git>=2.35'`",
+};
+
+fn manager_of(command: &Command) -> Option<&'static Manager> {
+    if command.is("apt-get", &["install"]) {
+        // Installing from a chosen release pins the source; the catalog's users ask for this.
+        let from_release = has_option(
+            command,
+            &["--target-release", "--default-release"],
+            &['t'],
+            &['o', 'c'],
+        );
+        return (!from_release).then_some(&APT);
+    }
+    if command.is("apk", &["add"]) {
+        return Some(&APK);
+    }
+    for (program, manager) in ["yum", "dnf", "microdnf"].iter().zip(&RPM_FAMILY) {
+        if command.is(program, &["install"]) {
+            return Some(manager);
+        }
+    }
+    if command.is("zypper", &["install", "in"]) {
+        return Some(&ZYPPER);
+    }
+    None
+}

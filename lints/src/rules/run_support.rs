@@ -1,0 +1,211 @@
+//! What the package-manager and RUN-script rules (RB4xx, RB6xx) share: the commands of each
+//! RUN, options that take values, cache mounts, and which stages end up in the image.
+
+use crate::rule::Check;
+use crate::script::{self, Command};
+use crate::syntax::{Dockerfile, Instruction, Keyword, Span};
+
+use super::support::stage_matches;
+
+/// A RUN instruction with the simple commands it runs.
+pub struct Run<'a> {
+    /// Index in `Dockerfile::instructions`.
+    pub index: usize,
+    pub instruction: &'a Instruction,
+    pub commands: Vec<Command>,
+}
+
+/// Every RUN of the file, in order.
+pub fn runs(dockerfile: &Dockerfile) -> impl Iterator<Item = Run<'_>> {
+    dockerfile
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| i.kind == Keyword::Run)
+        .map(|(index, instruction)| Run {
+            index,
+            instruction,
+            commands: script::run_commands(dockerfile, instruction),
+        })
+}
+
+/// The operands of a command after its subcommand, leaving out the values of the options in
+/// `value_options` (`-t bookworm-backports`, `--virtual .build-deps`). A `--name=value` word
+/// never takes the next word.
+pub fn arguments<'a>(command: &'a Command, value_options: &[&str]) -> Vec<&'a str> {
+    let mut operands = Vec::new();
+    let mut words = command.words.iter().skip(1).map(String::as_str);
+    while let Some(word) = words.next() {
+        if word == "--" {
+            operands.extend(words.by_ref());
+        } else if word.starts_with('-') {
+            if value_options.contains(&word) {
+                words.next();
+            }
+        } else {
+            operands.push(word);
+        }
+    }
+    // The first operand is the subcommand (`install`).
+    if !operands.is_empty() {
+        operands.remove(0);
+    }
+    operands
+}
+
+/// True when the command has one of the `long` options (`--yes`, or `--yes=...`) or a short
+/// option cluster (`-qy`) holding one of the `short` letters before any letter in
+/// `value_letters` (whose value would be the rest of the cluster).
+pub fn has_option(
+    command: &Command,
+    long: &[&str],
+    short: &[char],
+    value_letters: &[char],
+) -> bool {
+    command.words.iter().skip(1).any(|word| {
+        if let Some(name) = word.strip_prefix("--") {
+            let name = name.split('=').next().unwrap_or(name);
+            long.iter().any(|l| l.trim_start_matches("--") == name)
+        } else if let Some(cluster) = word.strip_prefix('-') {
+            cluster
+                .chars()
+                .take_while(|c| !value_letters.contains(c))
+                .chain(cluster.chars().find(|c| value_letters.contains(c)))
+                .any(|c| short.contains(&c))
+        } else {
+            false
+        }
+    })
+}
+
+/// `pip install` (`pip3`, `pip3.12`) or `python -m pip install`.
+pub fn is_pip_install(command: &Command) -> bool {
+    let program = command.program();
+    ((program == "pip" || program.starts_with("pip3")) && command.is(program, &["install"]))
+        || (command.program().starts_with("python")
+            && command
+                .words
+                .windows(3)
+                .any(|w| w[0] == "-m" && w[1].starts_with("pip") && w[2] == "install"))
+}
+
+/// True when `word` is not a literal: it uses a variable or a command substitution.
+pub fn is_dynamic(word: &str) -> bool {
+    word.contains(['$', '`'])
+}
+
+/// True when an operand names a package file or a path rather than a repository package.
+pub fn is_local_package(operand: &str) -> bool {
+    operand.contains('/')
+        || operand.starts_with('.')
+        || [
+            ".deb", ".rpm", ".apk", ".whl", ".gem", ".tgz", ".tar.gz", ".zip",
+        ]
+        .iter()
+        .any(|ext| operand.ends_with(ext))
+}
+
+/// The targets of the RUN's `--mount=type=cache` and `--mount=type=tmpfs` mounts: what they
+/// hold never reaches the image.
+pub fn cache_mount_targets(instruction: &Instruction) -> Vec<&str> {
+    instruction
+        .flags_named("mount")
+        .filter_map(|flag| {
+            let value = flag.value.as_deref()?;
+            let fields = || value.split(',').filter_map(|f| f.split_once('='));
+            let kind = fields().find(|(k, _)| k.trim() == "type")?.1.trim();
+            if kind != "cache" && kind != "tmpfs" {
+                return None;
+            }
+            fields()
+                .find(|(k, _)| matches!(k.trim(), "target" | "dst" | "destination"))
+                .map(|(_, v)| v.trim().trim_end_matches('/'))
+        })
+        .collect()
+}
+
+/// True when a cache mount of the RUN holds `directory` (the mount is the directory or one
+/// of its parents).
+pub fn cache_mount_covers(instruction: &Instruction, directory: &str) -> bool {
+    cache_mount_targets(instruction).iter().any(|target| {
+        !target.is_empty()
+            && directory
+                .strip_prefix(target)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// For each stage, whether its filesystem ends up in the image: the target stage (the last
+/// one without `--target`) and, transitively, the stages it is built FROM. Stages only
+/// read by `COPY --from` or not used at all leave no layers behind.
+pub fn shipped_stages(check: &Check<'_>) -> Vec<bool> {
+    let stages = &check.dockerfile.stages;
+    let mut shipped = vec![false; stages.len()];
+    let target = match &check.options.target {
+        Some(name) => stages.iter().position(|s| stage_matches(s, name)),
+        None => stages.len().checked_sub(1),
+    };
+    let mut current = target;
+    while let Some(index) = current {
+        if shipped[index] {
+            break;
+        }
+        shipped[index] = true;
+        let base = &stages[index].base.value;
+        current = stages[..index]
+            .iter()
+            .rposition(|s| stage_matches(s, base) && s.name.is_some());
+    }
+    shipped
+}
+
+/// True when the stage holding instruction `index` ends up in the image.
+pub fn in_shipped_stage(check: &Check<'_>, shipped: &[bool], index: usize) -> bool {
+    check
+        .dockerfile
+        .stage_of(index)
+        .is_none_or(|stage| shipped.get(stage.index).copied().unwrap_or(true))
+}
+
+/// True when the source between two commands holds a pipe (`|`, not `||`): the first
+/// command's output feeds the second.
+pub fn pipes_into(dockerfile: &Dockerfile, from: &Command, to: &Command) -> bool {
+    if from.span.end > to.span.start {
+        return false;
+    }
+    let between = dockerfile.text(Span::new(from.span.end, to.span.start));
+    between.contains('|') && !between.contains("||")
+}
+
+/// The words of a command as written, with the leading `NAME=value` assignments and
+/// wrappers (`sudo`) that [`Command::words`] leaves out.
+pub fn written_words<'a>(dockerfile: &'a Dockerfile, command: &Command) -> Vec<&'a str> {
+    dockerfile.text(command.span).split_whitespace().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(text: &str) -> Command {
+        script::split(text, |o| o).remove(0)
+    }
+
+    #[test]
+    fn arguments_skip_option_values() {
+        let c = command("apk add --no-cache --virtual .deps gcc musl-dev");
+        assert_eq!(arguments(&c, &["--virtual", "-t"]), vec!["gcc", "musl-dev"]);
+        let c = command("apt-get install -t bookworm-backports -y git");
+        assert_eq!(arguments(&c, &["-t"]), vec!["git"]);
+    }
+
+    #[test]
+    fn option_clusters() {
+        let c = command("curl -fsSLk https://x");
+        assert!(has_option(&c, &["--insecure"], &['k'], &['o']));
+        let c = command("curl -fsSLok https://x");
+        assert!(!has_option(&c, &["--insecure"], &['k'], &['o']));
+        let c = command("apt-get install --yes=true x");
+        assert!(has_option(&c, &["--yes"], &['y'], &[]));
+    }
+}

@@ -1,0 +1,93 @@
+//! RB511: ARG or ENV names that look like secrets.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::{Keyword, Span};
+
+/// Name parts that mark a secret (`DB_PASSWORD`, `GITHUB_TOKEN`, `API_KEY`).
+const SECRET_PARTS: &[&str] = &[
+    "apikey",
+    "auth",
+    "credential",
+    "credentials",
+    "key",
+    "passwd",
+    "password",
+    "pword",
+    "secret",
+    "token",
+];
+
+/// Name parts that say the value is not secret after all (`PUBLIC_KEY`, `GPG_KEY` fingerprints,
+/// `KEY_FILE` paths to a secret rather than the secret).
+const NOT_SECRET_PARTS: &[&str] = &[
+    "public", "gpg", "pgp", "file", "path", "dir", "url", "uri", "keyring", "server",
+];
+
+pub static RULE: Rule = Rule {
+    code: "RB511",
+    name: "secrets-in-arg-or-env",
+    severity: Severity::Warning,
+    summary: "ARG or ENV name suggests it carries a secret",
+    docs: Docs {
+        what_it_does: "Finds ARG and ENV names made of parts such as `password`, `secret`, `token`, \
+`key` or `auth` (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), split on `_`. Names whose parts say \
+the value is public or only a location (`PUBLIC_KEY`, `GPG_KEY`, `SSH_KEY_PATH`) are left alone.",
+        why_is_this_bad: "ENV values are stored in the image's configuration and ARG values in its \
+build history: anyone who can pull the image can read them. Secret mounts give a RUN step the \
+value without keeping it anywhere.",
+        example: "FROM amazon/aws-cli\nARG AWS_ACCESS_KEY_ID\nARG AWS_SECRET_ACCESS_KEY\nRUN aws s3 cp s3://my-bucket/file .\n",
+        use_instead: "FROM amazon/aws-cli\nRUN --mount=type=secret,id=aws_key_id,env=AWS_ACCESS_KEY_ID \\\n    --mount=type=secret,id=aws_secret_key,env=AWS_SECRET_ACCESS_KEY \\\n    aws s3 cp s3://my-bucket/file .\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL3064"],
+        buildkit: Some("SecretsUsedInArgOrEnv"),
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &["FROM alpine\nENV DB_PASSWORD=hunter2\n", "FROM alpine\nENV github_token abc\n"],
+        pass: &["FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\n"],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for instruction in &check.dockerfile.instructions {
+        let names: Vec<(&str, Span)> = match instruction.kind {
+            Keyword::Arg => instruction
+                .words()
+                .iter()
+                .map(|w| (w.value.split('=').next().unwrap_or(""), w.span))
+                .collect(),
+            Keyword::Env => instruction
+                .key_values()
+                .iter()
+                .map(|pair| (pair.key.value.as_str(), pair.key.span))
+                .collect(),
+            _ => continue,
+        };
+        for (name, span) in names {
+            if looks_secret(name) {
+                findings.push(
+                    Finding::new(
+                        span,
+                        format!(
+                            "`{name}` looks like a secret: {} values stay readable in the image",
+                            instruction.kind.as_str()
+                        ),
+                    )
+                    .with_help(
+                        "pass it with a secret mount: `RUN --mount=type=secret,id=...,env=NAME ...` and `--secret id=...`",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn looks_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let parts: Vec<&str> = lower.split('_').collect();
+    parts.iter().any(|part| SECRET_PARTS.contains(part))
+        && !parts.iter().any(|part| NOT_SECRET_PARTS.contains(part))
+}
