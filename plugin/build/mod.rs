@@ -3,7 +3,6 @@
 pub mod cancel;
 pub mod failure;
 pub mod progress;
-pub mod reference;
 pub mod request;
 
 use std::io::{self, IsTerminal};

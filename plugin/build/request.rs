@@ -11,7 +11,6 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::build::progress::ProgressMode;
-use crate::build::reference::validate_tag;
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
 
@@ -219,6 +218,14 @@ pub fn with_extra_query(docker: bollard::Docker, extra: String) -> bollard::Dock
         }
         request
     })
+}
+
+/// A `-t` value: a valid docker reference, without a digest (the daemon cannot tag with one).
+fn validate_tag(tag: &str) -> Result<(), String> {
+    match rbuild_lints::reference::parse(tag)?.digest {
+        Some(_) => Err("a tag cannot contain a digest (`@sha256:...`)".into()),
+        None => Ok(()),
+    }
 }
 
 fn reject_buildkit_only(args: &BuildArgs) -> anyhow::Result<()> {
@@ -462,6 +469,22 @@ mod tests {
         assert!(input_message(&["--ulimit", "files=10"]).contains("unknown resource"));
         assert!(input_message(&["--shm-size", "lots"]).contains("expected a size"));
         assert!(input_message(&["--target", ""]).contains("needs a value"));
+    }
+
+    #[test]
+    fn tags_are_docker_references_without_digests() {
+        assert!(config(&[
+            "-t",
+            "localhost:5000/team/app:v1",
+            "-t",
+            "Registry.example.com/x"
+        ])
+        .is_ok());
+        let digest =
+            "alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert!(input_message(&["-t", digest])
+            .ends_with("a tag cannot contain a digest (`@sha256:...`)"));
+        assert!(input_message(&["-t", "app:"]).contains("invalid reference format"));
     }
 
     #[test]

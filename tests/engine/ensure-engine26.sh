@@ -29,10 +29,11 @@ readonly EXEC_ROOT=/var/run/rbuild-engine26
 readonly PID_FILE=/var/run/rbuild-docker26.pid
 readonly DOCKERD_LOG="${RBUILD_DOCKERD26_LOG:-/var/log/rbuild-dockerd26.log}"
 readonly LOCK_FILE=/tmp/rbuild-engine26.lock
-# A bridge of its own: the first engine owns docker0 and its iptables chains.
+# A bridge of its own: the first engine owns docker0 and its iptables chains. No
+# --default-address-pool and no --bridge=none: with either, a restarting dockerd deletes the
+# interface docker0 whatever its --bridge, which cuts the first engine's containers off.
 readonly BRIDGE=rbuild26br0
 readonly BRIDGE_ADDRESS=172.29.26.1/24
-readonly ADDRESS_POOL=172.29.32.0/20
 readonly TRIXIE_PACKAGES=(docker.io containerd docker-buildx)
 # From the host's Debian: the base image's busybox, the runtime, the bridge tool, and curl
 # for the tests that read the daemon's ping headers.
@@ -123,7 +124,6 @@ start_dockerd() {
             --exec-root="$EXEC_ROOT" \
             --pidfile="$PID_FILE" \
             --bridge="$BRIDGE" \
-            --default-address-pool="base=$ADDRESS_POOL,size=24" \
             --iptables=false \
             --ip6tables=false \
             --ip-forward=false \

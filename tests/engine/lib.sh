@@ -72,10 +72,12 @@ ensure_packages() {
     apt_install "${missing[@]}"
 }
 
-# True when the pid file $1 names a running process called $2.
+# True when the pid file $1 names a running process called $2 (a killed one may linger
+# unreaped for a while: a zombie does not count).
 pid_file_names() {
     local pid
-    [[ -f $1 ]] && pid="$(<"$1")" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2" ]]
+    [[ -f $1 ]] && pid="$(<"$1")" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$2" ]] &&
+        ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
 }
 
 # Waits up to START_TIMEOUT_SECONDS for the daemon with pid $1 (logging to $2) to answer at

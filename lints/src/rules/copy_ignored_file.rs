@@ -107,7 +107,8 @@ mod tests {
 
     #[test]
     fn fires_on_excluded_sources_only() {
-        let context = std::env::temp_dir().join(format!("rbuild-copy-ignored-{}", std::process::id()));
+        let context =
+            std::env::temp_dir().join(format!("rbuild-copy-ignored-{}", std::process::id()));
         std::fs::create_dir_all(&context).unwrap();
         std::fs::write(context.join(".dockerignore"), CONTEXT_IGNORE_FILE).unwrap();
         let failing = std::iter::once(RULE.docs.example).chain(RULE.fixtures.fail.iter().copied());
@@ -124,6 +125,9 @@ mod tests {
         std::fs::remove_dir_all(&without_ignore_file).unwrap();
         assert!(wrong.is_empty(), "wrong result for {wrong:#?}");
         assert!(quiet, "fires without a .dockerignore");
-        assert!(!fires(RULE.docs.example, std::path::Path::new("/nonexistent")));
+        assert!(!fires(
+            RULE.docs.example,
+            std::path::Path::new("/nonexistent")
+        ));
     }
 }

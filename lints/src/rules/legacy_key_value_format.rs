@@ -10,9 +10,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "Key and value separated by a space instead of `=`",
     docs: Docs {
-        what_it_does: "Finds ENV and LABEL written in the old `KEY value` form, and ARG lines of two \
+        what_it_does:
+            "Finds ENV and LABEL written in the old `KEY value` form, and ARG lines of two \
 bare names (`ARG foo bar`), which look like a key and a value but declare two ARGs.",
-        why_is_this_bad: "In the old form the value is the whole rest of the line, so one instruction \
+        why_is_this_bad:
+            "In the old form the value is the whole rest of the line, so one instruction \
 can set only one variable and `ENV A 1 B 2` sets `A` to `1 B 2`. The form is deprecated in \
 favour of `KEY=value`, which is explicit and allows several pairs per line. `ARG foo bar` \
 declares `foo` and `bar` without defaults, never `foo=bar`.",

@@ -1,10 +1,17 @@
 //! The rule registry: one file per rule, one table.
 
+#[cfg(test)]
+mod applied_fixes;
+mod apt_in_scripts;
 mod apt_install_recommends;
 mod apt_update_alone;
 mod base_image_not_found;
+mod cd_in_run;
+mod consecutive_run;
 mod consistent_instruction_casing;
 mod copy_before_dependency_install;
+mod copy_ignored_file;
+mod download_piped_to_shell;
 mod duplicate_stage_name;
 mod empty_continuation_line;
 mod exec_form_shell_syntax;
@@ -18,25 +25,41 @@ mod ignore_comment;
 mod image_not_verified;
 mod image_platform_mismatch;
 mod invalid_base_image;
+mod invalid_definition_description;
 mod language_package_unpinned;
+mod legacy_key_value_format;
+mod ln_bin_sh;
 mod maintainer_deprecated;
 mod missing_from;
 mod multiple_instructions;
+mod npm_install_with_lockfile;
 mod os_package_unpinned;
 mod package_cache_kept;
 mod package_install_after_copy;
 mod package_install_prompts;
+mod pipe_without_pipefail;
+mod pointless_command;
 mod redundant_target_platform;
 mod reserved_stage_name;
 mod run_support;
+mod secrets_in_arg_or_env;
 mod shell_form_command;
+mod signature_verification_disabled;
 mod stage_name_casing;
+mod sudo_in_run;
 pub(crate) mod support;
 mod syntax_error;
+mod system_upgrade;
+mod tls_verification_disabled;
 mod undefined_arg_in_from;
+mod undefined_var;
 mod unknown_stage_reference;
+mod useradd_high_uid;
 mod volatile_arg_before_run;
+mod wget_and_curl;
+mod wget_progress;
 mod workdir_relative_path;
+mod world_writable_permissions;
 
 use crate::rule::Rule;
 
@@ -71,6 +94,17 @@ pub static RULES: &[&Rule] = &[
     &package_install_prompts::RULE,
     &apt_install_recommends::RULE,
     &package_cache_kept::RULE,
+    &apt_in_scripts::RULE,
+    &system_upgrade::RULE,
+    &useradd_high_uid::RULE,
+    &wget_progress::RULE,
+    &consecutive_run::RULE,
+    &wget_and_curl::RULE,
+    &ln_bin_sh::RULE,
+    &pipe_without_pipefail::RULE,
+    &cd_in_run::RULE,
+    &sudo_in_run::RULE,
+    &pointless_command::RULE,
     &duplicate_stage_name::RULE,
     &reserved_stage_name::RULE,
     &from_platform_flag_const::RULE,
@@ -79,6 +113,16 @@ pub static RULES: &[&Rule] = &[
     &maintainer_deprecated::RULE,
     &workdir_relative_path::RULE,
     &expose_invalid_format::RULE,
+    &legacy_key_value_format::RULE,
+    &undefined_var::RULE,
+    &secrets_in_arg_or_env::RULE,
+    &copy_ignored_file::RULE,
+    &invalid_definition_description::RULE,
+    &tls_verification_disabled::RULE,
+    &signature_verification_disabled::RULE,
+    &download_piped_to_shell::RULE,
+    &world_writable_permissions::RULE,
+    &npm_install_with_lockfile::RULE,
     &consistent_instruction_casing::RULE,
     &from_as_casing::RULE,
     &stage_name_casing::RULE,

@@ -3,7 +3,7 @@
 
 use crate::rule::Check;
 use crate::script::{self, Command};
-use crate::syntax::{Dockerfile, Instruction, Keyword, Span};
+use crate::syntax::{Dockerfile, Instruction, Keyword};
 
 use super::support::stage_matches;
 
@@ -167,13 +167,11 @@ pub fn in_shipped_stage(check: &Check<'_>, shipped: &[bool], index: usize) -> bo
         .is_none_or(|stage| shipped.get(stage.index).copied().unwrap_or(true))
 }
 
-/// True when the source between two commands holds a pipe (`|`, not `||`): the first
-/// command's output feeds the second.
-pub fn pipes_into(dockerfile: &Dockerfile, from: &Command, to: &Command) -> bool {
-    if from.span.end > to.span.start {
-        return false;
-    }
-    let between = dockerfile.text(Span::new(from.span.end, to.span.start));
+/// True when the text between two commands of `source` (the Dockerfile source, or the script
+/// the commands were split from) holds a pipe (`|`, not `||`): the first one's output feeds
+/// the second.
+pub fn pipes_into(source: &str, from: &Command, to: &Command) -> bool {
+    let between = source.get(from.span.end..to.span.start).unwrap_or("");
     between.contains('|') && !between.contains("||")
 }
 

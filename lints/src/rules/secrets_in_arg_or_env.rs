@@ -45,8 +45,13 @@ value without keeping it anywhere.",
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["FROM alpine\nENV DB_PASSWORD=hunter2\n", "FROM alpine\nENV github_token abc\n"],
-        pass: &["FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\n"],
+        fail: &[
+            "FROM alpine\nENV DB_PASSWORD=hunter2\n",
+            "FROM alpine\nENV github_token abc\n",
+        ],
+        pass: &[
+            "FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\n",
+        ],
     },
     check: Checker::Static(check),
 };

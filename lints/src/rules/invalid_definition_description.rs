@@ -1,0 +1,95 @@
+//! RB513: a comment right above a named FROM or an ARG that does not start with its name.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::{Dockerfile, Instruction, Keyword, Span};
+
+pub static RULE: Rule = Rule {
+    code: "RB513",
+    name: "invalid-definition-description",
+    // Experimental in Docker's build checks (off unless asked for): the lowest severity keeps it
+    // from failing anything by default while still showing it.
+    severity: Severity::Style,
+    summary: "Comment above a stage or ARG is not a description of it",
+    docs: Docs {
+        what_it_does: "Looks at the comment line directly above `FROM ... AS name` and above ARG. \
+`docker buildx build --call=outline` and `--call=targets` show such a comment as the \
+description of the stage or build argument, and expect it to start with its name \
+(`# VERSION sets the release to build`). A comment that does not is reported; a blank line \
+between the comment and the instruction stops it from being taken as a description. This is \
+an experimental check in Docker's build checks, so it has the lowest severity (style).",
+        why_is_this_bad: "The outline and targets listings show the unrelated comment as the \
+description of the stage or argument, which confuses whoever reads them.",
+        example: "# a non-descriptive comment\nFROM scratch AS base\n\n# another non-descriptive comment\nARG VERSION=1\n",
+        use_instead: "# base is a stage for compiling source\nFROM scratch AS base\n# VERSION This is the version number.\nARG VERSION=1\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: Some("InvalidDefinitionDescription"),
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &["FROM alpine\n# pin the version\nARG A=1 B=2\n"],
+        pass: &[
+            "# a non-descriptive comment\n\nFROM scratch AS base\n# any comment above an unnamed stage\nFROM alpine\n# B is the second one\nARG A=1 B=2\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for (index, instruction) in dockerfile.instructions.iter().enumerate() {
+        let (what, names): (&str, Vec<String>) = match instruction.kind {
+            Keyword::Arg => (
+                "build argument",
+                instruction
+                    .arg_decls(index)
+                    .into_iter()
+                    .map(|a| a.name)
+                    .collect(),
+            ),
+            Keyword::From => match instruction.from().and_then(|f| f.name) {
+                Some(name) => ("build stage", vec![name.value.clone()]),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let Some(comment) = comment_above(dockerfile, index, instruction) else {
+            continue;
+        };
+        let text = dockerfile.text(comment);
+        let first_word = text
+            .trim_start_matches('#')
+            .trim_start_matches(' ')
+            .split(' ')
+            .next()
+            .unwrap_or("");
+        if names.iter().any(|name| name == first_word) {
+            continue;
+        }
+        let example = match names.as_slice() {
+            [one] => one.as_str(),
+            _ => "<name>",
+        };
+        findings.push(
+            Finding::new(
+                comment,
+                format!("comment above a {what} should start with its name: `# {example} <description>`"),
+            )
+            .with_label(instruction.keyword_span, "described instruction")
+            .with_help("if the comment is not a description, put an empty line between it and the instruction"),
+        );
+    }
+}
+
+/// The comment on the line right above the instruction, if it is not part of an earlier one.
+fn comment_above(dockerfile: &Dockerfile, index: usize, instruction: &Instruction) -> Option<Span> {
+    let previous_end = index
+        .checked_sub(1)
+        .map_or(0, |i| dockerfile.instructions[i].span.end);
+    dockerfile.comments.iter().copied().find(|comment| {
+        comment.start >= previous_end
+            && dockerfile.position(comment.start).line + 1 == instruction.start_line
+    })
+}

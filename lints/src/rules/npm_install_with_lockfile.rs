@@ -1,0 +1,94 @@
+//! RB605: `npm install` where the lockfile is there and `npm ci` fits.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+
+use super::run_support::{arguments, has_option, runs};
+use super::support::{context_sources, glob_match};
+
+pub static RULE: Rule = Rule {
+    code: "RB605",
+    name: "npm-install-with-lockfile",
+    severity: Severity::Info,
+    summary: "`npm install` from a copied lockfile, where `npm ci` fits",
+    docs: Docs {
+        what_it_does: "Finds `npm install` (or `npm i`) without package names, in a stage where an \
+earlier COPY or ADD brought `package-lock.json` or `npm-shrinkwrap.json` (named, or matched by a \
+pattern such as `package*.json`), or where the RUN bind-mounts it.",
+        why_is_this_bad: "`npm install` treats the lockfile as a starting point: when it and \
+package.json disagree, it resolves new versions and rewrites the lockfile inside the image, so the \
+image can contain dependencies nobody reviewed. `npm ci` installs exactly what the lockfile lists, \
+fails when it is out of date, and starts from a clean node_modules.",
+        example: "FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install\n",
+        use_instead: "FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM node:22\nCOPY package*.json ./\nRUN npm i --omit=dev\n",
+            "FROM node:22\nRUN --mount=type=bind,source=package-lock.json,target=package-lock.json --mount=type=bind,source=package.json,target=package.json npm install\n",
+        ],
+        pass: &[
+            "FROM node:22\nCOPY package.json ./\nRUN npm install\n",
+            "FROM node:22\nCOPY package*.json ./\nRUN npm ci && npm install -g pm2@5.4.0\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+const LOCKFILES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json"];
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for run in runs(dockerfile) {
+        let copied_before = dockerfile.stage_of(run.index).is_some_and(|stage| {
+            stage
+                .instructions
+                .clone()
+                .take_while(|i| *i < run.index)
+                .any(|i| {
+                    context_sources(&dockerfile.instructions[i])
+                        .iter()
+                        .any(|source| names_lockfile(&source.value))
+                })
+        });
+        let mounted = run.instruction.flags_named("mount").any(|flag| {
+            flag.value.as_deref().is_some_and(|value| {
+                value
+                    .split(',')
+                    .filter_map(|f| f.split_once('='))
+                    .any(|(k, v)| matches!(k, "source" | "src") && names_lockfile(v))
+            })
+        });
+        if !copied_before && !mounted {
+            continue;
+        }
+        for command in &run.commands {
+            let from_lockfile = command.is("npm", &["install", "i"])
+                && arguments(
+                    command,
+                    &["--prefix", "--registry", "--cache", "--omit", "--include"],
+                )
+                .is_empty()
+                && !has_option(command, &["--global"], &['g'], &[]);
+            if from_lockfile {
+                findings.push(
+                    Finding::new(
+                        command.span,
+                        "`npm install` may re-resolve and rewrite the lockfile the build copied",
+                    )
+                    .with_help("use `npm ci` to install exactly what package-lock.json lists"),
+                );
+            }
+        }
+    }
+}
+
+fn names_lockfile(source: &str) -> bool {
+    let name = source.rsplit('/').next().unwrap_or(source);
+    LOCKFILES.iter().any(|lockfile| glob_match(name, lockfile))
+}

@@ -1,0 +1,146 @@
+//! RB413: a pipe in a RUN whose failures are hidden by the last command's status.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::script::{self, Command};
+use crate::syntax::{Instruction, Keyword};
+
+use super::run_support::{pipes_into, runs};
+use super::support::stage_instructions;
+
+pub static RULE: Rule = Rule {
+    code: "RB413",
+    name: "pipe-without-pipefail",
+    severity: Severity::Warning,
+    summary: "Pipe in a RUN without `set -o pipefail`",
+    docs: Docs {
+        what_it_does: "Finds RUN scripts (shell form and heredocs) with a pipe `a | b` where neither \
+the stage's SHELL (`SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]`) nor an earlier \
+`set -o pipefail` in the script makes the pipe fail when `a` fails. Not reported: pipes fed by a \
+command that cannot fail meaningfully (`echo`, `printf`, `yes`, `true`; with `yes`, pipefail would \
+even turn its normal SIGPIPE ending into a failure), and stages whose SHELL is not a POSIX-style \
+shell (PowerShell, cmd).",
+        why_is_this_bad: "A pipeline's status is the status of its last command: in \
+`curl -fsSL $URL | tar -xz`, a failed download gives tar an empty input, and the build goes on with \
+a missing or partial file, failing much later or not at all.",
+        example: "FROM debian:12\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
+        use_instead: "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL4006"],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM alpine:3.19\nRUN <<EOF\nset -e\nwget -qO- https://example.com/x.tgz | tar -xz\nEOF\n",
+            "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nRUN cat /etc/os-release | grep -q bookworm\n",
+            "FROM alpine:3.19\nRUN runDeps=\"$(scanelf --needed --recursive /usr/local | tr ',' '\\n' | sort -u)\" && apk add $runDeps\n",
+        ],
+        pass: &[
+            "FROM alpine:3.19\nRUN set -eo pipefail; wget -qO- https://example.com/x.tgz | tar -xz\n",
+            "FROM debian:12\nRUN echo 'root:x' | chpasswd && yes | ./install.sh && a || b\n",
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Get-ChildItem | Select-Object Name\n",
+            "FROM debian:12\nRUN grep -E 'a|b' /etc/hosts > /tmp/h 2>&1\n",
+            "FROM debian:12\nRUN case \"$(uname -m)\" in x86_64|amd64) a=x64 ;; s390x|ppc64le|riscv64) a=other ;; esac\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for run in runs(dockerfile) {
+        if run.instruction.is_exec_form() || !shell_may_hide_failures(check, run.index) {
+            continue;
+        }
+        let mut pipefail = false;
+        for (i, command) in run.commands.iter().enumerate() {
+            pipefail |= sets_pipefail(command);
+            if pipefail {
+                break;
+            }
+            let next = run.commands.get(i + 1);
+            let failing = next
+                .filter(|next| hides_failure(&dockerfile.source, command, next))
+                .map(|_| command.program().to_string())
+                .or_else(|| pipe_in_substitution(command));
+            if let Some(program) = failing {
+                let span = next.map_or(command.span, |n| command.span.join(n.span));
+                findings.push(
+                    Finding::new(
+                        span,
+                        format!("if `{program}` fails, the pipe still succeeds and the build goes on"),
+                    )
+                    .with_help("add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the script with `set -o pipefail` where the shell has it"),
+                );
+                break;
+            }
+        }
+    }
+}
+
+/// A pipe from `left` into `right` whose left side may fail unnoticed.
+fn hides_failure(source: &str, left: &Command, right: &Command) -> bool {
+    pipes_into(source, left, right)
+        && !CANNOT_FAIL.contains(&left.program())
+        && !is_case_pattern(source, left, right)
+}
+
+/// `a|b)` in a `case` is a list of patterns, not a pipe.
+fn is_case_pattern(source: &str, left: &Command, right: &Command) -> bool {
+    let after = source.get(right.span.end..).unwrap_or("").trim_start();
+    (left.words.len() == 1 || left.program() == "case")
+        && right.words.len() == 1
+        && after.starts_with([')', '|'])
+}
+
+/// The failing side of a pipe inside a quoted command substitution (`x="$(a | b)"`), which the
+/// splitter keeps as one word.
+fn pipe_in_substitution(command: &Command) -> Option<String> {
+    command.words.iter().find_map(|word| {
+        let start = word.find("$(")? + 2;
+        let end = word.rfind(')').filter(|&end| end > start)?;
+        let inner = &word[start..end];
+        let commands = script::split(inner, |offset| offset);
+        commands
+            .windows(2)
+            .find(|pair| hides_failure(inner, &pair[0], &pair[1]))
+            .map(|pair| pair[0].program().to_string())
+    })
+}
+
+/// Programs whose failure in a pipe is not worth failing the build for.
+const CANNOT_FAIL: &[&str] = &["echo", "printf", "yes", "true"];
+
+fn sets_pipefail(command: &Command) -> bool {
+    command.program() == "set"
+        && command
+            .words
+            .windows(2)
+            .any(|w| w[0].starts_with('-') && w[0].ends_with('o') && w[1] == "pipefail")
+}
+
+/// Whether the shell the RUN uses is a POSIX-style shell without `-o pipefail` given by SHELL.
+/// SHELL is looked up in the RUN's stage; stages start with the default `/bin/sh -c`.
+fn shell_may_hide_failures(check: &Check<'_>, run_index: usize) -> bool {
+    let dockerfile = check.dockerfile;
+    let Some(stage) = dockerfile.stage_of(run_index) else {
+        return true;
+    };
+    let shell: Option<&Instruction> = stage_instructions(dockerfile, stage)
+        .take_while(|(i, _)| *i < run_index)
+        .filter(|(_, i)| i.kind == Keyword::Shell)
+        .map(|(_, i)| i)
+        .last();
+    let Some(shell) = shell else { return true };
+    let words: Vec<&str> = shell.words().iter().map(|w| w.value.as_str()).collect();
+    let program = words
+        .first()
+        .map_or("", |p| p.rsplit('/').next().unwrap_or(p));
+    let posix = matches!(
+        program,
+        "sh" | "bash" | "ash" | "dash" | "zsh" | "ksh" | "mksh"
+    );
+    posix && !words.contains(&"pipefail")
+}

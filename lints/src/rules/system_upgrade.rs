@@ -1,0 +1,59 @@
+//! RB407: the whole distribution is upgraded inside the image.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+
+use super::run_support::runs;
+
+pub static RULE: Rule = Rule {
+    code: "RB407",
+    name: "system-upgrade",
+    severity: Severity::Info,
+    summary: "Distribution upgrade (`apt-get upgrade`, `zypper dist-upgrade`) in a RUN",
+    docs: Docs {
+        what_it_does: "Finds `apt-get upgrade`, `apt-get dist-upgrade`, `apt-get full-upgrade` \
+(and the same with `apt`) and `zypper dist-upgrade`/`zypper dup`.",
+        why_is_this_bad: "Upgrading every package makes the image depend on the day it is built, can pull \
+a new major release of system libraries into a base image that was tested without it, and adds a \
+large layer duplicating files of the base. Security fixes come more reliably from rebuilding on an \
+updated base image tag; upgrade single packages by name when one fix cannot wait.",
+        example: "FROM debian:12\nRUN apt-get update && apt-get -y dist-upgrade && rm -rf /var/lib/apt/lists/*\n",
+        use_instead: "FROM debian:12.7\nRUN apt-get update && apt-get install -y --no-install-recommends --only-upgrade openssl=3.0.15-1~deb12u1 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL3035"],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM opensuse/leap:15\nRUN zypper -n dup && zypper clean\n",
+            "FROM ubuntu:24.04\nRUN apt-get update && apt-get upgrade -y\n",
+        ],
+        pass: &["FROM opensuse/leap:15\nRUN zypper -n update openssl && zypper clean\n"],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for run in runs(check.dockerfile) {
+        for command in &run.commands {
+            let upgrades = command.is("apt-get", &["upgrade", "dist-upgrade", "full-upgrade"])
+                || command.is("apt", &["upgrade", "dist-upgrade", "full-upgrade"])
+                || command.is("zypper", &["dist-upgrade", "dup"]);
+            if upgrades {
+                findings.push(
+                    Finding::new(
+                        command.span,
+                        format!(
+                            "`{} {}` upgrades every package of the base image",
+                            command.program(),
+                            command.operands().next().unwrap_or_default()
+                        ),
+                    )
+                    .with_help("rebuild on an updated base image instead, or upgrade the packages that need it by name"),
+                );
+            }
+        }
+    }
+}

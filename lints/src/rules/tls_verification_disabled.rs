@@ -1,0 +1,160 @@
+//! RB601: TLS certificate checks switched off for downloads.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::script::Command;
+use crate::syntax::{Keyword, Span};
+
+use super::run_support::{has_option, is_pip_install, runs, written_words};
+
+pub static RULE: Rule = Rule {
+    code: "RB601",
+    name: "tls-verification-disabled",
+    severity: Severity::Warning,
+    summary: "TLS certificate verification switched off",
+    docs: Docs {
+        what_it_does: "Finds downloads and tools told to accept any certificate: `curl -k`/`--insecure`, \
+`wget --no-check-certificate`, `pip --trusted-host`, npm/yarn/pnpm `strict-ssl false`, git \
+`http.sslVerify=false`, apt `Acquire::https::Verify-Peer=false`, and the environment variables \
+`NODE_TLS_REJECT_UNAUTHORIZED=0`, `GIT_SSL_NO_VERIFY`, `PYTHONHTTPSVERIFY=0`, \
+`NPM_CONFIG_STRICT_SSL=false`, `PIP_TRUSTED_HOST` — set by ENV, ARG, `export` or on the command.",
+        why_is_this_bad: "Without certificate checks, anyone on the network path (a proxy, a compromised \
+router, a hostile Wi-Fi) can serve their own file in place of the one you asked for, and it ends up \
+in the image. ENV settings stay in the image and switch the checks off for the application at run \
+time too. Fix the cause instead: install the CA certificates (`ca-certificates`) or add your \
+company's CA to the trust store.",
+        example: "FROM debian:12\nRUN curl -fsSLk -o /tmp/tool.tgz https://example.com/tool.tgz\n",
+        use_instead: "FROM debian:12\nRUN curl -fsSL -o /tmp/tool.tgz https://example.com/tool.tgz\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM alpine:3.19\nRUN wget --no-check-certificate -q https://example.com/x\n",
+            "FROM python:3.12\nRUN pip install --no-cache-dir --trusted-host pypi.org flask==3.0.3\n",
+            "FROM node:22\nRUN npm config set strict-ssl false\n",
+            "FROM node:22\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n",
+            "FROM alpine:3.19\nRUN GIT_SSL_NO_VERIFY=true git clone https://example.com/r.git\n",
+            "FROM alpine:3.19\nRUN git config --global http.sslVerify false\n",
+            "FROM node:22\nRUN export NODE_TLS_REJECT_UNAUTHORIZED=0 && npm ci\n",
+        ],
+        pass: &[
+            "FROM debian:12\nRUN curl -fsSLo /tmp/k https://example.com/k && curl -H 'X-k: 1' https://example.com\n",
+            "FROM node:22\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\nRUN npm config set strict-ssl true\n",
+            "FROM python:3.12\nRUN pip install --no-cache-dir --index-url https://pypi.example.com/simple flask==3.0.3\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    for instruction in &dockerfile.instructions {
+        match instruction.kind {
+            Keyword::Env => {
+                for pair in instruction.key_values() {
+                    report_assignment(
+                        findings,
+                        pair.key.span.join(pair.value.span),
+                        &pair.key.value,
+                        &pair.value.value,
+                    );
+                }
+            }
+            Keyword::Arg => {
+                for word in instruction.words() {
+                    if let Some((name, value)) = word.value.split_once('=') {
+                        report_assignment(findings, word.span, name, value);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for run in runs(dockerfile) {
+        for command in &run.commands {
+            let written = written_words(dockerfile, command);
+            let assignments = written.iter().take_while(|w| w.contains('='));
+            let exported = (command.program() == "export")
+                .then(|| command.operands())
+                .into_iter()
+                .flatten();
+            for assignment in assignments.copied().chain(exported) {
+                if let Some((name, value)) = assignment.split_once('=') {
+                    report_assignment(findings, command.span, name, value);
+                }
+            }
+            if let Some(what) = insecure_option(command) {
+                findings.push(
+                    Finding::new(command.span, format!("{what} switches off TLS certificate checks"))
+                        .with_help("keep the checks on; install `ca-certificates` or add the CA you need to the trust store"),
+                );
+            }
+        }
+    }
+}
+
+/// Short options of curl that take a value: what follows them in a cluster is the value.
+const CURL_VALUE_LETTERS: &[char] = &[
+    'o', 'H', 'd', 'u', 'x', 'X', 'A', 'e', 'T', 'w', 'C', 'm', 'r', 'E', 'b', 'c', 'F', 'K', 'Q',
+    't', 'U', 'y', 'Y', 'z',
+];
+
+/// The option of `command` that disables certificate checks, as the message names it.
+fn insecure_option(command: &Command) -> Option<&'static str> {
+    let lower = |w: &String| w.to_ascii_lowercase();
+    let words: Vec<String> = command.words.iter().map(lower).collect();
+    let has = |needle: &str| words.iter().any(|w| w.contains(needle));
+    let turned_off = || {
+        words
+            .iter()
+            .any(|w| w == "false" || w == "0" || w.ends_with("=false") || w.ends_with("=0"))
+    };
+    match command.program() {
+        "curl" if has_option(command, &["--insecure"], &['k'], CURL_VALUE_LETTERS) => {
+            Some("`curl --insecure`")
+        }
+        "wget" if has("--no-check-certificate") => Some("`wget --no-check-certificate`"),
+        "npm" | "yarn" | "pnpm" if (has("strict-ssl") || has("strictssl")) && turned_off() => {
+            Some("`strict-ssl false`")
+        }
+        "git" if has("http.sslverify") && turned_off() => Some("`http.sslVerify false`"),
+        "apt-get" | "apt" if has("verify-peer=false") || has("verify-host=false") => {
+            Some("`Acquire::https::Verify-Peer=false`")
+        }
+        _ if (is_pip_install(command)
+            || command.is("pip", &["config"])
+            || command.is("pip3", &["config"]))
+            && has("trusted-host") =>
+        {
+            Some("`pip --trusted-host`")
+        }
+        _ => None,
+    }
+}
+
+/// Reports an environment variable that switches off certificate checks.
+fn report_assignment(findings: &mut Vec<Finding>, span: Span, name: &str, value: &str) {
+    let value = value.trim_matches(['"', '\'']);
+    let off = match name.to_ascii_uppercase().as_str() {
+        "NODE_TLS_REJECT_UNAUTHORIZED" | "PYTHONHTTPSVERIFY" => value == "0",
+        "NPM_CONFIG_STRICT_SSL" | "YARN_ENABLE_STRICT_SSL" => value.eq_ignore_ascii_case("false"),
+        // git and pip act on the variable being set at all.
+        "GIT_SSL_NO_VERIFY" | "PIP_TRUSTED_HOST" => !value.is_empty(),
+        _ => false,
+    };
+    if off {
+        findings.push(
+            Finding::new(
+                span,
+                format!("`{name}={value}` switches off TLS certificate checks"),
+            )
+            .with_help(
+                "remove it; install `ca-certificates` or add the CA you need to the trust store",
+            ),
+        );
+    }
+}

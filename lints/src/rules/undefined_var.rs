@@ -1,0 +1,358 @@
+//! RB510: an instruction uses a variable that no ARG or ENV defines.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::shell::Lexer;
+use crate::suggest;
+use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Stage, Word};
+
+use super::support::{earlier_stage, stage_instructions, AUTOMATIC_PLATFORM_ARGS};
+
+/// ARGs the builder accepts without a declaration.
+const PROXY_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The environment of well-known base images (from their published configuration), so that
+/// their variables count as defined. Images not listed here have an unknown environment, and
+/// their stages are not checked.
+const IMAGE_ENVIRONMENTS: &[(&[&str], &[&str])] = &[
+    (&["alpine", "debian", "ubuntu", "busybox", "scratch"], &[]),
+    (
+        &["python", "pypy"],
+        &[
+            "LANG",
+            "GPG_KEY",
+            "PYTHON_VERSION",
+            "PYTHON_SHA256",
+            "PYTHON_PIP_VERSION",
+            "PYTHON_SETUPTOOLS_VERSION",
+            "PYTHON_GET_PIP_URL",
+            "PYTHON_GET_PIP_SHA256",
+            "PYPY_VERSION",
+        ],
+    ),
+    (&["node"], &["NODE_VERSION", "YARN_VERSION"]),
+    (&["golang"], &["GOLANG_VERSION", "GOPATH", "GOTOOLCHAIN"]),
+    (
+        &["ruby"],
+        &[
+            "LANG",
+            "RUBY_MAJOR",
+            "RUBY_VERSION",
+            "RUBY_DOWNLOAD_SHA256",
+            "RUBY_DOWNLOAD_URL",
+            "GEM_HOME",
+            "BUNDLE_SILENCE_ROOT_WARNING",
+            "BUNDLE_APP_CONFIG",
+        ],
+    ),
+    (
+        &["php"],
+        &[
+            "PHPIZE_DEPS",
+            "PHP_INI_DIR",
+            "APACHE_CONFDIR",
+            "APACHE_ENVVARS",
+            "PHP_CFLAGS",
+            "PHP_CPPFLAGS",
+            "PHP_LDFLAGS",
+            "GPG_KEYS",
+            "PHP_VERSION",
+            "PHP_URL",
+            "PHP_ASC_URL",
+            "PHP_SHA256",
+        ],
+    ),
+    (
+        &[
+            "openjdk",
+            "eclipse-temurin",
+            "amazoncorretto",
+            "ibmjava",
+            "sapmachine",
+        ],
+        &["JAVA_HOME", "JAVA_VERSION", "LANG", "LANGUAGE", "LC_ALL"],
+    ),
+    (
+        &["maven"],
+        &[
+            "JAVA_HOME",
+            "JAVA_VERSION",
+            "LANG",
+            "LANGUAGE",
+            "LC_ALL",
+            "MAVEN_HOME",
+            "MAVEN_CONFIG",
+        ],
+    ),
+    (
+        &["gradle"],
+        &[
+            "JAVA_HOME",
+            "JAVA_VERSION",
+            "LANG",
+            "LANGUAGE",
+            "LC_ALL",
+            "GRADLE_HOME",
+            "GRADLE_VERSION",
+        ],
+    ),
+    (&["rust"], &["RUSTUP_HOME", "CARGO_HOME", "RUST_VERSION"]),
+    (
+        &["nginx"],
+        &[
+            "NGINX_VERSION",
+            "NJS_VERSION",
+            "NJS_RELEASE",
+            "PKG_RELEASE",
+            "DYNPKG_RELEASE",
+        ],
+    ),
+    (
+        &["httpd"],
+        &[
+            "HTTPD_PREFIX",
+            "HTTPD_VERSION",
+            "HTTPD_SHA256",
+            "HTTPD_PATCHES",
+        ],
+    ),
+    (
+        &["postgres"],
+        &["GOSU_VERSION", "LANG", "PG_MAJOR", "PG_VERSION", "PGDATA"],
+    ),
+    (
+        &["redis"],
+        &["REDIS_VERSION", "REDIS_DOWNLOAD_URL", "REDIS_DOWNLOAD_SHA"],
+    ),
+];
+
+pub static RULE: Rule = Rule {
+    code: "RB510",
+    name: "undefined-var",
+    severity: Severity::Warning,
+    summary: "Variable used but not defined by ARG, ENV or the base image",
+    docs: Docs {
+        what_it_does: "Checks the variables that instructions expand themselves (COPY, ADD, ENV, \
+ARG defaults, LABEL, EXPOSE, WORKDIR, USER, VOLUME, STOPSIGNAL) against what the stage \
+defines: its ARGs, its ENVs, those of the stage it is built on, the builder's platform and \
+proxy ARGs, and the environment of well-known base images (`python`, `node`, `golang`...). \
+Stages built on other images are not checked, as their environment is unknown without the \
+daemon. Shell-form RUN, CMD and ENTRYPOINT are left alone: the shell expands those at run \
+time. `${NAME:-default}` and the other forms that handle an unset variable are accepted.",
+        why_is_this_bad: "An undefined variable silently expands to nothing: `COPY $SRC .` copies the \
+whole context, `WORKDIR /opt/$APP` becomes `/opt/`. Most often it is a typo (`$PAHT`), or a \
+global ARG used in a stage without being declared again there.",
+        example: "FROM alpine AS base\nCOPY $foo .\n",
+        use_instead: "FROM alpine AS base\nARG foo\nCOPY $foo .\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &[],
+        buildkit: Some("UndefinedVar"),
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &[
+            "FROM alpine\nENV PATH=$PAHT:/app/bin\n",
+            "ARG VERSION=1\nFROM alpine\nLABEL version=$VERSION\n",
+            "FROM alpine\nENV A=1 B=$A\n",
+            "FROM alpine AS base\nFROM base\nWORKDIR /opt/${APP}\n",
+        ],
+        pass: &[
+            "FROM python AS base\nARG VERSION=$PYTHON_VERSION\n",
+            "FROM alpine AS base\nENV APP=demo\nFROM base\nWORKDIR /opt/${APP}\nRUN echo $UNDEFINED_IN_SHELL\n",
+            "FROM alpine\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/app /\nCOPY ${SRC:-.} /src\nENV PATH=$PATH:/x\n",
+            "FROM my/custom-image\nCOPY $FROM_THE_IMAGE /\n",
+            "ARG VERSION=1\nFROM alpine\nARG VERSION\nLABEL version=$VERSION\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    let dockerfile = check.dockerfile;
+    let lexer = Lexer::new(dockerfile.escape);
+    // The ENV names each stage ends with; `None` when its base image is unknown.
+    let mut final_env: Vec<Option<Vec<String>>> = Vec::with_capacity(dockerfile.stages.len());
+    for stage in &dockerfile.stages {
+        let Some(mut env) = base_environment(dockerfile, stage, &final_env) else {
+            final_env.push(None);
+            continue;
+        };
+        let mut args: Vec<String> = Vec::new();
+        for (_, instruction) in stage_instructions(dockerfile, stage) {
+            let defined: BTreeMap<&str, &str> = env
+                .iter()
+                .chain(&args)
+                .map(|name| (name.as_str(), "x"))
+                .collect();
+            for word in expanded_words(instruction) {
+                for name in undefined_names(&lexer, word, &defined) {
+                    findings.push(finding(dockerfile, word, &name, &defined, &args));
+                }
+            }
+            match instruction.kind {
+                Keyword::Arg => args.extend(instruction.arg_decls(0).into_iter().map(|a| a.name)),
+                Keyword::Env => {
+                    env.extend(instruction.key_values().iter().map(|p| p.key.value.clone()))
+                }
+                _ => {}
+            }
+        }
+        final_env.push(Some(env));
+    }
+}
+
+/// The names the stage starts with: its base stage's final ENV names, or a known image's.
+fn base_environment(
+    dockerfile: &Dockerfile,
+    stage: &Stage,
+    final_env: &[Option<Vec<String>>],
+) -> Option<Vec<String>> {
+    let mut names: Vec<String> = match earlier_stage(dockerfile, &stage.base.value, stage.index) {
+        Some(parent) => final_env.get(parent.index)?.clone()?,
+        None => {
+            let repository = repository_path(&stage.base.value)?;
+            let (_, env) = IMAGE_ENVIRONMENTS
+                .iter()
+                .find(|(images, _)| images.contains(&repository.as_str()))?;
+            env.iter().map(|name| name.to_string()).collect()
+        }
+    };
+    // The builder gives every image a PATH.
+    names.push("PATH".to_string());
+    Some(names)
+}
+
+/// `docker.io/library/python:3.12@sha256:...` -> `python`; `None` when it uses variables.
+fn repository_path(image: &str) -> Option<String> {
+    if image.contains('$') {
+        return None;
+    }
+    let without_digest = image.split('@').next().unwrap_or(image);
+    let without_tag = match without_digest.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => without_digest,
+    };
+    let mut path = without_tag.to_ascii_lowercase();
+    if let Some((first, rest)) = path.split_once('/') {
+        if first.contains(['.', ':']) || first == "localhost" {
+            path = rest.to_string();
+        }
+    }
+    Some(path.strip_prefix("library/").unwrap_or(&path).to_string())
+}
+
+/// The words of an instruction that the builder expands itself.
+fn expanded_words(instruction: &Instruction) -> Vec<&Word> {
+    match instruction.kind {
+        Keyword::Copy | Keyword::Add => instruction
+            .words()
+            .iter()
+            .filter(|w| !w.value.starts_with("<<"))
+            .collect(),
+        Keyword::Expose | Keyword::Volume => instruction.words().iter().collect(),
+        Keyword::Env => instruction.key_values().iter().map(|p| &p.value).collect(),
+        Keyword::Label => instruction
+            .key_values()
+            .iter()
+            .flat_map(|p| [&p.key, &p.value])
+            .collect(),
+        Keyword::Arg => instruction.words().iter().collect(),
+        Keyword::Workdir | Keyword::User | Keyword::Stopsignal => match &instruction.args {
+            Arguments::Text(word) => vec![word],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Unset names the word expands, less those the builder provides and those used in a form
+/// that supplies a value when unset.
+fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<&str, &str>) -> Vec<String> {
+    if !word.value.contains('$') {
+        return Vec::new();
+    }
+    // ARG's `name=default`: only the default is expanded.
+    let text = word.value.as_str();
+    let Ok(expansion) = lexer.expand_word(text, defined) else {
+        return Vec::new(); // malformed words are other rules' business
+    };
+    let guarded = guarded_names(text);
+    expansion
+        .unset
+        .into_iter()
+        .filter(|name| {
+            !AUTOMATIC_PLATFORM_ARGS.contains(&name.as_str())
+                && !PROXY_ARGS.contains(&name.as_str())
+                && !guarded.contains(name)
+                && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        })
+        .collect()
+}
+
+/// Names used as `${NAME:-x}`, `${NAME-x}`, `${NAME:+x}`, `${NAME+x}`, `${NAME:?x}`, `${NAME?x}`.
+fn guarded_names(text: &str) -> Vec<String> {
+    static GUARDED: OnceLock<Regex> = OnceLock::new();
+    GUARDED
+        .get_or_init(|| Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-+?]").expect("valid regex"))
+        .captures_iter(text)
+        .map(|c| c[1].to_string())
+        .collect()
+}
+
+fn finding(
+    dockerfile: &Dockerfile,
+    word: &Word,
+    name: &str,
+    defined: &BTreeMap<&str, &str>,
+    args: &[String],
+) -> Finding {
+    let mut finding = Finding::new(
+        variable_span(dockerfile, word, name),
+        format!("`${name}` is not defined here, so it expands to an empty string"),
+    );
+    let global = dockerfile.global_args.iter().any(|a| a.name == name);
+    finding = if global && !args.iter().any(|a| a == name) {
+        finding.with_help(format!(
+            "`{name}` is declared before the first FROM: declare it again in this stage with `ARG {name}` to use it"
+        ))
+    } else if let Some(close) = suggest::closest(name, defined.keys().copied()) {
+        finding.with_help(format!("did you mean `${close}`?"))
+    } else {
+        finding.with_help(format!(
+            "declare it first with `ARG {name}` or `ENV {name}=...`"
+        ))
+    };
+    finding
+}
+
+/// Where `name` is used inside the word (`${NAME}`, `${NAME...`, `$NAME`), or the whole word.
+fn variable_span(dockerfile: &Dockerfile, word: &Word, name: &str) -> Span {
+    let text = dockerfile.text(word.span);
+    [
+        format!("${{{name}}}"),
+        format!("${{{name}"),
+        format!("${name}"),
+    ]
+    .iter()
+    .find_map(|needle| text.find(needle.as_str()).map(|at| (at, needle.len())))
+    .map_or(word.span, |(at, len)| {
+        Span::new(word.span.start + at, word.span.start + at + len)
+    })
+}
