@@ -138,10 +138,7 @@ pub fn resolve(
             "conflicting options: either specify --host or --context, not both",
         ));
     }
-    let config_dir = match &globals.config {
-        Some(dir) => dir.clone(),
-        None => default_config_dir(&env)?,
-    };
+    let config_dir = config_dir(globals, &env)?;
     let selected = if let Some(name) = &globals.context {
         Some((name.clone(), ContextSelector::Flag))
     } else if globals.host.is_some() || env("DOCKER_HOST").is_some() {
@@ -154,6 +151,17 @@ pub fn resolve(
     match selected {
         Some((name, from)) if name != DEFAULT_CONTEXT => named_context(&config_dir, name, from),
         selected => default_context(globals, &env, selected),
+    }
+}
+
+/// The docker configuration directory: `--config`, else `$DOCKER_CONFIG`, else `~/.docker`.
+pub fn config_dir(
+    globals: &GlobalOptions,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<PathBuf> {
+    match &globals.config {
+        Some(dir) => Ok(dir.clone()),
+        None => default_config_dir(env),
     }
 }
 

@@ -18,6 +18,9 @@ use futures_util::StreamExt;
 use crate::argv::GlobalOptions;
 use crate::context::{self, ContextSpec, UploadProgress};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
+use crate::gate::{self, GateInput};
+use rbuild_lints::linter::RuleSettings;
+use rbuild_lints::rule::LintOptions;
 use cancel::{StopReason, StopSignals};
 use progress::{Outcome, ProgressMode, Renderer};
 use request::BuildConfig;
@@ -59,10 +62,26 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         reason = stops.recv() => return Err(stopped(reason)),
     };
 
-    // The lint gate hooks in here: the Dockerfile is known and nothing has been sent yet.
-
     let daemon = tokio::select! {
         daemon = connecting => daemon.context("connecting to the daemon stopped unexpectedly")??,
+        reason = stops.recv() => return Err(stopped(reason)),
+    };
+    // The lint gate: the Dockerfile is known and nothing has been sent yet.
+    let gate_input = GateInput {
+        dockerfile_text: &build_context.dockerfile_text,
+        dockerfile_display: &build_context.dockerfile_display,
+        options: LintOptions {
+            context_dir: build_context.context_dir.clone(),
+            build_args: config.build_args.iter().cloned().collect(),
+            target: config.target.clone(),
+        },
+        settings: RuleSettings::default(),
+        pull: config.pull,
+        platform: config.platform.as_deref(),
+        config_dir: crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok(),
+    };
+    tokio::select! {
+        checked = gate::run(config.lint, &daemon.docker, gate_input) => checked?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());

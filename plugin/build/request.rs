@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::build::progress::ProgressMode;
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
+use crate::gate::GateLevel;
 
 /// Everything a build needs, checked before anything runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +26,8 @@ pub struct BuildConfig {
     /// Build arguments in command-line order; bare `KEY`s unset in the environment are dropped.
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
+    /// What the lint gate does before the context is sent.
+    pub lint: GateLevel,
     pub no_cache: bool,
     pub pull: bool,
     pub labels: Vec<(String, String)>,
@@ -133,6 +136,7 @@ impl BuildConfig {
             tags: args.tags,
             build_args,
             target,
+            lint: args.lint,
             no_cache: args.no_cache,
             pull: args.pull,
             labels,

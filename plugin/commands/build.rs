@@ -7,6 +7,7 @@ use clap::{ArgAction, Args, ValueEnum};
 
 use crate::argv::GlobalOptions;
 use crate::build::request::BuildConfig;
+use crate::gate::GateLevel;
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
@@ -25,6 +26,11 @@ pub struct BuildArgs {
     /// Set a build-time variable: `KEY=VALUE`, or `KEY` to take its value from the environment
     #[arg(long = "build-arg", value_name = "KEY[=VALUE]")]
     pub build_args: Vec<String>,
+
+    /// Lint before building: `error` stops the build on error-level findings (the default),
+    /// `warn` reports every finding and builds anyway, `off` skips the lint and the image checks
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = GateLevel::Error)]
+    pub lint: GateLevel,
 
     /// Build only up to this stage of a multi-stage Dockerfile
     #[arg(long, value_name = "STAGE")]

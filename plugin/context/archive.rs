@@ -138,7 +138,11 @@ fn append_disk(
     let file_type = metadata.file_type();
     if file_type.is_dir() {
         header.set_entry_type(tar::EntryType::Directory);
-        builder.append_data(&mut header, relative, io::empty())
+        // `dir/`, with the slash, as the docker CLI names directories: the daemon's cache keys
+        // for COPY then match those of `docker build`.
+        let mut name = relative.as_os_str().to_owned();
+        name.push("/");
+        builder.append_data(&mut header, Path::new(&name), io::empty())
     } else if file_type.is_symlink() {
         header.set_entry_type(tar::EntryType::Symlink);
         let target = fs::read_link(&path).map_err(named)?;

@@ -211,7 +211,11 @@ fn locate_dockerfile(
             } else {
                 DEFAULT_DOCKERFILE
             };
-            let display = Path::new(location).join(name).display().to_string();
+            // `Dockerfile` rather than `./Dockerfile` for the usual `docker rbuild .`.
+            let display = match location {
+                "." | "./" => name.to_string(),
+                _ => Path::new(location).join(name).display().to_string(),
+            };
             (root.join(name), display)
         }
     };
@@ -476,7 +480,7 @@ mod tests {
         assert_eq!(entries["link"].0, tar::EntryType::Symlink);
         assert_eq!(entries["link"].4, "bin/run.sh");
         assert_eq!(entries["dangling"].4, "/nowhere/at/all");
-        assert_eq!(entries["empty"].0, tar::EntryType::Directory);
+        assert_eq!(entries["empty/"].0, tar::EntryType::Directory);
         assert_eq!(entries[long.as_str()].4, "long");
         assert!(
             entries.values().all(|e| e.2 == 0 && e.3 == 0),
@@ -515,7 +519,7 @@ mod tests {
         let names: Vec<String> = read_back(context).into_keys().collect();
         assert_eq!(
             names,
-            [".dockerignore", "build/Dockerfile", "src", "src/main.rs"]
+            [".dockerignore", "build/Dockerfile", "src/", "src/main.rs"]
         );
     }
 

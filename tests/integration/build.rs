@@ -5,40 +5,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, run, Output, Sandbox, BASE_IMAGE};
-
-/// Image names unique to this test process, removed (with their untagged parents) on drop,
-/// also when an assertion fails.
-struct Images {
-    sandbox: Sandbox,
-    names: Vec<String>,
-}
-
-impl Images {
-    fn new() -> Images {
-        Images {
-            sandbox: Sandbox::new(),
-            names: Vec::new(),
-        }
-    }
-
-    /// A fresh image reference `rbuild-test-build-<what>-<pid>:<tag>`.
-    fn name(&mut self, what: &str, tag: &str) -> String {
-        let name = format!("rbuild-test-build-{what}-{}:{tag}", std::process::id());
-        self.names.push(name.clone());
-        name
-    }
-}
-
-impl Drop for Images {
-    fn drop(&mut self) {
-        if !self.names.is_empty() {
-            let mut command = self.sandbox.command("docker");
-            command.arg("rmi").arg("-f").args(&self.names);
-            let _ = command.output();
-        }
-    }
-}
+use crate::harness::{self, run, Images, Output, Sandbox, BASE_IMAGE};
 
 fn docker(sandbox: &Sandbox, args: &[&str]) -> Output {
     run(sandbox.command("docker").args(args))
@@ -70,7 +37,7 @@ const HELLO: &str = "FROM rbuild-test/busybox:latest\n\
 fn first_image_runs_then_rebuilds_from_cache() {
     harness::engine();
     let sandbox = Sandbox::new();
-    let mut images = Images::new();
+    let mut images = Images::new("build");
     let tag = images.name("hello", "latest");
     sandbox.write("app/Dockerfile", HELLO);
 
@@ -154,7 +121,7 @@ fn first_image_runs_then_rebuilds_from_cache() {
 fn the_docker_cli_runs_the_build_as_a_plugin() {
     harness::engine();
     let sandbox = Sandbox::new();
-    let mut images = Images::new();
+    let mut images = Images::new("build");
     let tag = images.name("via-cli", "latest");
     sandbox.install_plugin();
     sandbox.write("app/Dockerfile", HELLO);
@@ -177,7 +144,7 @@ fn the_docker_cli_runs_the_build_as_a_plugin() {
 fn tags_build_args_target_and_labels_take_effect() {
     harness::engine();
     let sandbox = Sandbox::new();
-    let mut images = Images::new();
+    let mut images = Images::new("build");
     let (first, second) = (images.name("tags-a", "latest"), images.name("tags-b", "v2"));
     sandbox.write(
         "Dockerfile",
@@ -235,7 +202,7 @@ fn tags_build_args_target_and_labels_take_effect() {
 fn run_options_reach_the_daemon() {
     harness::engine();
     let sandbox = Sandbox::new();
-    let mut images = Images::new();
+    let mut images = Images::new("build");
     let tag = images.name("run-options", "latest");
     sandbox.write(
         "Dockerfile",
@@ -298,7 +265,7 @@ fn a_failing_run_points_at_its_line_and_writes_no_iidfile() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     let expected = [
         "error: The command '/bin/sh -c echo first-line && echo second-line && exit 3' returned a non-zero code: 3",
-        "  ┌─ ./Dockerfile:4:1",
+        "  ┌─ Dockerfile:4:1",
         "4 │ RUN echo first-line && echo second-line && exit 3",
         "step 3/4 failed with exit code 3",
         "= last output lines:",

@@ -16,9 +16,10 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what_it_does: "Finds a RUN that directly follows another RUN of the same stage (comments \
 between them do not count) with the same flags (`--mount`, `--network`, `--security`), when both \
-are cheap. A RUN that installs packages, resolves dependencies, downloads, clones or compiles is left \
-alone: splitting around an expensive step is how its layer stays cached while the steps next to it \
-change. This keeps the check to the merges that cost nothing.",
+are small, cheap steps: at most three commands, none of which installs packages, resolves \
+dependencies, downloads, clones or compiles. Splitting around an expensive step is how its layer \
+stays cached while the steps next to it change, and a long script is a unit its author chose: both \
+are left alone, which keeps the check to the merges that cost nothing.",
         why_is_this_bad: "Every RUN makes a layer and a cache entry, and adds a step to the build output. \
 Small steps in a row (`mkdir`, `chown`, `ln`, `useradd`) are cheaper and clearer as one RUN.",
         example: "FROM debian:12\nRUN groupadd -r app\nRUN useradd -r -g app app\n",
@@ -35,6 +36,7 @@ Small steps in a row (`mkdir`, `chown`, `ln`, `useradd`) are cheaper and clearer
             "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends make=4.3-4.1 \\\n    && rm -rf /var/lib/apt/lists/*\nRUN mkdir /src\n",
             "FROM python:3.12\nRUN mkdir /wheels\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3\n",
             "FROM alpine:3.19\nRUN mkdir /a\nENV X=1\nRUN mkdir /b\n",
+            "FROM alpine:3.19\nRUN mkdir /a\nRUN set -eux; a=1; b=2; echo $a; echo $b\n",
             "FROM debian:12\nRUN sed -i 's/main/main contrib/' /etc/apt/sources.list.d/debian.sources\nRUN apt-get update && apt-get install -y --no-install-recommends make=4.3-4.1\n",
             "FROM alpine:3.19 AS one\nRUN mkdir /a\nFROM alpine:3.19\nRUN mkdir /b\n",
         ],
@@ -46,7 +48,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let mut previous: Option<(usize, &Instruction, bool)> = None;
     for run in runs(dockerfile) {
-        let cheap = !run.commands.iter().any(is_expensive);
+        let cheap = is_small_and_cheap(&run.commands);
         if let Some((index, first, first_cheap)) = previous {
             let same_stage = dockerfile.stage_of(index).map(|s| s.index)
                 == dockerfile.stage_of(run.index).map(|s| s.index);
@@ -76,6 +78,16 @@ fn flags(instruction: &Instruction) -> Vec<String> {
     let mut flags: Vec<String> = instruction.flags.iter().map(|f| f.text()).collect();
     flags.sort();
     flags
+}
+
+/// Most commands a RUN may hold to count as a small step.
+const SMALL_STEP: usize = 3;
+
+/// A RUN of a few cheap commands (`set -e` not counted): merging it costs nothing. Long
+/// scripts are units their authors chose.
+fn is_small_and_cheap(commands: &[Command]) -> bool {
+    commands.iter().filter(|c| c.program() != "set").count() <= SMALL_STEP
+        && !commands.iter().any(is_expensive)
 }
 
 /// Steps worth their own cached layer: installs, dependency resolution, downloads, builds.

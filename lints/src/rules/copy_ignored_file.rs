@@ -34,7 +34,7 @@ less than expected).",
             "FROM alpine\nADD --chown=1:1 [\"docs/draft.md\", \"/srv/\"]\n",
         ],
         pass: &[
-            "FROM scratch\nCOPY a.txt tmp /\n",
+            "FROM scratch\nCOPY a.txt tmp ./.dockerignore /\n",
             "FROM scratch\nCOPY tmp/*.txt docs /srv/\nCOPY --from=build tmp/out /\n",
         ],
     },
@@ -71,7 +71,10 @@ fn excluded_sources<'a>(
         .filter(|(_, source)| !source.value.contains(['$', '*', '?', '[', '"', '\'']))
         .filter_map(|(instruction, source)| {
             let path = clean_path(&source.value);
-            let excluded = ignore.is_excluded(&path) && !ignore.may_reinclude_under(&path);
+            // The ignore file itself is always sent (as the docker CLI does).
+            let excluded = path != ".dockerignore"
+                && ignore.is_excluded(&path)
+                && !ignore.may_reinclude_under(&path);
             excluded.then(|| {
                 Finding::new(
                     source.span,
@@ -92,7 +95,7 @@ mod tests {
     use crate::linter::{lint, RuleSettings};
     use crate::rule::LintOptions;
 
-    const CONTEXT_IGNORE_FILE: &str = "tmp/*\nsecret.env\ndocs\n!docs/keep.md\n";
+    const CONTEXT_IGNORE_FILE: &str = "tmp/*\nsecret.env\ndocs\n!docs/keep.md\n.dockerignore\n";
 
     fn fires(dockerfile: &str, context: &std::path::Path) -> bool {
         let options = LintOptions {

@@ -60,7 +60,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 ));
             }
         }
-        for command in &run.commands {
+        for command in run.commands.iter() {
             let substituted = INTERPRETERS.contains(&command.program())
                 && command
                     .words

@@ -4,6 +4,10 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Dockerfile, Instruction, Keyword, Span};
 
+/// Comments that tools read from the line right above an instruction (ignore comments,
+/// update bots): they are not descriptions, and moving them away would break them.
+const PRAGMAS: &[&str] = &["rbuild", "hadolint", "renovate:"];
+
 pub static RULE: Rule = Rule {
     code: "RB513",
     name: "invalid-definition-description",
@@ -16,7 +20,9 @@ pub static RULE: Rule = Rule {
 `docker buildx build --call=outline` and `--call=targets` show such a comment as the \
 description of the stage or build argument, and expect it to start with its name \
 (`# VERSION sets the release to build`). A comment that does not is reported; a blank line \
-between the comment and the instruction stops it from being taken as a description. This is \
+between the comment and the instruction stops it from being taken as a description. Ignore \
+comments (`# rbuild ignore=...`, `# hadolint ignore=...`) and `# renovate:` annotations, which \
+must stay right above their instruction, are not descriptions and are left alone. This is \
 an experimental check in Docker's build checks, so it has the lowest severity (style).",
         why_is_this_bad: "The outline and targets listings show the unrelated comment as the \
 description of the stage or argument, which confuses whoever reads them.",
@@ -31,6 +37,7 @@ description of the stage or argument, which confuses whoever reads them.",
     fixtures: Fixtures {
         fail: &["FROM alpine\n# pin the version\nARG A=1 B=2\n"],
         pass: &[
+            "# hadolint ignore=DL3006\nFROM alpine AS base\n# renovate: datasource=github-tags depName=x\nARG X_VERSION=1\n",
             "# a non-descriptive comment\n\nFROM scratch AS base\n# any comment above an unnamed stage\nFROM alpine\n# B is the second one\nARG A=1 B=2\n",
         ],
     },
@@ -65,7 +72,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             .split(' ')
             .next()
             .unwrap_or("");
-        if names.iter().any(|name| name == first_word) {
+        if names.iter().any(|name| name == first_word) || PRAGMAS.contains(&first_word) {
             continue;
         }
         let example = match names.as_slice() {

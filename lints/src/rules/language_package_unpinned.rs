@@ -53,7 +53,7 @@ the build or the application with no change on your side.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check.dockerfile) {
-        for command in &run.commands {
+        for command in run.commands.iter() {
             let Some((tool, unpinned)) = unpinned_packages(command) else {
                 continue;
             };

@@ -67,7 +67,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         if !copied_before && !mounted {
             continue;
         }
-        for command in &run.commands {
+        for command in run.commands.iter() {
             let from_lockfile = command.is("npm", &["install", "i"])
                 && arguments(
                     command,

@@ -53,7 +53,7 @@ unwanted change into a visible edit.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check.dockerfile) {
-        for command in &run.commands {
+        for command in run.commands.iter() {
             let Some(manager) = manager_of(command) else {
                 continue;
             };
@@ -160,7 +160,20 @@ fn manager_of(command: &Command) -> Option<&'static Manager> {
             &['t'],
             &['o', 'c'],
         );
-        return (!from_release).then_some(&APT);
+        // A simulation (`-s`) installs nothing.
+        let simulated = has_option(
+            command,
+            &[
+                "--simulate",
+                "--just-print",
+                "--dry-run",
+                "--recon",
+                "--no-act",
+            ],
+            &['s'],
+            &['o', 'c', 't'],
+        );
+        return (!from_release && !simulated).then_some(&APT);
     }
     if command.is("apk", &["add"]) {
         return Some(&APK);

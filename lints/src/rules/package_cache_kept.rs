@@ -17,8 +17,8 @@ pub static RULE: Rule = Rule {
     summary: "Package manager cache or index left in the image",
     docs: Docs {
         what_it_does: "Finds RUN instructions whose package manager leaves its cache in the layer:
-- `apt-get update` without `rm -rf /var/lib/apt/lists/*` in the same RUN;
-- `apk add` without `--no-cache`;
+- `apt-get update` without `rm -rf /var/lib/apt/lists/*` (or `apt-get dist-clean`) in the same RUN;
+- `apk add` without `--no-cache` (or `--no-network`, which downloads nothing);
 - `yum`, `dnf`, `microdnf` or `zypper` installs without `yum clean all`, `dnf clean all`, \
 `microdnf clean all`, `zypper clean` (or removing their cache directory) in the same RUN;
 - `pip install` without `--no-cache-dir` (or `PIP_NO_CACHE_DIR` set by ENV, ARG or on the command);
@@ -57,6 +57,8 @@ in a later RUN does not help, since the earlier layer still holds them.",
             "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3\n",
             "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=off pip install flask==3.0.3\n",
             "FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
+            "FROM debian:13\nRUN apt-get update && apt-get install -y --no-install-recommends gnupg=2.4.7-21 && apt-get dist-clean\n",
+            "FROM node:22-alpine\nRUN apk add --no-network --virtual .rundeps $runDeps && yarn --version\n",
             "FROM fedora:40\nRUN dnf install -y nginx-1.24.0 && rm -rf /var/cache/dnf\n",
             "FROM node:22 AS build\nCOPY . .\nRUN yarn install --frozen-lockfile && yarn build\nFROM nginx:1.27\nCOPY --from=build /dist /usr/share/nginx/html\n",
             "FROM node:22\nCOPY . .\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install --frozen-lockfile\n",
@@ -114,7 +116,7 @@ struct Cache {
 const CACHES: &[Cache] = &[
     Cache {
         fills: |c| c.is("apt-get", &["update"]) || c.is("apt", &["update"]),
-        cleans: |_| false,
+        cleans: |c| c.is("apt-get", &["dist-clean"]) || c.is("apt", &["dist-clean"]),
         kept_off: |_, _, _| false,
         directories: &["/var/lib/apt/lists", "/var/cache/apt"],
         mount_hint: None,
@@ -124,7 +126,8 @@ const CACHES: &[Cache] = &[
     Cache {
         fills: |c| c.is("apk", &["add"]),
         cleans: |_| false,
-        kept_off: |_, _, c| c.has_word("--no-cache"),
+        // `--no-network` installs from what is already there and downloads nothing.
+        kept_off: |_, _, c| c.has_word("--no-cache") || c.has_word("--no-network"),
         directories: &["/var/cache/apk", "/etc/apk/cache"],
         mount_hint: None,
         message: "`apk add` without `--no-cache` keeps the package index in /var/cache/apk",
@@ -175,8 +178,12 @@ const CACHES: &[Cache] = &[
     },
     Cache {
         fills: |c| {
+            // A bare `yarn` installs too; `yarn --version` does not.
             c.program() == "yarn"
-                && c.operands().next().is_none_or(|sub| sub == "install")
+                && match c.operands().next() {
+                    Some(sub) => sub == "install",
+                    None => !["--version", "-v", "--help", "-h"].iter().any(|o| c.has_word(o)),
+                }
         },
         cleans: |c| c.is("yarn", &["cache"]) && c.has_word("clean"),
         kept_off: |_, _, _| false,

@@ -46,7 +46,7 @@ package list grows enough to need a confirmation.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check.dockerfile) {
-        for command in &run.commands {
+        for command in run.commands.iter() {
             if let Some(answer) = missing_answer(command) {
                 findings.push(
                     Finding::new(

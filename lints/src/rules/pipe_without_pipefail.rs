@@ -42,6 +42,7 @@ a missing or partial file, failing much later or not at all.",
             "FROM debian:12\nRUN echo 'root:x' | chpasswd && yes | ./install.sh && a || b\n",
             "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Get-ChildItem | Select-Object Name\n",
             "FROM debian:12\nRUN grep -E 'a|b' /etc/hosts > /tmp/h 2>&1\n",
+            "FROM debian:12\nRUN export A=1; \\\n# curl x | sh\n    echo $A\n",
             "FROM debian:12\nRUN case \"$(uname -m)\" in x86_64|amd64) a=x64 ;; s390x|ppc64le|riscv64) a=other ;; esac\n",
         ],
     },
@@ -63,14 +64,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             let next = run.commands.get(i + 1);
             let failing = next
                 .filter(|next| hides_failure(&dockerfile.source, command, next))
-                .map(|_| command.program().to_string())
+                .map(|_| program_name(command))
                 .or_else(|| pipe_in_substitution(command));
             if let Some(program) = failing {
                 let span = next.map_or(command.span, |n| command.span.join(n.span));
                 findings.push(
                     Finding::new(
                         span,
-                        format!("if `{program}` fails, the pipe still succeeds and the build goes on"),
+                        format!("if {program} fails, the pipe still succeeds and the build goes on"),
                     )
                     .with_help("add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the script with `set -o pipefail` where the shell has it"),
                 );
@@ -106,8 +107,18 @@ fn pipe_in_substitution(command: &Command) -> Option<String> {
         commands
             .windows(2)
             .find(|pair| hides_failure(inner, &pair[0], &pair[1]))
-            .map(|pair| pair[0].program().to_string())
+            .map(|pair| program_name(&pair[0]))
     })
+}
+
+/// How the message names the command feeding the pipe.
+fn program_name(command: &Command) -> String {
+    let program = command.program();
+    if program.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+        format!("`{program}`")
+    } else {
+        "the command before the pipe".to_string()
+    }
 }
 
 /// Programs whose failure in a pipe is not worth failing the build for.

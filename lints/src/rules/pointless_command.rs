@@ -3,6 +3,8 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
+use crate::script::Command;
+
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -26,7 +28,11 @@ comes, and process or network listings describe the builder, not the image's fut
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["FROM alpine:3.19\nRUN ps aux | grep sshd\n", "FROM debian:12\nRUN vim /etc/hosts\n"],
+        fail: &[
+            "FROM alpine:3.19\nRUN ps aux | grep sshd\n",
+            "FROM debian:12\nRUN vim /etc/hosts\n",
+            "FROM debian:12\nRUN echo 'test:test' | chpasswd && service ssh start\n",
+        ],
         pass: &[
             "FROM alpine:3.19\nRUN ssh-keygen -A && echo 'kill it' && systemd-tmpfiles --create\n",
             "FROM mysql:8\nRUN service mysql start && mysql < /schema.sql && service mysql stop\n",
@@ -53,24 +59,32 @@ const POINTLESS: &[&str] = &[
     "ifconfig",
 ];
 
-/// Of [`POINTLESS`], those that serve a step doing real work in the same RUN (a database
-/// started to load a schema, then stopped): reported only in a RUN that does nothing else.
+/// Of [`POINTLESS`], those that serve real work done in the same RUN: a database started to
+/// load a schema, then stopped. A start is reported only with no work after it, a stop only
+/// with no work before it.
 const SETUP_HELPERS: &[&str] = &["service", "systemctl", "kill", "mount"];
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check.dockerfile) {
-        let does_other_work = run
-            .commands
-            .iter()
-            .any(|c| !POINTLESS.contains(&c.program()));
-        for command in &run.commands {
+        let is_work = |c: &Command| !POINTLESS.contains(&c.program());
+        for (i, command) in run.commands.iter().enumerate() {
             let program = command.program();
-            // `systemctl enable` only writes links: it prepares the image for systemd.
             if !POINTLESS.contains(&program)
+                // `systemctl enable` only writes links: it prepares the image for systemd.
                 || command.is("systemctl", &["enable", "disable", "mask"])
-                || (does_other_work && SETUP_HELPERS.contains(&program))
             {
                 continue;
+            }
+            if SETUP_HELPERS.contains(&program) {
+                let stops = program == "kill" || command.has_word("stop");
+                let serves_work = if stops {
+                    run.commands[..i].iter().any(is_work)
+                } else {
+                    run.commands[i + 1..].iter().any(is_work)
+                };
+                if serves_work {
+                    continue;
+                }
             }
             findings.push(
                 Finding::new(

@@ -1,6 +1,9 @@
 //! What the package-manager and RUN-script rules (RB4xx, RB6xx) share: the commands of each
 //! RUN, options that take values, cache mounts, and which stages end up in the image.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use crate::rule::Check;
 use crate::script::{self, Command};
 use crate::syntax::{Dockerfile, Instruction, Keyword};
@@ -12,21 +15,51 @@ pub struct Run<'a> {
     /// Index in `Dockerfile::instructions`.
     pub index: usize,
     pub instruction: &'a Instruction,
-    pub commands: Vec<Command>,
+    pub commands: Rc<[Command]>,
+}
+
+/// The commands of each RUN (by instruction index) of one file.
+type SplitRuns = Rc<[(usize, Rc<[Command]>)]>;
+
+thread_local! {
+    /// The last file's split RUNs with its source: about twenty rules read them, and
+    /// splitting every script once per rule cost more than all other checks together.
+    static SPLIT_RUNS: RefCell<Option<(String, SplitRuns)>> = const { RefCell::new(None) };
 }
 
 /// Every RUN of the file, in order.
 pub fn runs(dockerfile: &Dockerfile) -> impl Iterator<Item = Run<'_>> {
-    dockerfile
-        .instructions
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.kind == Keyword::Run)
-        .map(|(index, instruction)| Run {
-            index,
-            instruction,
-            commands: script::run_commands(dockerfile, instruction),
-        })
+    let split = split_runs(dockerfile);
+    (0..split.len()).map(move |i| {
+        let (index, commands) = &split[i];
+        Run {
+            index: *index,
+            instruction: &dockerfile.instructions[*index],
+            commands: Rc::clone(commands),
+        }
+    })
+}
+
+fn split_runs(dockerfile: &Dockerfile) -> SplitRuns {
+    SPLIT_RUNS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some((source, split)) = cache.as_ref() {
+            if *source == dockerfile.source {
+                return Rc::clone(split);
+            }
+        }
+        let split: SplitRuns = dockerfile
+            .instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.kind == Keyword::Run)
+            .map(|(index, instruction)| {
+                (index, script::run_commands(dockerfile, instruction).into())
+            })
+            .collect();
+        *cache = Some((dockerfile.source.clone(), Rc::clone(&split)));
+        split
+    })
 }
 
 /// The operands of a command after its subcommand, leaving out the values of the options in
@@ -36,7 +69,18 @@ pub fn arguments<'a>(command: &'a Command, value_options: &[&str]) -> Vec<&'a st
     let mut operands = Vec::new();
     let mut words = command.words.iter().skip(1).map(String::as_str);
     while let Some(word) = words.next() {
-        if word == "--" {
+        if word.is_empty() {
+            continue;
+        }
+        if let Some(target) = word
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .strip_prefix(['<', '>'])
+        {
+            // A redirection: `> /dev/null`, `2>&1`, `< deps.txt`.
+            if target.trim_start_matches(['>', '&']).is_empty() && !target.ends_with('&') {
+                words.next();
+            }
+        } else if word == "--" {
             operands.extend(words.by_ref());
         } else if word.starts_with('-') {
             if value_options.contains(&word) {
@@ -172,7 +216,15 @@ pub fn in_shipped_stage(check: &Check<'_>, shipped: &[bool], index: usize) -> bo
 /// the second.
 pub fn pipes_into(source: &str, from: &Command, to: &Command) -> bool {
     let between = source.get(from.span.end..to.span.start).unwrap_or("");
-    between.contains('|') && !between.contains("||")
+    // Comments between the commands (`# a | b`, Dockerfile comment lines) do not count.
+    let operators: String = between
+        .lines()
+        .map(|line| match line.find('#') {
+            Some(hash) if hash == 0 || line[..hash].ends_with([' ', '\t']) => &line[..hash],
+            _ => line,
+        })
+        .collect();
+    operators.contains('|') && !operators.contains("||")
 }
 
 /// The words of a command as written, with the leading `NAME=value` assignments and
@@ -195,6 +247,16 @@ mod tests {
         assert_eq!(arguments(&c, &["--virtual", "-t"]), vec!["gcc", "musl-dev"]);
         let c = command("apt-get install -t bookworm-backports -y git");
         assert_eq!(arguments(&c, &["-t"]), vec!["git"]);
+    }
+
+    #[test]
+    fn arguments_skip_redirections_and_empty_words() {
+        let c = command("apt-get install -s \"postgresql-jit\" > /dev/null 2>&1");
+        assert_eq!(arguments(&c, &[]), vec!["postgresql-jit"]);
+        let c = command("apt-get install -y < deps.txt");
+        assert!(arguments(&c, &[]).is_empty());
+        let c = command("apt-get install -y \\\n git \\\n clang");
+        assert_eq!(arguments(&c, &[]), vec!["git", "clang"]);
     }
 
     #[test]

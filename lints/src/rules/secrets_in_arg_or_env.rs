@@ -32,7 +32,9 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what_it_does: "Finds ARG and ENV names made of parts such as `password`, `secret`, `token`, \
 `key` or `auth` (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`), split on `_`. Names whose parts say \
-the value is public or only a location (`PUBLIC_KEY`, `GPG_KEY`, `SSH_KEY_PATH`) are left alone.",
+the value is public or only a location (`PUBLIC_KEY`, `GPG_KEY`, `SSH_KEY_PATH`) are left alone, \
+and so are values that are paths (`ENV TLS_KEY=/run/secrets/tls.key`): they say where a secret \
+is, not what it is.",
         why_is_this_bad: "ENV values are stored in the image's configuration and ARG values in its \
 build history: anyone who can pull the image can read them. Secret mounts give a RUN step the \
 value without keeping it anywhere.",
@@ -51,6 +53,7 @@ value without keeping it anywhere.",
         ],
         pass: &[
             "FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\n",
+            "FROM alpine\nENV NGROK_CA_KEY assets/tls/root.key\nENV DB_PASSWORD_FILE=/run/secrets/db\n",
         ],
     },
     check: Checker::Static(check),
@@ -58,21 +61,30 @@ value without keeping it anywhere.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for instruction in &check.dockerfile.instructions {
-        let names: Vec<(&str, Span)> = match instruction.kind {
+        let names: Vec<(&str, &str, Span)> = match instruction.kind {
             Keyword::Arg => instruction
                 .words()
                 .iter()
-                .map(|w| (w.value.split('=').next().unwrap_or(""), w.span))
+                .map(|w| {
+                    let (name, value) = w.value.split_once('=').unwrap_or((&w.value, ""));
+                    (name, value, w.span)
+                })
                 .collect(),
             Keyword::Env => instruction
                 .key_values()
                 .iter()
-                .map(|pair| (pair.key.value.as_str(), pair.key.span))
+                .map(|pair| {
+                    (
+                        pair.key.value.as_str(),
+                        pair.value.value.as_str(),
+                        pair.key.span,
+                    )
+                })
                 .collect(),
             _ => continue,
         };
-        for (name, span) in names {
-            if looks_secret(name) {
+        for (name, value, span) in names {
+            if looks_secret(name) && !is_path(value) {
                 findings.push(
                     Finding::new(
                         span,
@@ -88,6 +100,16 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// A value that says where a secret is (`/run/secrets/db`, `certs/server.key`), not the secret.
+fn is_path(value: &str) -> bool {
+    let value = value.trim_matches(|c| c == '"' || c == '\'');
+    const KEY_FILES: &[&str] = &[".key", ".pem", ".crt", ".p12", ".jks", ".json"];
+    ["/", "./", "../", "~/"]
+        .iter()
+        .any(|prefix| value.starts_with(prefix))
+        || (value.contains('/') && KEY_FILES.iter().any(|ext| value.ends_with(ext)))
 }
 
 fn looks_secret(name: &str) -> bool {

@@ -3,6 +3,7 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::script::Command;
+use crate::syntax::Instruction;
 
 use super::run_support::runs;
 
@@ -16,7 +17,9 @@ pub static RULE: Rule = Rule {
 `apt-get --allow-unauthenticated`/`--force-yes`/`--allow-insecure-repositories` (or the matching \
 `-o APT::...=true`), apt sources marked `[trusted=yes]`, `rpm --nosignature`/`--nodigest`, \
 `yum`/`dnf`/`microdnf`/`tdnf --nogpgcheck`, `zypper --no-gpg-checks`, and repository settings \
-`gpgcheck=0`.",
+`gpgcheck=0`. Not reported: repositories in a local directory (`file:`) and packages mounted from \
+another stage of the build (`RUN --mount=from=builder,target=/pkgs apk add --allow-untrusted /pkgs/x.apk`), \
+which were built here and never crossed a network.",
         why_is_this_bad: "Package signatures are what proves a package comes from the distribution or \
 vendor and was not altered on a mirror, a proxy or the network. Without them, a tampered package is \
 installed as root into the image without any warning.",
@@ -39,6 +42,8 @@ installed as root into the image without any warning.",
         pass: &[
             "FROM fedora:40\nRUN rpm --import https://example.com/key.asc && dnf install -y x-1.0 && dnf clean all\n",
             "FROM debian:12\nRUN echo 'deb [signed-by=/usr/share/keyrings/x.gpg] https://repo.example.com/ stable main' > /etc/apt/sources.list.d/x.list\n",
+            "FROM debian:12\nRUN echo \"deb [ trusted=yes ] file://$tempDir ./\" > /etc/apt/sources.list.d/temp.list\n",
+            "FROM alpine:3.19\nRUN --mount=type=bind,from=builder,source=/out,target=/tmp/packages apk add --no-cache --allow-untrusted /tmp/packages/mod.apk\n",
         ],
     },
     check: Checker::Static(check),
@@ -46,15 +51,49 @@ installed as root into the image without any warning.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check.dockerfile) {
-        for command in &run.commands {
+        let built_here = mounts_from_stages(run.instruction);
+        for command in run.commands.iter() {
+            // Packages built by another stage of this build and mounted in are unsigned by
+            // nature; they never crossed a network.
+            let from_this_build = !built_here.is_empty()
+                && command
+                    .operands()
+                    .skip(1)
+                    .all(|p| built_here.iter().any(|target| p.starts_with(target)));
+            if from_this_build {
+                continue;
+            }
             if let Some(what) = unverified(command) {
                 findings.push(
-                    Finding::new(command.span, format!("{what} installs packages without checking their signatures"))
-                        .with_help("import the repository's signing key (`signed-by=`, `rpm --import`, `/etc/apk/keys`) and keep the checks on"),
+                    Finding::new(
+                        command.span,
+                        format!("{what} installs packages without checking their signatures"),
+                    )
+                    .with_help("import the repository's signing key (`signed-by=`, `rpm --import`, `/etc/apk/keys`) and keep the checks on"),
                 );
             }
         }
     }
+}
+
+/// Targets of the RUN's mounts that take files from a stage or image (`--mount=...,from=`).
+fn mounts_from_stages(instruction: &Instruction) -> Vec<&str> {
+    instruction
+        .flags_named("mount")
+        .filter_map(|flag| {
+            let fields: Vec<(&str, &str)> = flag
+                .value
+                .as_deref()?
+                .split(',')
+                .filter_map(|f| f.split_once('='))
+                .collect();
+            fields.iter().any(|(k, _)| *k == "from").then_some(())?;
+            fields
+                .iter()
+                .find(|(k, _)| matches!(*k, "target" | "dst" | "destination"))
+                .map(|(_, v)| *v)
+        })
+        .collect()
 }
 
 /// What in `command` switches signature checks off, as the message names it.
@@ -78,6 +117,11 @@ fn unverified(command: &Command) -> Option<String> {
     }
     command.words.iter().find_map(|word| {
         let lower = word.to_ascii_lowercase();
+        // A repository in a local directory (`deb [trusted=yes] file:///tmp/debs ./`) holds
+        // packages this build made.
+        if lower.contains("file:") {
+            return None;
+        }
         [
             "[trusted=yes]",
             "trusted=yes",

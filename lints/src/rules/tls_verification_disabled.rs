@@ -75,7 +75,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         }
     }
     for run in runs(dockerfile) {
-        for command in &run.commands {
+        for command in run.commands.iter() {
             let written = written_words(dockerfile, command);
             let assignments = written.iter().take_while(|w| w.contains('='));
             let exported = (command.program() == "export")

@@ -2,9 +2,8 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::script;
 
-use super::support::stage_instructions;
+use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
     code: "RB411",
@@ -36,9 +35,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     for stage in &dockerfile.stages {
         let mut first_tool: Option<String> = None;
-        let calls = stage_instructions(dockerfile, stage)
-            .flat_map(|(_, instruction)| script::run_commands(dockerfile, instruction))
-            .filter(|c| matches!(c.program(), "wget" | "curl"));
+        let stage_runs = runs(dockerfile).filter(|run| stage.instructions.contains(&run.index));
+        let calls = stage_runs.flat_map(|run| {
+            run.commands
+                .iter()
+                .filter(|c| matches!(c.program(), "wget" | "curl"))
+                .cloned()
+                .collect::<Vec<_>>()
+        });
         for call in calls {
             let tool = call.program().to_string();
             match &first_tool {

@@ -33,7 +33,7 @@ and gain the rights of whoever runs it next. Give the files to the user that nee
             "FROM debian:12\nRUN chmod 0666 /etc/app.conf\n",
         ],
         pass: &[
-            "FROM debian:12\nRUN mkdir -p /tmp/shared && chmod 1777 /tmp/shared && chmod 755 /usr/local/bin/app && chmod g=u /etc/passwd && chmod +x run.sh\n",
+            "FROM debian:12\nRUN mkdir -p /tmp/shared /run/app && chmod ugo+rwx,o+t /run/app && chmod 1777 /tmp/shared && chmod 755 /usr/local/bin/app && chmod g=u /etc/passwd && chmod +x run.sh\n",
         ],
     },
     check: Checker::Static(check),
@@ -62,13 +62,14 @@ fn is_world_writable(mode: &str) -> bool {
         let others = digits[digits.len() - 1] - b'0';
         return !sticky && others & 2 == 2;
     }
-    // Symbolic: `[ugoa]*[+=][rwxXst]*`, comma-separated clauses.
-    mode.split(',').any(|clause| {
-        let Some(op) = clause.find(['+', '=']) else {
-            return false;
-        };
-        let (who, permissions) = clause.split_at(op);
-        let for_others = who.contains(['o', 'a']);
-        for_others && permissions.contains('w') && !permissions.contains('t')
-    })
+    // Symbolic: `[ugoa]*[+=][rwxXst]*`, comma-separated clauses; `t` anywhere is the sticky bit.
+    !mode.contains('t')
+        && mode.split(',').any(|clause| {
+            let Some(op) = clause.find(['+', '=']) else {
+                return false;
+            };
+            let (who, permissions) = clause.split_at(op);
+            let for_others = who.contains(['o', 'a']);
+            for_others && permissions.contains('w')
+        })
 }
