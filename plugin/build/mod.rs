@@ -1,5 +1,6 @@
 //! Running a build through the daemon: the request, progress rendering, failures, cancellation.
 
+pub mod buildkit;
 pub mod cancel;
 pub mod failure;
 pub mod progress;

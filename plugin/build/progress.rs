@@ -8,10 +8,13 @@ use std::io::{self, Write};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use bollard::models::{BuildInfo, ErrorDetail, ImageId, ProgressDetail};
+use bollard::models::{BuildInfo, BuildInfoAux, ErrorDetail, ImageId, ProgressDetail};
+use bollard::moby::buildkit::v1::StatusResponse;
 use futures_util::{Stream, StreamExt};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+use crate::build::buildkit::{self, Change, Vertex, Vertexes};
 
 /// How progress is shown (`--progress` with `auto` resolved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,17 +44,27 @@ pub struct DaemonMessage {
     pub error_detail: Option<ErrorDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aux: Option<ImageId>,
+    /// A BuildKit status update (`moby.buildkit.trace`), decoded by bollard from protobuf;
+    /// rawjson prints it through [`crate::build::buildkit::status_json`].
+    #[serde(skip)]
+    pub buildkit: Option<StatusResponse>,
 }
 
 impl From<BuildInfo> for DaemonMessage {
     fn from(info: BuildInfo) -> DaemonMessage {
+        let (aux, buildkit) = match info.aux {
+            Some(BuildInfoAux::Default(image)) => (Some(image), None),
+            Some(BuildInfoAux::BuildKit(status)) => (None, Some(status)),
+            None => (None, None),
+        };
         DaemonMessage {
             stream: info.stream,
             status: info.status,
             id: info.id,
             progress_detail: info.progress_detail,
             error_detail: info.error_detail,
-            aux: info.aux,
+            aux,
+            buildkit,
         }
     }
 }
@@ -83,12 +96,14 @@ const KEPT_OUTPUT_LINES: usize = 12;
 /// How often the live view refreshes the running step's clock.
 const LIVE_REFRESH: Duration = Duration::from_millis(200);
 
-/// One `Step N/M : INSTRUCTION` of the classic builder.
+/// One `Step N/M : INSTRUCTION` of the classic builder, or `[stage N/M] INSTRUCTION` of BuildKit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub number: usize,
     pub total: usize,
     pub instruction: String,
+    /// What `number` counts in.
+    pub scope: StepScope,
     pub cached: bool,
     started: Instant,
     finished: Option<Instant>,
@@ -98,7 +113,40 @@ pub struct Step {
     pulls: Vec<(String, String)>,
 }
 
+/// What a step's number counts: the classic builder numbers every instruction of the file,
+/// BuildKit those of a stage (its FROM is 1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepScope {
+    File,
+    /// The stage's name (`builder`, or `stage-N` for an unnamed one); `None` when the
+    /// Dockerfile has a single stage.
+    Stage(Option<String>),
+}
+
 impl Step {
+    /// A step known only after the fact (from a BuildKit vertex).
+    pub fn finished(
+        number: usize,
+        total: usize,
+        instruction: String,
+        scope: StepScope,
+        cached: bool,
+        output: VecDeque<String>,
+    ) -> Step {
+        let now = Instant::now();
+        Step {
+            number,
+            total,
+            instruction,
+            scope,
+            cached,
+            started: now,
+            finished: Some(now),
+            output,
+            pulls: Vec::new(),
+        }
+    }
+
     fn duration(&self, now: Instant) -> Duration {
         self.finished
             .unwrap_or(now)
@@ -124,6 +172,8 @@ pub struct Built {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepFailure {
     pub step: Option<Step>,
+    /// The Dockerfile line the daemon blamed (`dockerfile parse error on line N`).
+    pub line: Option<usize>,
     pub message: String,
     /// The failing command's exit code, when the daemon says which.
     pub exit_code: Option<i64>,
@@ -147,6 +197,10 @@ pub struct Renderer<P: Write, R: Write> {
     /// How many lines the live region occupies on screen.
     live_lines: usize,
     started: Instant,
+    /// A BuildKit build's vertexes (none for the classic builder).
+    vertexes: Vertexes,
+    /// The last vertex whose `#N` header the plain view printed.
+    plain_vertex: Option<usize>,
 }
 
 fn step_line() -> &'static Regex {
@@ -156,11 +210,24 @@ fn step_line() -> &'static Regex {
     })
 }
 
+/// BuildKit's frontend reports Dockerfile syntax errors as `dockerfile parse error on line N: ...`.
+fn parse_error_line(message: &str) -> Option<usize> {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            Regex::new(r"dockerfile parse error on line ([0-9]+)")
+                .expect("the parse error pattern is a valid regex")
+        })
+        .captures(message)
+        .and_then(|captures| captures[1].parse().ok())
+}
+
 fn exit_code_in(message: &str) -> Option<i64> {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN
         .get_or_init(|| {
-            Regex::new(r"returned a non-zero code: (-?[0-9]+)")
+            // The classic builder's wording, then BuildKit's.
+            Regex::new(r"(?:returned a non-zero code|did not complete successfully: exit code): (-?[0-9]+)")
                 .expect("the code pattern is a valid regex")
         })
         .captures(message)
@@ -183,6 +250,8 @@ impl<P: Write, R: Write> Renderer<P, R> {
             running_container: None,
             live_lines: 0,
             started: now,
+            vertexes: Vertexes::default(),
+            plain_vertex: None,
         }
     }
 
@@ -226,8 +295,15 @@ impl<P: Write, R: Write> Renderer<P, R> {
     /// Takes one message into account and shows it.
     pub fn handle(&mut self, message: &DaemonMessage, now: Instant) -> io::Result<()> {
         if self.mode == ProgressMode::RawJson {
-            let line = serde_json::to_string(message).map_err(io::Error::other)?;
-            writeln!(self.results, "{line}")?;
+            let mut json = serde_json::to_value(message).map_err(io::Error::other)?;
+            if let (Some(status), Some(object)) = (&message.buildkit, json.as_object_mut()) {
+                object.insert("aux".into(), buildkit::status_json(status));
+            }
+            writeln!(self.results, "{json}")?;
+        }
+        if let Some(status) = &message.buildkit {
+            let changes = self.vertexes.apply(status, now);
+            self.show_changes(&changes, now)?;
         }
         if let Some(id) = message.aux.as_ref().and_then(|aux| aux.id.clone()) {
             self.image_id = Some(id);
@@ -254,8 +330,13 @@ impl<P: Write, R: Write> Renderer<P, R> {
                 .message
                 .clone()
                 .unwrap_or_else(|| "the build failed".into());
+            let step = match self.vertexes.all.is_empty() {
+                true => self.running_step().cloned(),
+                false => self.vertexes.failed_step(),
+            };
             self.failure = Some(StepFailure {
-                step: self.running_step().cloned(),
+                line: parse_error_line(&text),
+                step,
                 exit_code: exit_code_in(&text).or(error.code.filter(|code| *code != 0)),
                 message: text,
             });
@@ -325,6 +406,7 @@ impl<P: Write, R: Write> Renderer<P, R> {
                 number: captures[1].parse().unwrap_or(0),
                 total: captures[2].parse().unwrap_or(0),
                 instruction: captures[3].to_owned(),
+                scope: StepScope::File,
                 cached: false,
                 started: now,
                 finished: None,
@@ -429,6 +511,112 @@ impl<P: Write, R: Write> Renderer<P, R> {
         Ok(())
     }
 
+    /// Shows what changed in a BuildKit build: buildx-like `#N` lines in plain mode; in the
+    /// live view, a line per finished vertex above the running ones.
+    fn show_changes(&mut self, changes: &[Change], now: Instant) -> io::Result<()> {
+        for change in changes {
+            match self.mode {
+                ProgressMode::Plain => self.plain_change(change)?,
+                ProgressMode::Live => {
+                    if let Change::Completed(index) | Change::Failed(index) = change {
+                        let line = self.vertex_line(&self.vertexes.all[*index], now);
+                        self.clear_live()?;
+                        writeln!(self.progress, "{line}")?;
+                    }
+                }
+                ProgressMode::Quiet | ProgressMode::RawJson => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn plain_change(&mut self, change: &Change) -> io::Result<()> {
+        let (Change::Started(index)
+        | Change::Cached(index)
+        | Change::Log(index, ..)
+        | Change::StatusDone(index, _)
+        | Change::Completed(index)
+        | Change::Failed(index)) = change;
+        let vertex = &self.vertexes.all[*index];
+        let number = vertex.number;
+        // Like buildx: a vertex's header again whenever another vertex printed in between.
+        if self.plain_vertex != Some(*index) {
+            if self.plain_vertex.is_some() {
+                writeln!(self.progress)?;
+            }
+            writeln!(self.progress, "#{number} {}", vertex.name)?;
+            self.plain_vertex = Some(*index);
+            if matches!(change, Change::Started(_)) {
+                return Ok(());
+            }
+        }
+        match change {
+            Change::Started(_) => Ok(()),
+            Change::Cached(_) => writeln!(self.progress, "#{number} CACHED"),
+            Change::Log(_, since, line) => {
+                writeln!(self.progress, "#{number} {:.3} {line}", since.as_secs_f64())
+            }
+            Change::StatusDone(_, id) => writeln!(self.progress, "#{number} {id} done"),
+            Change::Completed(_) if vertex.cached => Ok(()),
+            Change::Completed(_) => writeln!(
+                self.progress,
+                "#{number} DONE {:.1}s",
+                vertex.duration.unwrap_or_default().as_secs_f64()
+            ),
+            Change::Failed(_) => writeln!(
+                self.progress,
+                "#{number} ERROR: {}",
+                vertex.error.as_deref().unwrap_or_default()
+            ),
+        }
+    }
+
+    /// `[stage-1 2/3] COPY hello.txt / CACHED 0.0s`
+    fn vertex_line(&self, vertex: &Vertex, now: Instant) -> String {
+        let (title, rest) = match vertex.name.split_once("] ") {
+            Some((title, rest)) if vertex.name.starts_with('[') => (format!("{title}]"), rest),
+            _ => (String::new(), vertex.name.as_str()),
+        };
+        let mark = match (&vertex.error, vertex.cached) {
+            (Some(_), _) => self.paint("31", " ERROR"),
+            (None, true) => self.paint("34", " CACHED"),
+            (None, false) => String::new(),
+        };
+        let seconds = vertex.elapsed(now).as_secs_f64();
+        let title = match title.is_empty() {
+            true => String::new(),
+            false => format!("{} ", self.paint("1", &title)),
+        };
+        format!(
+            "{title}{rest}{mark} {}",
+            self.paint("2", &format!("{seconds:.1}s"))
+        )
+    }
+
+    /// The running vertexes (several when stages run in parallel), each with its output tail
+    /// and progress entries.
+    fn running_vertex_lines(&self, now: Instant) -> Vec<String> {
+        let mut lines = Vec::new();
+        for vertex in self.vertexes.all.iter().filter(|vertex| vertex.running()) {
+            lines.push(self.vertex_line(vertex, now));
+            let tail_start = vertex.output.len().saturating_sub(LIVE_TAIL_LINES);
+            lines.extend(
+                vertex
+                    .output
+                    .iter()
+                    .skip(tail_start)
+                    .map(|line| self.paint("2", &format!("  │ {line}"))),
+            );
+            lines.extend(
+                vertex
+                    .statuses
+                    .iter()
+                    .map(|(_, status)| self.paint("2", &format!("  ↓ {status}"))),
+            );
+        }
+        lines
+    }
+
     /// `[2/3] RUN apk add --update redis   CACHED 0.0s`
     fn step_line(&self, index: usize, now: Instant) -> String {
         let step = &self.steps[index];
@@ -465,6 +653,10 @@ impl<P: Write, R: Write> Renderer<P, R> {
 
     /// Redraws the running step with its clock, its last output lines and pull progress.
     fn redraw_live(&mut self, now: Instant) -> io::Result<()> {
+        if !self.vertexes.all.is_empty() {
+            let lines = self.running_vertex_lines(now);
+            return self.draw_live(lines);
+        }
         let Some(step) = self.running_step() else {
             return self.clear_live();
         };
@@ -481,7 +673,15 @@ impl<P: Write, R: Write> Renderer<P, R> {
                 .iter()
                 .map(|(layer, status)| self.paint("2", &format!("  ↓ {layer}: {status}"))),
         );
+        self.draw_live(lines)
+    }
+
+    /// Replaces the live region with `lines`.
+    fn draw_live(&mut self, lines: Vec<String>) -> io::Result<()> {
         self.clear_live()?;
+        if lines.is_empty() {
+            return Ok(());
+        }
         // Autowrap off while drawing, so that a long line takes one screen line and the
         // next redraw moves up by exactly the number of lines written.
         write!(self.progress, "\x1b[?7l")?;
@@ -495,14 +695,13 @@ impl<P: Write, R: Write> Renderer<P, R> {
 
     fn print_summary(&mut self, image_id: &str, now: Instant) -> io::Result<()> {
         self.clear_live()?;
-        let cached = self.steps.iter().filter(|step| step.cached).count();
+        let (buildkit_steps, buildkit_cached) = self.vertexes.step_counts();
+        let steps = self.steps.len() + buildkit_steps;
+        let cached = self.steps.iter().filter(|step| step.cached).count() + buildkit_cached;
         let seconds = now.saturating_duration_since(self.started).as_secs_f64();
         let short_id = image_id.strip_prefix("sha256:").unwrap_or(image_id);
         let short_id = &short_id[..short_id.len().min(12)];
-        let summary = format!(
-            "Built {short_id} in {seconds:.1}s ({} steps, {cached} cached)",
-            self.steps.len()
-        );
+        let summary = format!("Built {short_id} in {seconds:.1}s ({steps} steps, {cached} cached)");
         writeln!(self.progress, "{}", self.paint("32", &summary))?;
         if !self.tags.is_empty() {
             writeln!(self.progress, "Tagged {}", self.tags.join(", "))?;

@@ -28,6 +28,8 @@ pub enum RulesFormat {
     Text,
     /// JSON for tools, with the equivalent ids as fields
     Json,
+    /// A Markdown table (the one in README.md)
+    Markdown,
 }
 
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
@@ -55,6 +57,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &rule_json(selected[0]))?
         }
         (RulesFormat::Text, None) => write_table(&mut out, &selected)?,
+        (RulesFormat::Markdown, _) => write_markdown(&mut out, &selected)?,
         (RulesFormat::Text, Some(_)) => write_docs(&mut out, selected[0])?,
     }
     if args.format == RulesFormat::Json {
@@ -98,6 +101,33 @@ fn write_table(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+fn write_markdown(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
+    writeln!(out, "| code | name | severity | fixable | hadolint | Docker build check | summary |")?;
+    writeln!(out, "|------|------|----------|---------|----------|--------------------|---------|")?;
+    for rule in rules {
+        writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | {} | {} |",
+            rule.code,
+            rule.name,
+            rule.severity,
+            fixable(rule),
+            or_dash(&rule.equivalents.hadolint.join(", ")),
+            or_dash(rule.equivalents.buildkit.unwrap_or("")),
+            rule.summary.replace('|', "\\|"),
+        )?;
+    }
+    Ok(())
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() {
+        "-"
+    } else {
+        text
+    }
 }
 
 fn equivalents(rule: &Rule) -> String {

@@ -4,6 +4,7 @@
 mod build;
 mod context;
 mod docker_cli;
+mod docs;
 mod endpoint;
 mod engine26;
 mod gate;

@@ -260,6 +260,44 @@ mod tests {
     }
 
     #[test]
+    fn shipped_stages_follow_the_target_and_its_bases() {
+        let dockerfile = crate::syntax::parse(
+            "FROM debian:12 AS base\nFROM base AS build\nFROM alpine:3.19 AS tools\nFROM base AS final\nCOPY --from=build /a /a\n",
+        )
+        .unwrap();
+        let mut options = crate::rule::LintOptions::default();
+        let shipped = |options: &crate::rule::LintOptions| {
+            shipped_stages(&Check {
+                dockerfile: &dockerfile,
+                options,
+            })
+        };
+        assert_eq!(shipped(&options), vec![true, false, false, true]);
+        options.target = Some("build".to_string());
+        assert_eq!(shipped(&options), vec![true, true, false, false]);
+    }
+
+    #[test]
+    fn cache_mounts_cover_their_subdirectories() {
+        let dockerfile = crate::syntax::parse(
+            "FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/ --mount=type=bind,target=/var/cache/apk apt-get update\n",
+        )
+        .unwrap();
+        let run = &dockerfile.instructions[1];
+        assert!(cache_mount_covers(run, "/var/lib/apt/lists"));
+        assert!(!cache_mount_covers(run, "/var/lib/aptitude"));
+        assert!(!cache_mount_covers(run, "/var/cache/apk"));
+    }
+
+    #[test]
+    fn pipes_ignore_or_lists_and_comments() {
+        let script = "a | b; c || d; e # x | y\nf";
+        let commands = script::split(script, |o| o);
+        let pipe = |i: usize| pipes_into(script, &commands[i], &commands[i + 1]);
+        assert_eq!((pipe(0), pipe(2), pipe(4)), (true, false, false));
+    }
+
+    #[test]
     fn option_clusters() {
         let c = command("curl -fsSLk https://x");
         assert!(has_option(&c, &["--insecure"], &['k'], &['o']));
