@@ -50,10 +50,7 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
         }
     };
     let ignores = IgnoreComments::scan(&dockerfile);
-    let check = Check {
-        dockerfile: &dockerfile,
-        options,
-    };
+    let check = Check::new(&dockerfile, options);
     let mut diagnostics = Vec::new();
     let mut findings = Vec::new();
     for rule in rules::RULES {

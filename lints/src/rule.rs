@@ -1,11 +1,13 @@
 //! A rule is data (code, name, severity, docs, equivalents, fixtures) plus a check.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::diagnostic::{Finding, Severity};
+use crate::script::{self, Command};
 use crate::syntax::Dockerfile;
 
 /// One lint rule. Every rule is a `static` in its own file under `rules/`, listed once in
@@ -97,4 +99,28 @@ pub struct LintOptions {
 pub struct Check<'a> {
     pub dockerfile: &'a Dockerfile,
     pub options: &'a LintOptions,
+    /// The simple commands of every RUN (by instruction index), split once for all rules.
+    run_commands: OnceCell<Vec<Vec<Command>>>,
+}
+
+impl<'a> Check<'a> {
+    pub fn new(dockerfile: &'a Dockerfile, options: &'a LintOptions) -> Check<'a> {
+        Check {
+            dockerfile,
+            options,
+            run_commands: OnceCell::new(),
+        }
+    }
+
+    /// The simple commands the instruction at `index` runs (none unless it is a RUN).
+    pub fn run_commands(&self, index: usize) -> &[Command] {
+        let all = self.run_commands.get_or_init(|| {
+            self.dockerfile
+                .instructions
+                .iter()
+                .map(|instruction| script::run_commands(self.dockerfile, instruction))
+                .collect()
+        });
+        all.get(index).map_or(&[], Vec::as_slice)
+    }
 }

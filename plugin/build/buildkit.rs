@@ -18,7 +18,8 @@ const KEPT_OUTPUT_LINES: usize = 12;
 /// One vertex (a step, or internal work like loading the context) as known so far.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vertex {
-    /// buildx's `#N`: the order in which the vertex was first seen.
+    /// buildx's `#N`: the order in which vertexes started or first showed something (0
+    /// while queued).
     pub number: usize,
     pub digest: String,
     pub name: String,
@@ -42,8 +43,9 @@ impl Vertex {
     /// The running time: the daemon's once completed, else our clock since it started.
     pub fn elapsed(&self, now: Instant) -> Duration {
         self.duration.unwrap_or_else(|| {
-            self.started
-                .map_or(Duration::ZERO, |started| now.saturating_duration_since(started))
+            self.started.map_or(Duration::ZERO, |started| {
+                now.saturating_duration_since(started)
+            })
         })
     }
 
@@ -84,6 +86,8 @@ pub enum Change {
 #[derive(Debug, Default)]
 pub struct Vertexes {
     pub all: Vec<Vertex>,
+    /// How many vertexes have a number.
+    numbered: usize,
 }
 
 fn step_name() -> &'static Regex {
@@ -115,6 +119,8 @@ impl Vertexes {
                 .as_ref()
                 .map(|time| (time.seconds, time.nanos));
             if vertex.started.is_none() && (daemon_started.is_some() || update.cached) {
+                self.numbered += usize::from(vertex.number == 0);
+                vertex.number = vertex.number.max(self.numbered);
                 vertex.started = Some(now);
                 vertex.daemon_started = daemon_started;
                 changes.push(Change::Started(index));
@@ -137,7 +143,7 @@ impl Vertexes {
             }
         }
         for entry in &status.statuses {
-            let index = self.index_of(&entry.vertex);
+            let index = self.numbered_index_of(&entry.vertex);
             let vertex = &mut self.all[index];
             let amount = match (entry.current, entry.total) {
                 (0, _) => String::new(),
@@ -154,7 +160,7 @@ impl Vertexes {
             }
         }
         for log in &status.logs {
-            let index = self.index_of(&log.vertex);
+            let index = self.numbered_index_of(&log.vertex);
             let vertex = &mut self.all[index];
             vertex.partial.push_str(&String::from_utf8_lossy(&log.msg));
             let since = vertex.elapsed(now);
@@ -188,12 +194,22 @@ impl Vertexes {
         (steps.count(), cached)
     }
 
+    /// Like [`Self::index_of`], for a vertex about to show something: it gets a number.
+    fn numbered_index_of(&mut self, digest: &str) -> usize {
+        let index = self.index_of(digest);
+        if self.all[index].number == 0 {
+            self.numbered += 1;
+            self.all[index].number = self.numbered;
+        }
+        index
+    }
+
     fn index_of(&mut self, digest: &str) -> usize {
         if let Some(index) = self.all.iter().position(|vertex| vertex.digest == digest) {
             return index;
         }
         self.all.push(Vertex {
-            number: self.all.len() + 1,
+            number: 0,
             digest: digest.to_owned(),
             name: String::new(),
             cached: false,

@@ -7,9 +7,9 @@ use std::ops::Range;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::WriteColor};
-use rbuild_lints::syntax::Dockerfile;
+use rbuild_lints::syntax::{Dockerfile, Keyword};
 
-use crate::build::progress::{Step, StepFailure};
+use crate::build::progress::{Step, StepFailure, StepScope};
 
 /// How many of the step's last output lines the report shows.
 const SHOWN_OUTPUT_LINES: usize = 10;
@@ -30,6 +30,9 @@ pub fn emit(
 fn diagnostic(failure: &StepFailure, text: &str) -> Diagnostic<()> {
     let mut diagnostic = Diagnostic::error().with_message(&failure.message);
     let Some(step) = &failure.step else {
+        if let Some(span) = failure.line.and_then(|line| line_span(text, line)) {
+            diagnostic = diagnostic.with_label(Label::primary((), span));
+        }
         return diagnostic;
     };
     let code = match failure.exit_code {
@@ -51,12 +54,59 @@ fn diagnostic(failure: &StepFailure, text: &str) -> Diagnostic<()> {
     diagnostic
 }
 
-/// The byte range of the instruction behind `Step N/M`: the classic builder numbers every
-/// top-level instruction in file order, so step N is the Nth one. The keyword is checked so
-/// that a Dockerfile that changed since the build started is not pointed at blindly.
+/// The byte range of line `line` (1-based), without its line break.
+fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.checked_sub(1)?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(start..).filter(|rest| !rest.is_empty())?;
+    let end = rest.find('\n').map_or(text.len(), |i| start + i);
+    Some(start..end)
+}
+
+/// The byte range of the instruction behind a step. The classic builder numbers every
+/// top-level instruction in file order, so step N is the Nth one. BuildKit numbers, within a
+/// stage, the instructions that make a vertex: RUN, COPY and ADD, after the FROM when it
+/// pulls an image (a stage built on an earlier stage has no FROM vertex); the step total
+/// says which. The keyword is checked so that a Dockerfile that changed since the build
+/// started is not pointed at blindly.
 fn instruction_span(step: &Step, text: &str) -> Option<Range<usize>> {
     let dockerfile: Dockerfile = rbuild_lints::syntax::parse(text).ok()?;
-    let instruction = dockerfile.instructions.get(step.number.checked_sub(1)?)?;
+    let index = step.number.checked_sub(1)?;
+    let instruction = match &step.scope {
+        StepScope::File => dockerfile.instructions.get(index)?,
+        StepScope::Stage(name) => {
+            let stage = match name {
+                None if dockerfile.stages.len() == 1 => dockerfile.stages.first(),
+                None => None,
+                Some(name) => {
+                    // An unnamed stage is `stage-N`, N its index.
+                    let by_index = || {
+                        let index = name.strip_prefix("stage-")?.parse::<usize>().ok()?;
+                        dockerfile.stages.get(index)
+                    };
+                    dockerfile.stage_named(name).or_else(by_index)
+                }
+            }?;
+            let in_stage = &dockerfile.instructions[stage.instructions.clone()];
+            let commands: Vec<_> = in_stage
+                .iter()
+                .filter(|instruction| {
+                    matches!(
+                        instruction.kind,
+                        Keyword::Run | Keyword::Copy | Keyword::Add
+                    )
+                })
+                .collect();
+            let counted: Vec<_> = match step.total == commands.len() + 1 {
+                true => in_stage.first().into_iter().chain(commands).collect(),
+                false => commands,
+            };
+            *counted.get(index)?
+        }
+    };
     let step_keyword = step.instruction.split_whitespace().next()?;
     if !instruction.keyword.eq_ignore_ascii_case(step_keyword) {
         return None;
@@ -138,5 +188,64 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("┌─"), "{text}");
+    }
+
+    fn buildkit_step(stage: Option<&str>, number: usize, total: usize, instruction: &str) -> Step {
+        Step::finished(
+            number,
+            total,
+            instruction.into(),
+            StepScope::Stage(stage.map(str::to_owned)),
+            false,
+            VecDeque::new(),
+        )
+    }
+
+    #[test]
+    fn buildkit_steps_count_within_their_stage() {
+        let text = "ARG V=1\nFROM rbuild-test/busybox:latest AS builder\nENV X=1\nRUN one\nCOPY a /\n\nFROM builder\nCMD [\"x\"]\nRUN two\n\nFROM rbuild-test/busybox:latest\nRUN three\n";
+        let line_of = |step: &Step| {
+            instruction_span(step, text).map(|span| text[..span.start].matches('\n').count() + 1)
+        };
+        // The FROM of an image is step 1; ENV makes no vertex and is not counted.
+        assert_eq!(
+            line_of(&buildkit_step(Some("builder"), 1, 3, "FROM x")),
+            Some(2)
+        );
+        assert_eq!(
+            line_of(&buildkit_step(Some("builder"), 3, 3, "COPY a /")),
+            Some(5)
+        );
+        // A stage built on a stage has no FROM vertex.
+        assert_eq!(
+            line_of(&buildkit_step(Some("stage-1"), 1, 1, "RUN two")),
+            Some(9)
+        );
+        assert_eq!(
+            line_of(&buildkit_step(Some("stage-2"), 2, 2, "RUN three")),
+            Some(12)
+        );
+        assert_eq!(
+            line_of(&buildkit_step(Some("stage-2"), 2, 2, "COPY x /")),
+            None
+        );
+        let single = "FROM rbuild-test/busybox:latest\nRUN a\nRUN b\n";
+        let step = buildkit_step(None, 3, 3, "RUN b");
+        assert_eq!(instruction_span(&step, single), Some(38..43));
+    }
+
+    #[test]
+    fn a_parse_error_line_is_pointed_at() {
+        let failure = StepFailure {
+            step: None,
+            line: Some(6),
+            message: "dockerfile parse error on line 6: unknown instruction: CMDX".into(),
+            exit_code: None,
+        };
+        assert!(
+            render(&failure).contains("┌─ Dockerfile:6:1\n  │\n6 │ CMD [\"sh\"]"),
+            "{}",
+            render(&failure)
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Running a build through the daemon: the request, progress rendering, failures, cancellation.
 
+pub mod builder;
 pub mod buildkit;
 pub mod cancel;
 pub mod failure;
@@ -20,10 +21,10 @@ use crate::argv::GlobalOptions;
 use crate::context::{self, ContextSpec, UploadProgress};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
 use crate::gate::{self, GateInput};
-use rbuild_lints::linter::RuleSettings;
-use rbuild_lints::rule::LintOptions;
 use cancel::{StopReason, StopSignals};
 use progress::{Outcome, ProgressMode, Renderer};
+use rbuild_lints::linter::RuleSettings;
+use rbuild_lints::rule::LintOptions;
 use request::BuildConfig;
 
 /// How long the daemon gets to remove a cancelled step's container before we remove it.
@@ -85,8 +86,12 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         checked = gate::run(config.lint, &daemon.docker, gate_input) => checked?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
+    let builder = tokio::select! {
+        builder = builder::resolve(config.builder, &daemon.endpoint) => builder?,
+        reason = stops.recv() => return Err(stopped(reason)),
+    };
     let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());
-    let options = config.options(&build_context.dockerfile_name);
+    let options = config.options(&build_context.dockerfile_name, builder);
     let dockerfile_display = build_context.dockerfile_display.clone();
     let dockerfile_text = build_context.dockerfile_text.clone();
     let upload = match config.progress {

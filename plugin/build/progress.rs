@@ -8,8 +8,8 @@ use std::io::{self, Write};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use bollard::models::{BuildInfo, BuildInfoAux, ErrorDetail, ImageId, ProgressDetail};
 use bollard::moby::buildkit::v1::StatusResponse;
+use bollard::models::{BuildInfo, BuildInfoAux, ErrorDetail, ImageId, ProgressDetail};
 use futures_util::{Stream, StreamExt};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -303,6 +303,14 @@ impl<P: Write, R: Write> Renderer<P, R> {
         }
         if let Some(status) = &message.buildkit {
             let changes = self.vertexes.apply(status, now);
+            for change in &changes {
+                if let Change::StatusDone(_, id) = change {
+                    if let Some(name) = id.strip_prefix("naming to ") {
+                        let short = name.strip_prefix("docker.io/library/").unwrap_or(name);
+                        self.tags.push(short.to_owned());
+                    }
+                }
+            }
             self.show_changes(&changes, now)?;
         }
         if let Some(id) = message.aux.as_ref().and_then(|aux| aux.id.clone()) {
@@ -1025,5 +1033,258 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("without reporting an image ID"));
+    }
+
+    /// A BuildKit vertex update; times in seconds since an arbitrary epoch.
+    fn vertex(
+        digest: &str,
+        name: &str,
+        started: Option<f64>,
+        completed: Option<f64>,
+        cached: bool,
+        error: &str,
+    ) -> bollard::moby::buildkit::v1::Vertex {
+        let mut vertex = bollard::moby::buildkit::v1::Vertex {
+            digest: digest.into(),
+            name: name.into(),
+            cached,
+            error: error.into(),
+            ..Default::default()
+        };
+        if let Some(at) = started {
+            let time = vertex.started.get_or_insert_with(Default::default);
+            time.seconds = at as i64;
+            time.nanos = ((at.fract()) * 1e9) as i32;
+        }
+        if let Some(at) = completed {
+            let time = vertex.completed.get_or_insert_with(Default::default);
+            time.seconds = at as i64;
+            time.nanos = ((at.fract()) * 1e9) as i32;
+        }
+        vertex
+    }
+
+    fn log(digest: &str, text: &str) -> bollard::moby::buildkit::v1::VertexLog {
+        bollard::moby::buildkit::v1::VertexLog {
+            vertex: digest.into(),
+            stream: 1,
+            msg: text.as_bytes().to_vec(),
+            ..Default::default()
+        }
+    }
+
+    fn status(
+        vertexes: Vec<bollard::moby::buildkit::v1::Vertex>,
+        logs: Vec<bollard::moby::buildkit::v1::VertexLog>,
+    ) -> DaemonMessage {
+        DaemonMessage {
+            id: Some("moby.buildkit.trace".into()),
+            buildkit: Some(StatusResponse {
+                vertexes,
+                logs,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn image_id_message() -> DaemonMessage {
+        serde_json::from_str(r#"{"id":"moby.image.id","aux":{"ID":"sha256:feedface0123456789"}}"#)
+            .unwrap()
+    }
+
+    /// A rebuild: every step comes from the cache.
+    fn cached_buildkit() -> Vec<DaemonMessage> {
+        vec![
+            status(
+                vec![
+                    vertex(
+                        "sha256:a",
+                        "[1/2] FROM docker.io/library/busybox",
+                        None,
+                        None,
+                        false,
+                        "",
+                    ),
+                    vertex("sha256:b", "[2/2] RUN make", None, None, false, ""),
+                ],
+                vec![],
+            ),
+            status(
+                vec![vertex(
+                    "sha256:a",
+                    "[1/2] FROM docker.io/library/busybox",
+                    Some(10.0),
+                    Some(10.0),
+                    true,
+                    "",
+                )],
+                vec![],
+            ),
+            status(
+                vec![vertex(
+                    "sha256:b",
+                    "[2/2] RUN make",
+                    Some(10.0),
+                    Some(10.0),
+                    true,
+                    "",
+                )],
+                vec![],
+            ),
+            image_id_message(),
+        ]
+    }
+
+    fn render_messages(
+        mode: ProgressMode,
+        messages: &[DaemonMessage],
+    ) -> (anyhow::Result<Outcome>, String, String) {
+        let start = Instant::now();
+        let mut renderer = Renderer::new(mode, false, Vec::new(), Vec::new(), start);
+        let mut now = start;
+        for message in messages {
+            now += Duration::from_secs(1);
+            renderer.handle(message, now).unwrap();
+        }
+        let outcome = renderer.finish(now + Duration::from_secs(1));
+        let (progress, results) = renderer.into_writers();
+        (
+            outcome,
+            String::from_utf8(progress).unwrap(),
+            String::from_utf8(results).unwrap(),
+        )
+    }
+
+    #[test]
+    fn buildkit_cached_steps_in_plain_and_live_views() {
+        let (outcome, plain, _) = render_messages(ProgressMode::Plain, &cached_buildkit());
+        let Outcome::Built(built) = outcome.unwrap() else {
+            panic!("not built")
+        };
+        assert_eq!(built.image_id, "sha256:feedface0123456789");
+        assert_eq!(
+            plain,
+            "#1 [1/2] FROM docker.io/library/busybox\n#1 CACHED\n\n#2 [2/2] RUN make\n#2 CACHED\n"
+        );
+        let (_, live, _) = render_messages(ProgressMode::Live, &cached_buildkit());
+        assert_eq!(
+            final_screen(&live),
+            [
+                "[1/2] FROM docker.io/library/busybox CACHED 0.0s",
+                "[2/2] RUN make CACHED 0.0s",
+                "Built feedface0123 in 5.0s (2 steps, 2 cached)",
+            ]
+        );
+    }
+
+    #[test]
+    fn buildkit_parallel_steps_are_all_live_with_their_output() {
+        let messages = [
+            status(
+                vec![
+                    vertex(
+                        "sha256:a",
+                        "[base 2/2] RUN ./one",
+                        Some(1.0),
+                        None,
+                        false,
+                        "",
+                    ),
+                    vertex(
+                        "sha256:b",
+                        "[tools 2/2] RUN ./two",
+                        Some(1.0),
+                        None,
+                        false,
+                        "",
+                    ),
+                ],
+                vec![
+                    log("sha256:a", "one says hi\n"),
+                    log("sha256:b", "two says "),
+                ],
+            ),
+            status(vec![], vec![log("sha256:b", "hello\n")]),
+        ];
+        let start = Instant::now();
+        let mut renderer = Renderer::new(ProgressMode::Live, false, Vec::new(), Vec::new(), start);
+        for message in &messages {
+            renderer.handle(message, start).unwrap();
+        }
+        let plain = render_messages(ProgressMode::Plain, &messages).1;
+        let (live, _) = renderer.into_writers();
+        assert_eq!(
+            final_screen(&String::from_utf8(live).unwrap()),
+            [
+                "[base 2/2] RUN ./one 0.0s",
+                "  │ one says hi",
+                "[tools 2/2] RUN ./two 0.0s",
+                "  │ two says hello",
+            ]
+        );
+        assert_eq!(
+            plain,
+            "#1 [base 2/2] RUN ./one\n\n#2 [tools 2/2] RUN ./two\n\n\
+             #1 [base 2/2] RUN ./one\n#1 0.000 one says hi\n\n\
+             #2 [tools 2/2] RUN ./two\n#2 1.000 two says hello\n"
+        );
+    }
+
+    #[test]
+    fn buildkit_failure_names_the_vertex_step_and_its_output() {
+        let error = r#"process "/bin/sh -c exit 3" did not complete successfully: exit code: 3"#;
+        let messages = [
+            status(
+                vec![vertex(
+                    "sha256:c",
+                    "[stage-1 2/3] RUN echo out && exit 3",
+                    Some(5.0),
+                    None,
+                    false,
+                    "",
+                )],
+                vec![log("sha256:c", "out\n")],
+            ),
+            status(
+                vec![vertex(
+                    "sha256:c",
+                    "[stage-1 2/3] RUN echo out && exit 3",
+                    Some(5.0),
+                    Some(5.5),
+                    false,
+                    error,
+                )],
+                vec![],
+            ),
+            from_bollard(Err(bollard::errors::Error::DockerStreamError {
+                error: error.into(),
+            }))
+            .unwrap(),
+        ];
+        let (outcome, plain, _) = render_messages(ProgressMode::Plain, &messages);
+        let Outcome::Failed(failure) = outcome.unwrap() else {
+            panic!("not failed")
+        };
+        let step = failure.step.expect("the failing step");
+        assert_eq!((step.number, step.total), (2, 3));
+        assert_eq!(step.scope, StepScope::Stage(Some("stage-1".into())));
+        assert_eq!(step.instruction, "RUN echo out && exit 3");
+        assert_eq!(step.output, ["out"]);
+        assert_eq!(failure.exit_code, Some(3));
+        assert!(plain.ends_with(&format!("#1 ERROR: {error}\n")), "{plain}");
+    }
+
+    #[test]
+    fn buildkit_rawjson_decodes_the_status() {
+        let (_, progress, results) = render_messages(ProgressMode::RawJson, &cached_buildkit());
+        assert_eq!(progress, "");
+        let first: serde_json::Value =
+            serde_json::from_str(results.lines().next().unwrap()).unwrap();
+        assert_eq!(first["id"], "moby.buildkit.trace");
+        assert_eq!(first["aux"]["vertexes"][1]["name"], "[2/2] RUN make");
+        let last: serde_json::Value =
+            serde_json::from_str(results.lines().last().unwrap()).unwrap();
+        assert_eq!(last["aux"]["ID"], "sha256:feedface0123456789");
     }
 }

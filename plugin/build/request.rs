@@ -10,6 +10,7 @@ use bollard::query_parameters::{BuildImageOptions, BuilderVersion};
 use regex::Regex;
 use serde::Serialize;
 
+use crate::build::builder::{Builder, BuilderChoice};
 use crate::build::progress::ProgressMode;
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
@@ -42,6 +43,8 @@ pub struct BuildConfig {
     pub rm: bool,
     pub force_rm: bool,
     pub progress: ProgressMode,
+    /// `auto` is resolved once the daemon is connected.
+    pub builder: BuilderChoice,
 }
 
 /// One `--ulimit`, serialized the way the daemon's `ulimits` query parameter expects.
@@ -84,7 +87,7 @@ impl BuildConfig {
         args: BuildArgs,
         env: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<BuildConfig> {
-        reject_buildkit_only(&args)?;
+        reject_unservable(&args)?;
         for tag in &args.tags {
             validate_tag(tag).map_err(|why| input_error(format!("invalid tag {tag:?}: {why}")))?;
         }
@@ -150,11 +153,13 @@ impl BuildConfig {
             rm: args.rm,
             force_rm: args.force_rm,
             progress,
+            builder: args.builder,
         })
     }
 
-    /// The query parameters bollard's `BuildImageOptions` can carry, for the classic builder.
-    pub fn options(&self, dockerfile_in_context: &str) -> BuildImageOptions {
+    /// The query parameters bollard's `BuildImageOptions` can carry. A BuildKit build names
+    /// its session, which bollard opens alongside the request (`POST /session`).
+    pub fn options(&self, dockerfile_in_context: &str, builder: Builder) -> BuildImageOptions {
         let to_map = |pairs: &[(String, String)]| {
             (!pairs.is_empty()).then(|| pairs.iter().cloned().collect::<HashMap<_, _>>())
         };
@@ -175,7 +180,11 @@ impl BuildConfig {
             networkmode: self.network.clone(),
             platform: self.platform.clone().unwrap_or_default(),
             target: self.target.clone().unwrap_or_default(),
-            version: BuilderVersion::BuilderV1,
+            version: match builder {
+                Builder::Classic => BuilderVersion::BuilderV1,
+                Builder::BuildKit => BuilderVersion::BuilderBuildKit,
+            },
+            session: (builder == Builder::BuildKit).then(session_id),
             ..BuildImageOptions::default()
         }
     }
@@ -232,19 +241,36 @@ fn validate_tag(tag: &str) -> Result<(), String> {
     }
 }
 
-fn reject_buildkit_only(args: &BuildArgs) -> anyhow::Result<()> {
+/// A session ID unique to this build (the daemon keys the session by it).
+fn session_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    format!("docker-rbuild-{}-{nanos:x}", std::process::id())
+}
+
+/// Flags that neither builder can honour as docker rbuild drives it; the message says why
+/// for the builder chosen (`auto` names both reasons: the daemon is not asked yet).
+fn reject_unservable(args: &BuildArgs) -> anyhow::Result<()> {
     let unsupported = [
-        ("--secret", !args.secrets.is_empty()),
-        ("--ssh", !args.ssh.is_empty()),
-        ("--output", !args.outputs.is_empty()),
-        ("--push", args.push),
+        ("--secret", !args.secrets.is_empty(), "secrets"),
+        ("--ssh", !args.ssh.is_empty(), "SSH agent forwarding"),
+        ("--output", !args.outputs.is_empty(), "custom outputs"),
+        ("--push", args.push, "pushing"),
     ];
-    match unsupported.iter().find(|(_, used)| *used) {
-        Some((flag, _)) => Err(input_error(format!(
-            "{flag} needs BuildKit, and docker rbuild drives the daemon's classic builder, which cannot honour it"
-        ))),
-        None => Ok(()),
-    }
+    let Some((flag, _, feature)) = unsupported.iter().find(|(_, used, _)| *used) else {
+        return Ok(());
+    };
+    let classic = "the classic builder cannot honour it";
+    let buildkit = format!(
+        "docker rbuild's BuildKit session (the daemon's /build API) does not offer {feature}"
+    );
+    let why = match args.builder {
+        BuilderChoice::Classic => classic.to_owned(),
+        BuilderChoice::Buildkit => buildkit,
+        BuilderChoice::Auto => format!("{classic}, and {buildkit}"),
+    };
+    Err(input_error(format!("{flag} is not supported: {why}")))
 }
 
 fn non_empty(flag: &str, value: Option<String>) -> anyhow::Result<Option<String>> {
@@ -436,7 +462,7 @@ mod tests {
              &ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D\
              &shmsize=1073741824"
         );
-        let options = config.options("sub/Dockerfile");
+        let options = config.options("sub/Dockerfile", Builder::Classic);
         assert_eq!(options.dockerfile, "sub/Dockerfile");
         assert_eq!(options.target, "final");
         assert_eq!(options.pull.as_deref(), Some("1"));
@@ -449,7 +475,7 @@ mod tests {
         assert_eq!(config.context, ".");
         assert!(config.rm && !config.force_rm);
         assert_eq!(config.extra_query(), "");
-        let options = config.options("Dockerfile");
+        let options = config.options("Dockerfile", Builder::Classic);
         assert!(options.buildargs.is_none() && options.labels.is_none() && options.t.is_none());
     }
 
@@ -501,6 +527,25 @@ mod tests {
         ] {
             assert!(input_message(argv).contains("classic builder"), "{argv:?}");
         }
+        let buildkit = input_message(&["--builder", "buildkit", "--secret", "id=x"]);
+        assert_eq!(
+            buildkit,
+            "--secret is not supported: docker rbuild's BuildKit session (the daemon's /build API) does not offer secrets"
+        );
+        assert!(!input_message(&["--builder=classic", "--ssh", "default"]).contains("BuildKit"));
+    }
+
+    #[test]
+    fn buildkit_builds_name_a_session() {
+        let config = config(&["--builder", "buildkit"]).unwrap();
+        assert_eq!(config.builder, BuilderChoice::Buildkit);
+        let options = config.options("Dockerfile", Builder::BuildKit);
+        assert_eq!(options.version, BuilderVersion::BuilderBuildKit);
+        assert!(options.session.unwrap().starts_with("docker-rbuild-"));
+        assert!(config
+            .options("Dockerfile", Builder::Classic)
+            .session
+            .is_none());
     }
 
     #[test]

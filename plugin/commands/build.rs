@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{ArgAction, Args, ValueEnum};
 
 use crate::argv::GlobalOptions;
+use crate::build::builder::BuilderChoice;
 use crate::build::request::BuildConfig;
 use crate::gate::GateLevel;
 
@@ -89,19 +90,26 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force_rm: bool,
 
+    /// Which of the daemon's builders runs the build: `auto` follows `DOCKER_BUILDKIT`, else
+    /// the daemon's preference (its ping's `Builder-Version`), as the docker CLI does
+    #[arg(long, value_enum, value_name = "BUILDER", default_value_t = BuilderChoice::Auto)]
+    pub builder: BuilderChoice,
+
     /// How to show the build's progress
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressFlag::Auto)]
     pub progress: ProgressFlag,
 
-    /// Not supported: build secrets need BuildKit, which the classic builder is not
+    /// Not supported: the classic builder has no secrets, and the daemon's build session
+    /// cannot serve them to BuildKit
     #[arg(long = "secret", value_name = "SPEC", hide_short_help = true)]
     pub secrets: Vec<String>,
 
-    /// Not supported: SSH agent forwarding needs BuildKit, which the classic builder is not
+    /// Not supported: the classic builder cannot forward an SSH agent, and the daemon's build
+    /// session cannot serve one to BuildKit
     #[arg(long = "ssh", value_name = "SPEC", hide_short_help = true)]
     pub ssh: Vec<String>,
 
-    /// Not supported: custom outputs need BuildKit; the classic builder stores the image in the daemon
+    /// Not supported: the image is always stored in the daemon
     #[arg(
         short = 'o',
         long = "output",
@@ -110,7 +118,7 @@ pub struct BuildArgs {
     )]
     pub outputs: Vec<String>,
 
-    /// Not supported: pushing is not part of a classic build; run `docker push` afterwards
+    /// Not supported: run `docker push` after the build
     #[arg(long, hide_short_help = true)]
     pub push: bool,
 }

@@ -104,8 +104,14 @@ fn write_table(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
 }
 
 fn write_markdown(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
-    writeln!(out, "| code | name | severity | fixable | hadolint | Docker build check | summary |")?;
-    writeln!(out, "|------|------|----------|---------|----------|--------------------|---------|")?;
+    writeln!(
+        out,
+        "| code | name | severity | fixable | hadolint | Docker build check | summary |"
+    )?;
+    writeln!(
+        out,
+        "|------|------|----------|---------|----------|--------------------|---------|"
+    )?;
     for rule in rules {
         writeln!(
             out,

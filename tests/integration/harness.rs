@@ -186,6 +186,8 @@ pub struct Images {
     sandbox: Sandbox,
     names: Vec<String>,
     area: &'static str,
+    /// The engine holding the images (`-H`); the first engine when `None`.
+    host: Option<&'static str>,
 }
 
 impl Images {
@@ -195,7 +197,15 @@ impl Images {
             sandbox: Sandbox::new(),
             names: Vec::new(),
             area,
+            host: None,
         }
+    }
+
+    /// Like [`Images::new`], for images built on the engine at `host` (e.g. [`ENGINE26_HOST`]).
+    pub fn on_host(area: &'static str, host: &'static str) -> Images {
+        let mut images = Images::new(area);
+        images.host = Some(host);
+        images
     }
 
     /// A fresh image reference, removed when `self` is dropped.
@@ -214,6 +224,9 @@ impl Drop for Images {
     fn drop(&mut self) {
         if !self.names.is_empty() {
             let mut command = self.sandbox.command("docker");
+            if let Some(host) = self.host {
+                command.args(["-H", host]);
+            }
             command.arg("rmi").arg("-f").args(&self.names);
             let _ = command.output();
         }

@@ -2,6 +2,7 @@
 //! `docker` CLI where the plugin protocol matters). One test binary, one module per area.
 
 mod build;
+mod buildkit;
 mod context;
 mod docker_cli;
 mod docs;

@@ -34,7 +34,7 @@ promised to stay stable, and it warns so on every run (\"apt does not have a sta
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter().filter(|c| c.program() == "apt") {
             let replacement = match command.operands().next() {
                 Some("search" | "show" | "policy" | "depends" | "rdepends") => "apt-cache",

@@ -38,7 +38,7 @@ to pull and scan, and widen its attack surface, for software the image never use
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let mut recommends_configured_off = false;
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             let sets_recommends = command
                 .words

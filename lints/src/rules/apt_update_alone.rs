@@ -2,8 +2,9 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::script::{self, Command};
-use crate::syntax::Keyword;
+use crate::script::Command;
+
+use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
     code: "RB303",
@@ -33,13 +34,8 @@ or installs outdated versions. Update and install must be one RUN so they are ca
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for instruction in check
-        .dockerfile
-        .instructions
-        .iter()
-        .filter(|i| i.kind == Keyword::Run)
-    {
-        let commands = script::run_commands(check.dockerfile, instruction);
+    for run in runs(check) {
+        let commands = run.commands;
         if commands.iter().any(uses_index) {
             continue;
         }

@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     severity: Severity::Warning,
     summary: "RUN starts with `cd` where WORKDIR would do",
     docs: Docs {
-        what_it_does: "Finds RUN instructions whose first command is `cd DIR`. A `cd` later in the \
+        what_it_does: "Finds RUN instructions whose first command (after any `set` of shell options) is `cd DIR`. A `cd` later in the \
 script (into a directory the same RUN has just unpacked or cloned, or back out of it) is not reported: \
 unlike hadolint's DL3003, which reports every `cd`, this rule only reports the case WORKDIR replaces \
 one for one.",
@@ -28,15 +28,19 @@ missing.",
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["FROM golang:1.22\nCOPY . /src\nRUN cd /src; go build -o /bin/app ./cmd/app\n"],
+        fail: &[
+            "FROM golang:1.22\nCOPY . /src\nRUN cd /src; go build -o /bin/app ./cmd/app\n",
+            "FROM debian:12\nRUN set -eux; \\\n    cd /opt/app; \\\n    ./build.sh\n",
+        ],
         pass: &["FROM debian:12\nRUN curl -fsSL https://example.com/x.tgz | tar -xz -C /tmp \\\n    && cd /tmp/x && ./configure && make install && cd / && rm -rf /tmp/x\n"],
     },
     check: Checker::Static(check),
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
-        let Some(first) = run.commands.first() else {
+    for run in runs(check) {
+        // Shell options (`set -eux`) come before the script's first real step.
+        let Some(first) = run.commands.iter().find(|c| c.program() != "set") else {
             continue;
         };
         if first.program() != "cd" {

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::script::{self, Command};
+use crate::script::Command;
 use crate::syntax::{Instruction, Keyword};
 
 use super::support::{
@@ -56,7 +56,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         let mut broad_copy: Option<&Instruction> = None;
         let mut installed_before_copy: Vec<&'static str> = Vec::new();
         let mut reported: Vec<&'static str> = Vec::new();
-        for (_, instruction) in stage_instructions(dockerfile, stage) {
+        for (index, instruction) in stage_instructions(dockerfile, stage) {
             if broad_copy.is_none()
                 && context_sources(instruction)
                     .iter()
@@ -68,8 +68,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             if instruction.kind != Keyword::Run {
                 continue;
             }
-            for command in script::run_commands(dockerfile, instruction) {
-                let Some(manager) = dependency_install(&command) else {
+            for command in check.run_commands(index) {
+                let Some(manager) = dependency_install(command) else {
                     continue;
                 };
                 match broad_copy {
@@ -82,7 +82,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                             continue;
                         }
                         reported.push(manager.program);
-                        findings.push(finding(check, copy, &command, manager));
+                        findings.push(finding(check, copy, command, manager));
                     }
                 }
             }

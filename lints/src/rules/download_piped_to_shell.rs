@@ -46,7 +46,7 @@ const INTERPRETERS: &[&str] = &[
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    for run in runs(dockerfile) {
+    for run in runs(check) {
         for pair in run.commands.windows(2) {
             let (download, runner) = (&pair[0], &pair[1]);
             if is_download(download)

@@ -52,7 +52,7 @@ the build or the application with no change on your side.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             let Some((tool, unpinned)) = unpinned_packages(command) else {
                 continue;

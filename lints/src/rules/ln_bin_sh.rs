@@ -32,7 +32,7 @@ readers look.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter().filter(|c| c.program() == "ln") {
             // The link is the last operand; a single operand links into the current directory.
             let operands: Vec<&str> = command.operands().collect();

@@ -44,7 +44,7 @@ const LOCKFILES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json"];
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    for run in runs(dockerfile) {
+    for run in runs(check) {
         let copied_before = dockerfile.stage_of(run.index).is_some_and(|stage| {
             stage
                 .instructions

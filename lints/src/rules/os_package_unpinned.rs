@@ -52,7 +52,7 @@ unwanted change into a visible edit.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             let Some(manager) = manager_of(command) else {
                 continue;

@@ -47,6 +47,7 @@ in a later RUN does not help, since the earlier layer still holds them.",
             "FROM fedora:40\nRUN microdnf install -y nginx-1.24.0\n",
             "FROM opensuse/leap:15\nRUN zypper -n install git=2.35.3\n",
             "FROM python:3.12\nRUN pip install flask==3.0.3\n",
+            "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/go-build pip install flask==3.0.3\n",
             "FROM node:22\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\n",
             "FROM debian:12 AS base\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8\nFROM base\nCMD [\"curl\"]\n",
         ],
@@ -55,6 +56,7 @@ in a later RUN does not help, since the earlier layer still holds them.",
             "FROM alpine:3.19\nRUN --mount=type=cache,target=/var/cache/apk apk add curl=8.5.0-r0\nRUN apk add --no-cache git=2.43.0-r0\n",
             "FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\n",
             "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.3\n",
+            "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache pip install flask==3.0.3\n",
             "FROM python:3.12\nRUN PIP_NO_CACHE_DIR=off pip install flask==3.0.3\n",
             "FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
             "FROM debian:13\nRUN apt-get update && apt-get install -y --no-install-recommends gnupg=2.4.7-21 && apt-get dist-clean\n",
@@ -70,7 +72,7 @@ in a later RUN does not help, since the earlier layer still holds them.",
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let shipped = shipped_stages(check);
-    for run in runs(dockerfile) {
+    for run in runs(check) {
         if !in_shipped_stage(check, &shipped, run.index) {
             continue;
         }
@@ -172,7 +174,8 @@ const CACHES: &[Cache] = &[
                 || environment_sets(dockerfile, index, c, "PIP_NO_CACHE_DIR")
         },
         directories: &["/root/.cache/pip"],
-        mount_hint: Some(".cache"),
+        // Other users' pip caches (`/home/app/.cache/pip`) or `PIP_CACHE_DIR` locations.
+        mount_hint: Some("pip"),
         message: "`pip install` keeps downloaded packages in pip's cache (~/.cache/pip)",
         help: "add `--no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`), or mount a cache: `RUN --mount=type=cache,target=/root/.cache/pip ...`",
     },

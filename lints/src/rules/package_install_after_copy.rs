@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::script::{self, Command};
+use crate::script::Command;
 use crate::syntax::{Instruction, Keyword};
 
 use super::support::{context_sources, is_broad_source, stage_instructions};
@@ -40,7 +40,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     for stage in &dockerfile.stages {
         let mut broad_copy: Option<&Instruction> = None;
-        for (_, instruction) in stage_instructions(dockerfile, stage) {
+        for (index, instruction) in stage_instructions(dockerfile, stage) {
             if broad_copy.is_none()
                 && context_sources(instruction)
                     .iter()
@@ -53,9 +53,10 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             if instruction.kind != Keyword::Run {
                 continue;
             }
-            if let Some(install) = script::run_commands(dockerfile, instruction)
-                .into_iter()
-                .find(is_repository_install)
+            if let Some(install) = check
+                .run_commands(index)
+                .iter()
+                .find(|command| is_repository_install(command))
             {
                 findings.push(
                     Finding::new(

@@ -45,7 +45,7 @@ package list grows enough to need a confirmation.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             if let Some(answer) = missing_answer(command) {
                 findings.push(

@@ -34,6 +34,7 @@ a missing or partial file, failing much later or not at all.",
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nRUN <<EOF\nset -e\nwget -qO- https://example.com/x.tgz | tar -xz\nEOF\n",
+            "FROM debian:12\nRUN <<EOF\n#!/bin/bash -e\ncurl -fsSL https://example.com/x.tgz | tar -xz\nEOF\n",
             "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nRUN cat /etc/os-release | grep -q bookworm\n",
             "FROM alpine:3.19\nRUN runDeps=\"$(scanelf --needed --recursive /usr/local | tr ',' '\\n' | sort -u)\" && apk add $runDeps\n",
         ],
@@ -42,6 +43,7 @@ a missing or partial file, failing much later or not at all.",
             "FROM debian:12\nRUN echo 'root:x' | chpasswd && yes | ./install.sh && a || b\n",
             "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN Get-ChildItem | Select-Object Name\n",
             "FROM debian:12\nRUN grep -E 'a|b' /etc/hosts > /tmp/h 2>&1\n",
+            "FROM python:3.12\nRUN <<EOF\n#!/usr/bin/env python3\nflags = 1 | 2\nprint(flags)\nEOF\n",
             "FROM debian:12\nRUN export A=1; \\\n# curl x | sh\n    echo $A\n",
             "FROM debian:12\nRUN case \"$(uname -m)\" in x86_64|amd64) a=x64 ;; s390x|ppc64le|riscv64) a=other ;; esac\n",
         ],
@@ -51,8 +53,11 @@ a missing or partial file, failing much later or not at all.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    for run in runs(dockerfile) {
-        if run.instruction.is_exec_form() || !shell_may_hide_failures(check, run.index) {
+    for run in runs(check) {
+        if run.instruction.is_exec_form()
+            || runs_another_language(run.instruction)
+            || !shell_may_hide_failures(check, run.index)
+        {
             continue;
         }
         let mut pipefail = false;
@@ -108,6 +113,26 @@ fn pipe_in_substitution(command: &Command) -> Option<String> {
             .windows(2)
             .find(|pair| hides_failure(inner, &pair[0], &pair[1]))
             .map(|pair| program_name(&pair[0]))
+    })
+}
+
+/// A RUN heredoc whose `#!` line names a program other than a shell (`#!/usr/bin/env python3`):
+/// its `|` is not a pipe.
+fn runs_another_language(instruction: &Instruction) -> bool {
+    instruction.heredocs.iter().any(|heredoc| {
+        heredoc
+            .content
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("#!"))
+            .is_some_and(|line| {
+                let mut words = line.split_whitespace();
+                let program = match words.next() {
+                    Some(env) if env.ends_with("/env") => words.next(),
+                    program => program,
+                };
+                !program.unwrap_or("").ends_with("sh")
+            })
     })
 }
 

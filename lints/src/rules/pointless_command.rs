@@ -65,7 +65,7 @@ const POINTLESS: &[&str] = &[
 const SETUP_HELPERS: &[&str] = &["service", "systemctl", "kill", "mount"];
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         let is_work = |c: &Command| !POINTLESS.contains(&c.program());
         for (i, command) in run.commands.iter().enumerate() {
             let program = command.program();

@@ -1,11 +1,8 @@
 //! What the package-manager and RUN-script rules (RB4xx, RB6xx) share: the commands of each
 //! RUN, options that take values, cache mounts, and which stages end up in the image.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use crate::rule::Check;
-use crate::script::{self, Command};
+use crate::script::Command;
 use crate::syntax::{Dockerfile, Instruction, Keyword};
 
 use super::support::stage_matches;
@@ -15,51 +12,22 @@ pub struct Run<'a> {
     /// Index in `Dockerfile::instructions`.
     pub index: usize,
     pub instruction: &'a Instruction,
-    pub commands: Rc<[Command]>,
-}
-
-/// The commands of each RUN (by instruction index) of one file.
-type SplitRuns = Rc<[(usize, Rc<[Command]>)]>;
-
-thread_local! {
-    /// The last file's split RUNs with its source: about twenty rules read them, and
-    /// splitting every script once per rule cost more than all other checks together.
-    static SPLIT_RUNS: RefCell<Option<(String, SplitRuns)>> = const { RefCell::new(None) };
+    pub commands: &'a [Command],
 }
 
 /// Every RUN of the file, in order.
-pub fn runs(dockerfile: &Dockerfile) -> impl Iterator<Item = Run<'_>> {
-    let split = split_runs(dockerfile);
-    (0..split.len()).map(move |i| {
-        let (index, commands) = &split[i];
-        Run {
-            index: *index,
-            instruction: &dockerfile.instructions[*index],
-            commands: Rc::clone(commands),
-        }
-    })
-}
-
-fn split_runs(dockerfile: &Dockerfile) -> SplitRuns {
-    SPLIT_RUNS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some((source, split)) = cache.as_ref() {
-            if *source == dockerfile.source {
-                return Rc::clone(split);
-            }
-        }
-        let split: SplitRuns = dockerfile
-            .instructions
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.kind == Keyword::Run)
-            .map(|(index, instruction)| {
-                (index, script::run_commands(dockerfile, instruction).into())
-            })
-            .collect();
-        *cache = Some((dockerfile.source.clone(), Rc::clone(&split)));
-        split
-    })
+pub fn runs<'a>(check: &'a Check<'_>) -> impl Iterator<Item = Run<'a>> {
+    check
+        .dockerfile
+        .instructions
+        .iter()
+        .enumerate()
+        .filter(|(_, instruction)| instruction.kind == Keyword::Run)
+        .map(|(index, instruction)| Run {
+            index,
+            instruction,
+            commands: check.run_commands(index),
+        })
 }
 
 /// The operands of a command after its subcommand, leaving out the values of the options in
@@ -236,6 +204,7 @@ pub fn written_words<'a>(dockerfile: &'a Dockerfile, command: &Command) -> Vec<&
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::script;
 
     fn command(text: &str) -> Command {
         script::split(text, |o| o).remove(0)
@@ -266,12 +235,8 @@ mod tests {
         )
         .unwrap();
         let mut options = crate::rule::LintOptions::default();
-        let shipped = |options: &crate::rule::LintOptions| {
-            shipped_stages(&Check {
-                dockerfile: &dockerfile,
-                options,
-            })
-        };
+        let shipped =
+            |options: &crate::rule::LintOptions| shipped_stages(&Check::new(&dockerfile, options));
         assert_eq!(shipped(&options), vec![true, false, false, true]);
         options.target = Some("build".to_string());
         assert_eq!(shipped(&options), vec![true, true, false, false]);

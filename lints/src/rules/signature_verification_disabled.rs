@@ -50,7 +50,7 @@ installed as root into the image without any warning.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         let built_here = mounts_from_stages(run.instruction);
         for command in run.commands.iter() {
             // Packages built by another stage of this build and mounted in are unsigned by

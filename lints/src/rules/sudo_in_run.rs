@@ -33,7 +33,7 @@ instead, and run root steps before it.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    for run in runs(dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             // `Command::words` leaves wrappers out: look at the command as written.
             let runs_sudo = written_words(dockerfile, command)

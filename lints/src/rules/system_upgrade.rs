@@ -36,7 +36,7 @@ updated base image tag; upgrade single packages by name when one fix cannot wait
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             let upgrades = command.is("apt-get", &["upgrade", "dist-upgrade", "full-upgrade"])
                 || command.is("apt", &["upgrade", "dist-upgrade", "full-upgrade"])

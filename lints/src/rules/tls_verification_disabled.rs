@@ -74,7 +74,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             _ => {}
         }
     }
-    for run in runs(dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter() {
             let written = written_words(dockerfile, command);
             let assignments = written.iter().take_while(|w| w.contains('='));

@@ -37,7 +37,7 @@ out of space.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter().filter(|c| c.program() == "useradd") {
             let Some(uid) = uid_of(&command.words) else {
                 continue;

@@ -35,7 +35,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     for stage in &dockerfile.stages {
         let mut first_tool: Option<String> = None;
-        let stage_runs = runs(dockerfile).filter(|run| stage.instructions.contains(&run.index));
+        let stage_runs = runs(check).filter(|run| stage.instructions.contains(&run.index));
         let calls = stage_runs.flat_map(|run| {
             run.commands
                 .iter()

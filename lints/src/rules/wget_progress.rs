@@ -35,7 +35,7 @@ slowing down CI logs.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter().filter(|c| c.program() == "wget") {
             let quiet = command.has_word("-nv")
                 || has_option(

@@ -40,7 +40,7 @@ and gain the rights of whoever runs it next. Give the files to the user that nee
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for run in runs(check.dockerfile) {
+    for run in runs(check) {
         for command in run.commands.iter().filter(|c| c.program() == "chmod") {
             let Some(mode) = command.operands().next() else {
                 continue;
