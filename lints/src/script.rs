@@ -116,6 +116,11 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
     while i < bytes.len() {
         let b = bytes[i];
         match b {
+            // A line continuation joins the lines: it neither ends nor starts a word.
+            b'\\' if bytes.get(i + 1) == Some(&b'\n') => {
+                i += 2;
+                continue;
+            }
             b' ' | b'\t' | b'\r' => {
                 finish_word(&mut words, &mut word, &mut in_word);
                 i += 1;
@@ -211,6 +216,9 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
             command.words.drain(..skip);
         }
     }
+    for command in &mut commands {
+        drop_redirections(&mut command.words);
+    }
     commands.retain(|c| !c.words.is_empty());
     commands
 }
@@ -223,12 +231,41 @@ const WRAPPERS: &[&str] = &[
     "sudo", "env", "exec", "time", "nice", "nohup", "command", "xargs",
 ];
 
+/// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
+/// they are not arguments of the program.
+fn drop_redirections(words: &mut Vec<String>) {
+    let mut kept = Vec::with_capacity(words.len());
+    let mut drained = std::mem::take(words).into_iter();
+    while let Some(word) = drained.next() {
+        let operator = word.trim_start_matches(|c: char| c.is_ascii_digit());
+        let is_redirection = [
+            "<<<", "<<-", "<<", ">>", "&>>", "&>", ">&", "<&", ">|", "<>", ">", "<",
+        ]
+        .iter()
+        .find(|op| operator.starts_with(*op));
+        match is_redirection {
+            // The target is the next word unless it is attached (`>/dev/null`, `2>&1`).
+            Some(op) if operator.len() == op.len() => {
+                drained.next();
+            }
+            Some(_) => {}
+            None => kept.push(word),
+        }
+    }
+    *words = kept;
+}
+
 /// Whether the byte at `i` ends a command: braces only outside words (`${VAR}` stays a word),
 /// and `&`/`|` after a redirection (`2>&1`, `>|`) belong to it.
 fn is_operator(bytes: &[u8], i: usize, in_word: bool) -> bool {
     let previous = i.checked_sub(1).map(|p| bytes[p]);
     match bytes[i] {
-        b'{' | b'}' => !in_word,
+        // A group `{ ...; }` needs blanks around its braces; `{}` (as in `find -exec`) is a word.
+        b'{' | b'}' => {
+            let blank =
+                |b: Option<&u8>| b.is_none_or(|b| b.is_ascii_whitespace() || b";&|()".contains(b));
+            !in_word && blank(bytes.get(i + 1)) && blank(i.checked_sub(1).map(|p| &bytes[p]))
+        }
         b'&' | b'|' => !matches!(previous, Some(b'>' | b'<')),
         _ => true,
     }
@@ -280,7 +317,7 @@ mod tests {
         );
         assert_eq!(
             words("xargs -rt apt-get install -y < deps.txt"),
-            vec![vec!["apt-get", "install", "-y", "<", "deps.txt"]]
+            vec![vec!["apt-get", "install", "-y"]]
         );
         assert_eq!(
             words("for m in $M; do apt-get install $m; done; if true; then npm ci; fi"),
@@ -303,6 +340,28 @@ mod tests {
         assert_eq!(
             &script[span.start - 10..span.end - 10],
             "pip install -r requirements.txt"
+        );
+    }
+
+    #[test]
+    fn redirections_continuations_and_find_braces() {
+        assert_eq!(
+            words("apt-get install -s x > /dev/null 2>&1 && xargs -r apt-get install y <deps"),
+            vec![
+                vec!["apt-get", "install", "-s", "x"],
+                vec!["apt-get", "install", "y"],
+            ]
+        );
+        assert_eq!(
+            words("apt-get install \\\n  curl"),
+            vec![vec!["apt-get", "install", "curl"]]
+        );
+        assert_eq!(
+            words("find / -name x -exec rm {} \\; ; { echo a; }"),
+            vec![
+                vec!["find", "/", "-name", "x", "-exec", "rm", "{}", ";"],
+                vec!["echo", "a"]
+            ]
         );
     }
 

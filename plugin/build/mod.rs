@@ -5,6 +5,7 @@ pub mod buildkit;
 pub mod cancel;
 pub mod failure;
 pub mod progress;
+pub mod registry_auth;
 pub mod request;
 
 use std::io::{self, IsTerminal};
@@ -68,6 +69,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         daemon = connecting => daemon.context("connecting to the daemon stopped unexpectedly")??,
         reason = stops.recv() => return Err(stopped(reason)),
     };
+    let config_dir = crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok();
     // The lint gate: the Dockerfile is known and nothing has been sent yet.
     let gate_input = GateInput {
         dockerfile_text: &build_context.dockerfile_text,
@@ -80,7 +82,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         settings: RuleSettings::default(),
         pull: config.pull,
         platform: config.platform.as_deref(),
-        config_dir: crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok(),
+        config_dir: config_dir.clone(),
     };
     tokio::select! {
         checked = gate::run(config.lint, &daemon.docker, gate_input) => checked?,
@@ -99,8 +101,15 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         ProgressMode::Quiet | ProgressMode::RawJson => UploadProgress::Hidden,
     };
     let body = bollard::body_try_stream(build_context.into_body(upload));
+    // Only the BuildKit session takes the credentials: the classic path would send them in an
+    // `X-Registry-Config` header, which bollard 0.21.1 encodes with the standard base64
+    // alphabet where the daemon decodes the URL-safe one.
+    let credentials = match (builder, &config_dir) {
+        (builder::Builder::BuildKit, Some(dir)) => Some(registry_auth::from_config_dir(dir)),
+        _ => None,
+    };
     let messages = docker
-        .build_image(options, None, Some(body))
+        .build_image(options, credentials, Some(body))
         .map(progress::from_bollard);
 
     let color = use_color();

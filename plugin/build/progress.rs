@@ -1,5 +1,5 @@
-//! Rendering the daemon's build messages: plain text, a live terminal view, raw JSON, or
-//! nothing but the image ID. The renderer takes any stream of [`DaemonMessage`]s, so tests
+//! Rendering the daemon's build messages (the classic builder's step text, BuildKit's
+//! status updates): plain text, a live terminal view, raw JSON, or nothing but the image ID. The renderer takes any stream of [`DaemonMessage`]s, so tests
 //! feed it canned sequences.
 
 use std::collections::VecDeque;

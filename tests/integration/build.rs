@@ -313,7 +313,10 @@ fn input_errors_are_one_line_with_exit_code_2() {
         (&["empty"], "Dockerfile"),
         (&["does-not-exist"], "does-not-exist"),
         (&["--frobnicate", "."], "unexpected argument '--frobnicate'"),
-        (&["--secret", "id=token", "."], "--secret needs BuildKit"),
+        (
+            &["--secret", "id=token", "."],
+            "--secret is not supported: the classic builder cannot honour it",
+        ),
         (
             &["-t", "upper/Case", "."],
             "invalid tag \"upper/Case\": repository name must be lowercase",

@@ -58,10 +58,11 @@ fn plain_steps(stderr: &str) -> Vec<(String, bool)> {
             for step in steps.iter_mut().filter(|step| step.0 == number) {
                 step.2 = true;
             }
-        } else if rest.starts_with('[') && !rest.starts_with("[internal]") {
-            if !steps.iter().any(|step| step.0 == number) {
-                steps.push((number.to_owned(), rest.to_owned(), false));
-            }
+        } else if rest.starts_with('[')
+            && !rest.starts_with("[internal]")
+            && !steps.iter().any(|step| step.0 == number)
+        {
+            steps.push((number.to_owned(), rest.to_owned(), false));
         }
     }
     steps
@@ -146,6 +147,12 @@ fn a_heredoc_cache_mount_and_two_stages_build_with_buildkit_then_rebuild_cached(
         "the heredoc ran again:\n{}",
         again.stderr
     );
+
+    // `-q`: the image ID alone on stdout.
+    let quiet = rbuild_at(&sandbox, ENGINE26_HOST, &["-q", "-t", &first, "."]);
+    assert_success(&quiet);
+    assert_eq!(quiet.stdout, format!("{image_id}\n"));
+    assert_eq!(quiet.stderr, "");
 }
 
 #[test]
@@ -256,7 +263,10 @@ fn a_failing_run_under_buildkit_points_at_its_line() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("    one\n    two\n"), "{}", out.stderr);
+    // stdout and stderr lines may come in either order.
+    let (_, last_lines) = out.stderr.split_once("= last output lines:\n").unwrap();
+    assert!(last_lines.contains("    one\n"), "{}", out.stderr);
+    assert!(last_lines.contains("    two\n"), "{}", out.stderr);
     assert!(!iidfile.exists());
 }
 
@@ -354,11 +364,13 @@ fn sigint_during_a_buildkit_run_exits_130_and_leaves_nothing_running() {
         transcript.push('\n');
     }
     assert!(running, "the RUN step never started:\n{transcript}");
+    // The echo's line may arrive before the shell has started `sleep`.
     let sleeping = format!("sleep {seconds}");
-    assert_eq!(
-        run(sandbox.command("pgrep").args(["-f", &sleeping])).code,
-        0
-    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while run(sandbox.command("pgrep").args(["-f", &sleeping])).code != 0 {
+        assert!(Instant::now() < deadline, "`{sleeping}` never ran");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let killed = run(sandbox
         .command("kill")

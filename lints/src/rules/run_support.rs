@@ -40,15 +40,7 @@ pub fn arguments<'a>(command: &'a Command, value_options: &[&str]) -> Vec<&'a st
         if word.is_empty() {
             continue;
         }
-        if let Some(target) = word
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .strip_prefix(['<', '>'])
-        {
-            // A redirection: `> /dev/null`, `2>&1`, `< deps.txt`.
-            if target.trim_start_matches(['>', '&']).is_empty() && !target.ends_with('&') {
-                words.next();
-            }
-        } else if word == "--" {
+        if word == "--" {
             operands.extend(words.by_ref());
         } else if word.starts_with('-') {
             if value_options.contains(&word) {
