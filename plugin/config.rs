@@ -17,8 +17,10 @@ use rbuild_lints::syntax::LineIndex;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::build::builder::BuilderChoice;
 use crate::discover::io_reason;
 use crate::error::input_error;
+use crate::gate::GateLevel;
 
 pub const FILE_NAME: &str = ".rbuild.toml";
 
@@ -58,6 +60,8 @@ struct RawConfig {
     #[serde(default)]
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
     failure_threshold: Option<Threshold>,
+    build_lint: Option<GateLevel>,
+    builder: Option<BuilderChoice>,
     #[serde(default)]
     per_path: Vec<RawPerPath>,
     #[serde(default)]
@@ -81,6 +85,10 @@ pub struct ConfigFile {
     ignore: Vec<&'static str>,
     severities: Vec<(&'static str, Severity)>,
     failure_threshold: Option<Threshold>,
+    /// `build-lint`: the lint gate of `docker rbuild` when `--lint` is not given.
+    pub build_lint: Option<GateLevel>,
+    /// `builder`: the builder of `docker rbuild` when `--builder` is not given.
+    pub builder: Option<BuilderChoice>,
     per_path: Vec<PerPath>,
     trusted_registries: Vec<String>,
 }
@@ -164,6 +172,8 @@ impl ConfigFile {
             ignore: raw.ignore.iter().map(rule).collect::<anyhow::Result<_>>()?,
             severities: rule_severities(&raw.severity)?,
             failure_threshold: raw.failure_threshold,
+            build_lint: raw.build_lint,
+            builder: raw.builder,
             per_path,
             trusted_registries: raw.trusted_registries,
         })
@@ -406,7 +416,8 @@ mod tests {
     fn reads_every_key() {
         let file = load(
             "ignore = [\"RB201\", \"empty-continuation-line\"]\nfailure-threshold = \"error\"\n\
-             trusted-registries = [\"registry.example.com\"]\n[severity]\nRB301 = \"error\"\n\
+             trusted-registries = [\"registry.example.com\"]\nbuild-lint = \"warn\"\nbuilder = \"classic\"\n\
+             [severity]\nRB301 = \"error\"\n\
              [[per-path]]\npaths = [\"legacy/**\"]\nignore = [\"RB302\"]\n",
         )
         .unwrap();
@@ -415,6 +426,8 @@ mod tests {
         assert_eq!(file.failure_threshold, Some(Threshold::Error));
         assert_eq!(file.per_path[0].ignore, ["RB302"]);
         assert_eq!(file.trusted_registries, ["registry.example.com"]);
+        assert_eq!(file.build_lint, Some(GateLevel::Warn));
+        assert_eq!(file.builder, Some(BuilderChoice::Classic));
     }
 
     #[test]

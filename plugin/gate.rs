@@ -14,7 +14,8 @@ use crate::report::{self, FileReport, Format};
 use crate::terminal;
 
 /// What the lint gate does before a build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum GateLevel {
     /// Do not lint and do not check images
     Off,

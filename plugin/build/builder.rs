@@ -20,10 +20,12 @@ const BUILDKIT_ENV: &str = "DOCKER_BUILDKIT";
 /// The daemon's ping header naming its preferred builder.
 const BUILDER_VERSION_HEADER: &str = "Builder-Version";
 
-/// `--builder` as typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// `--builder` as typed (or `builder` in `.rbuild.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum BuilderChoice {
     /// `DOCKER_BUILDKIT` if set, else the builder the daemon prefers
+    #[default]
     Auto,
     /// The classic builder (API builder version 1)
     Classic,

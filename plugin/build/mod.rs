@@ -19,12 +19,12 @@ use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use futures_util::StreamExt;
 
 use crate::argv::GlobalOptions;
+use crate::config::{Flags, Resolver};
 use crate::context::{self, ContextSpec, UploadProgress};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
 use crate::gate::{self, GateInput};
 use cancel::{StopReason, StopSignals};
 use progress::{Outcome, ProgressMode, Renderer};
-use rbuild_lints::linter::RuleSettings;
 use rbuild_lints::rule::LintOptions;
 use request::BuildConfig;
 
@@ -70,7 +70,16 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let config_dir = crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok();
-    // The lint gate: the Dockerfile is known and nothing has been sent yet.
+    // The lint gate: the Dockerfile is known and nothing has been sent yet. `.rbuild.toml` is
+    // looked up from the context directory, as `lint` looks it up from the Dockerfile's.
+    let lint_config = match &build_context.context_dir {
+        Some(dir) => Some(Resolver::new(Flags::default())?.resolve(dir)?),
+        None => None,
+    };
+    let gate_level = config
+        .lint
+        .or_else(|| lint_config.as_ref()?.file.as_ref()?.build_lint)
+        .unwrap_or_default();
     let gate_input = GateInput {
         dockerfile_text: &build_context.dockerfile_text,
         dockerfile_display: &build_context.dockerfile_display,
@@ -79,17 +88,24 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
             build_args: config.build_args.iter().cloned().collect(),
             target: config.target.clone(),
         },
-        settings: RuleSettings::default(),
+        settings: lint_config
+            .as_ref()
+            .map(|c| c.settings.clone())
+            .unwrap_or_default(),
         pull: config.pull,
         platform: config.platform.as_deref(),
         config_dir: config_dir.clone(),
     };
     tokio::select! {
-        checked = gate::run(config.lint, &daemon.docker, gate_input) => checked?,
+        checked = gate::run(gate_level, &daemon.docker, gate_input) => checked?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
+    let builder_choice = config
+        .builder
+        .or_else(|| lint_config.as_ref()?.file.as_ref()?.builder)
+        .unwrap_or_default();
     let builder = tokio::select! {
-        builder = builder::resolve(config.builder, &daemon.endpoint) => builder?,
+        builder = builder::resolve(builder_choice, &daemon.endpoint) => builder?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());

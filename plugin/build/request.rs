@@ -27,8 +27,8 @@ pub struct BuildConfig {
     /// Build arguments in command-line order; bare `KEY`s unset in the environment are dropped.
     pub build_args: Vec<(String, String)>,
     pub target: Option<String>,
-    /// What the lint gate does before the context is sent.
-    pub lint: GateLevel,
+    /// `--lint`: what the lint gate does before the context is sent (else the config file's).
+    pub lint: Option<GateLevel>,
     pub no_cache: bool,
     pub pull: bool,
     pub labels: Vec<(String, String)>,
@@ -44,7 +44,7 @@ pub struct BuildConfig {
     pub force_rm: bool,
     pub progress: ProgressMode,
     /// `auto` is resolved once the daemon is connected.
-    pub builder: BuilderChoice,
+    pub builder: Option<BuilderChoice>,
 }
 
 /// One `--ulimit`, serialized the way the daemon's `ulimits` query parameter expects.
@@ -265,7 +265,7 @@ fn reject_unservable(args: &BuildArgs) -> anyhow::Result<()> {
     let buildkit = format!(
         "docker rbuild's BuildKit session (the daemon's /build API) does not offer {feature}"
     );
-    let why = match args.builder {
+    let why = match args.builder.unwrap_or(BuilderChoice::Auto) {
         BuilderChoice::Classic => classic.to_owned(),
         BuilderChoice::Buildkit => buildkit,
         BuilderChoice::Auto => format!("{classic}, and {buildkit}"),
@@ -538,7 +538,7 @@ mod tests {
     #[test]
     fn buildkit_builds_name_a_session() {
         let config = config(&["--builder", "buildkit"]).unwrap();
-        assert_eq!(config.builder, BuilderChoice::Buildkit);
+        assert_eq!(config.builder, Some(BuilderChoice::Buildkit));
         let options = config.options("Dockerfile", Builder::BuildKit);
         assert_eq!(options.version, BuilderVersion::BuilderBuildKit);
         assert!(options.session.unwrap().starts_with("docker-rbuild-"));

@@ -28,10 +28,11 @@ pub struct BuildArgs {
     #[arg(long = "build-arg", value_name = "KEY[=VALUE]")]
     pub build_args: Vec<String>,
 
-    /// Lint before building: `error` stops the build on error-level findings (the default),
-    /// `warn` reports every finding and builds anyway, `off` skips the lint and the image checks
-    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = GateLevel::Error)]
-    pub lint: GateLevel,
+    /// Lint before building: `error` stops the build on error-level findings (the default, or
+    /// `build-lint` in .rbuild.toml), `warn` reports every finding and builds anyway, `off` skips
+    /// the lint and the image checks
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub lint: Option<GateLevel>,
 
     /// Build only up to this stage of a multi-stage Dockerfile
     #[arg(long, value_name = "STAGE")]
@@ -90,10 +91,11 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force_rm: bool,
 
-    /// Which of the daemon's builders runs the build: `auto` follows `DOCKER_BUILDKIT`, else
-    /// the daemon's preference (its ping's `Builder-Version`), as the docker CLI does
-    #[arg(long, value_enum, value_name = "BUILDER", default_value_t = BuilderChoice::Auto)]
-    pub builder: BuilderChoice,
+    /// Which of the daemon's builders runs the build: `auto` (the default, or `builder` in
+    /// .rbuild.toml) follows `DOCKER_BUILDKIT`, else the daemon's preference (its ping's
+    /// `Builder-Version`), as the docker CLI does
+    #[arg(long, value_enum, value_name = "BUILDER")]
+    pub builder: Option<BuilderChoice>,
 
     /// How to show the build's progress
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressFlag::Auto)]

@@ -8,13 +8,15 @@ use anyhow::Context as _;
 use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::Severity;
-use rbuild_lints::linter::{lint, RuleSettings};
+use rbuild_lints::linter::{lint, make_diagnostic, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 
+use crate::argv::GlobalOptions;
 use crate::config::{Flags, Resolver, Threshold};
 use crate::discover::{self, io_reason, Input};
 use crate::error::input_error;
+use crate::images::{self, ImageCheck};
 use crate::report::{self, FileReport, Format};
 use crate::terminal;
 
@@ -59,6 +61,11 @@ pub struct LintArgs {
     /// instead of linting
     #[arg(long)]
     pub show_config: bool,
+
+    /// Also check, through the Docker daemon, that every image the Dockerfiles use exists
+    /// (locally or in its registry) and matches the requested platform
+    #[arg(long)]
+    pub daemon: bool,
 }
 
 /// One Dockerfile to lint, with the settings in force for it.
@@ -143,7 +150,8 @@ impl LintConfig {
     }
 }
 
-pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
+pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> {
+    let daemon = args.daemon;
     let (jobs, format, output) = match LintConfig::from_args(args)? {
         LintConfig::ShowConfig(text) => {
             print!("{text}");
@@ -161,6 +169,10 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
         .par_iter()
         .map(|job| lint_input(&job.input, stdin.as_deref(), &job.settings))
         .collect::<anyhow::Result<_>>()?;
+    let mut reports = reports;
+    if daemon {
+        add_daemon_findings(globals, &jobs, &mut reports)?;
+    }
 
     match &output {
         Some(path) => write_atomically(path, |out| report::write(format, &reports, out, false))?,
@@ -186,6 +198,49 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(crate::error::EXIT_FAILURE)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `--daemon`: the daemon rules' findings (images that do not exist, platform mismatches) for
+/// every file that parsed, under that file's rule settings.
+fn add_daemon_findings(
+    globals: &GlobalOptions,
+    jobs: &[Job],
+    reports: &mut [FileReport],
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let daemon = crate::daemon::connect(globals).await?;
+        let config_dir =
+            crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok();
+        for (job, report) in jobs.iter().zip(reports.iter_mut()) {
+            let Ok(dockerfile) = rbuild_lints::syntax::parse(&report.source) else {
+                continue; // the syntax error is already reported
+            };
+            let options = LintOptions {
+                context_dir: context_dir(job.input.display_path()),
+                ..LintOptions::default()
+            };
+            let check = ImageCheck {
+                docker: &daemon.docker,
+                options: &options,
+                pull: false,
+                platform: None,
+                config_dir: config_dir.clone(),
+            };
+            for (rule, finding) in images::check(&dockerfile, &check).await? {
+                report
+                    .diagnostics
+                    .extend(make_diagnostic(rule, finding, &job.settings));
+            }
+            report
+                .diagnostics
+                .sort_by_key(|d| (d.span.start, d.rule.code));
+        }
+        anyhow::Ok(())
     })
 }
 

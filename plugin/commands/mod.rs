@@ -15,7 +15,7 @@ use crate::cli::{Cli, Command};
 pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.into_command() {
         Command::Build(args) => build::run(&globals, args),
-        Command::Lint(args) => lint::run(args),
+        Command::Lint(args) => lint::run(&globals, args),
         Command::Parse(args) => parse::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Version(args) => version::run(&globals, args),

@@ -271,3 +271,68 @@ fn lint_without_daemon_flag_never_contacts_a_daemon() {
     ]));
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+#[test]
+fn lint_daemon_reports_missing_images_and_respects_ignore() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "Dockerfile",
+        format!(
+            "FROM {}/rbuild-test/nope:3\nCOPY --from=rbuild-test/busybx:latest /bin/sh /sh\n",
+            registry.address
+        ),
+    );
+    let out = run(sandbox
+        .rbuild()
+        .args(["lint", "--daemon", "--format", "concise", "Dockerfile"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("Dockerfile:1:6: error[RB106] base image"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        lines[1].starts_with(
+            "Dockerfile:2:6: warning[RB107] image (COPY --from) `rbuild-test/busybx:latest`"
+        ) && lines[1].ends_with("did you mean `rbuild-test/busybox:latest`?"),
+        "{}",
+        out.stdout
+    );
+    let ignored =
+        run(sandbox
+            .rbuild()
+            .args(["lint", "--daemon", "--ignore", "RB106,RB107", "Dockerfile"]));
+    assert_eq!(ignored.code, 0, "{ignored:?}");
+}
+
+#[test]
+fn the_config_file_chooses_the_gate_and_the_flag_wins() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("config", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {BASE_IMAGE}\nCMD [\"echo hello\"]\n"),
+    );
+    sandbox.write(".rbuild.toml", "build-lint = \"warn\"\n");
+    let built = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
+    assert_eq!(built.code, 0, "{built:?}");
+    assert!(
+        built.stderr.contains("Dockerfile:2:6: error[RB202]"),
+        "{}",
+        built.stderr
+    );
+    let stopped = rbuild(&sandbox, &["-q", "-t", &tag, "--lint=error", "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    sandbox.write(
+        ".rbuild.toml",
+        "build-lint = \"warn\"\nignore = [\"RB202\"]\n",
+    );
+    let quiet = rbuild(&sandbox, &["-q", "-t", &tag, "--lint=error", "."]);
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert!(!quiet.stderr.contains("RB202"), "{}", quiet.stderr);
+}
