@@ -6,8 +6,7 @@ use crate::script::Command;
 use crate::syntax::{Instruction, Keyword};
 
 use super::support::{
-    context_sources, glob_match, is_broad_source, stage_instructions, DependencyManager,
-    DEPENDENCY_MANAGERS,
+    glob_match, is_broad_copy, stage_instructions, DependencyManager, DEPENDENCY_MANAGERS,
 };
 
 pub static RULE: Rule = Rule {
@@ -57,11 +56,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         let mut installed_before_copy: Vec<&'static str> = Vec::new();
         let mut reported: Vec<&'static str> = Vec::new();
         for (index, instruction) in stage_instructions(dockerfile, stage) {
-            if broad_copy.is_none()
-                && context_sources(instruction)
-                    .iter()
-                    .any(|s| is_broad_source(check, &s.value))
-            {
+            if broad_copy.is_none() && is_broad_copy(check, instruction) {
                 broad_copy = Some(instruction);
                 continue;
             }

@@ -5,7 +5,7 @@ use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, 
 use crate::script::Command;
 use crate::syntax::{Instruction, Keyword};
 
-use super::support::{context_sources, is_broad_source, stage_instructions};
+use super::support::{is_broad_copy, stage_instructions};
 
 pub static RULE: Rule = Rule {
     code: "RB302",
@@ -41,11 +41,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for stage in &dockerfile.stages {
         let mut broad_copy: Option<&Instruction> = None;
         for (index, instruction) in stage_instructions(dockerfile, stage) {
-            if broad_copy.is_none()
-                && context_sources(instruction)
-                    .iter()
-                    .any(|s| is_broad_source(check, &s.value))
-            {
+            if broad_copy.is_none() && is_broad_copy(check, instruction) {
                 broad_copy = Some(instruction);
                 continue;
             }

@@ -149,6 +149,13 @@ pub fn context_sources(instruction: &Instruction) -> Vec<&Word> {
         .collect()
 }
 
+/// A COPY or ADD of the whole context or a whole directory of it (see [`is_broad_source`]).
+pub fn is_broad_copy(check: &Check<'_>, instruction: &Instruction) -> bool {
+    context_sources(instruction)
+        .iter()
+        .any(|source| is_broad_source(check, &source.value))
+}
+
 /// A source that brings in the whole context or a whole directory of it: `.`, `./`, `*`, `src/`.
 pub fn is_broad_source(check: &Check<'_>, source: &str) -> bool {
     let trimmed = source.trim_start_matches("./").trim_end_matches('/');
