@@ -108,7 +108,6 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         builder = builder::resolve(builder_choice, &daemon.endpoint) => builder?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
-    let docker = request::with_extra_query(daemon.docker.clone(), config.extra_query());
     let options = config.options(&build_context.dockerfile_name, builder);
     let dockerfile_display = build_context.dockerfile_display.clone();
     let dockerfile_text = build_context.dockerfile_text.clone();
@@ -117,15 +116,21 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         ProgressMode::Quiet | ProgressMode::RawJson => UploadProgress::Hidden,
     };
     let body = bollard::body_try_stream(build_context.into_body(upload));
-    // Only the BuildKit session takes the credentials: the classic path would send them in an
-    // `X-Registry-Config` header, which bollard 0.21.1 encodes with the standard base64
-    // alphabet where the daemon decodes the URL-safe one.
-    let credentials = match (builder, &config_dir) {
-        (builder::Builder::BuildKit, Some(dir)) => Some(registry_auth::from_config_dir(dir)),
-        _ => None,
+    // Registry credentials from the docker config: the BuildKit session serves them; the
+    // classic builder takes them in the `X-Registry-Config` header.
+    let credentials = config_dir.as_deref().map(registry_auth::from_config_dir);
+    let (session_credentials, header) = match builder {
+        builder::Builder::BuildKit => (credentials, None),
+        builder::Builder::Classic => (
+            None,
+            credentials
+                .as_ref()
+                .and_then(request::registry_config_header),
+        ),
     };
+    let docker = request::with_build_extras(daemon.docker.clone(), config.extra_query(), header);
     let messages = docker
-        .build_image(options, credentials, Some(body))
+        .build_image(options, session_credentials, Some(body))
         .map(progress::from_bollard);
 
     let color = use_color();

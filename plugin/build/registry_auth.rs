@@ -1,6 +1,7 @@
-//! Registry credentials for BuildKit builds: the `auths` of the docker CLI's `config.json`,
-//! which bollard's build session serves when BuildKit pulls a base image. Credential helpers
-//! (`credsStore`, `credHelpers`) are programs to run and are not consulted.
+//! Registry credentials for builds: the `auths` of the docker CLI's `config.json`, which
+//! bollard's build session serves when BuildKit pulls a base image, and which classic builds
+//! send in their `X-Registry-Config` header. Credential helpers (`credsStore`, `credHelpers`)
+//! are programs to run and are not consulted.
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -191,7 +191,7 @@ impl BuildConfig {
 
     /// Query parameters that bollard 0.21.1's `BuildImageOptions` cannot express: several `t`
     /// and `extrahosts` values (it holds one string each), `ulimits` (absent) and a `shmsize`
-    /// above 2 GiB (it holds an i32). Appended to the request by [`with_extra_query`].
+    /// above 2 GiB (it holds an i32). Appended to the request by [`with_build_extras`].
     pub fn extra_query(&self) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
         for tag in &self.tags {
@@ -211,26 +211,53 @@ impl BuildConfig {
     }
 }
 
-/// A client whose `POST /build` requests carry `extra` (already URL-encoded) in their query.
-pub fn with_extra_query(docker: bollard::Docker, extra: String) -> bollard::Docker {
-    if extra.is_empty() {
+/// A client whose `POST /build` requests carry `extra` (already URL-encoded) in their query and,
+/// when given, `registry_config` as their `X-Registry-Config` header.
+pub fn with_build_extras(
+    docker: bollard::Docker,
+    extra: String,
+    registry_config: Option<String>,
+) -> bollard::Docker {
+    if extra.is_empty() && registry_config.is_none() {
         return docker;
     }
     docker.with_request_modifier(move |mut request| {
         if request.uri().path().ends_with("/build") {
-            let separator = if request.uri().query().is_some() {
-                '&'
-            } else {
-                '?'
-            };
-            let uri = format!("{}{separator}{extra}", request.uri());
-            // `extra` is form-encoded ASCII, so the longer URI is as valid as the original.
-            *request.uri_mut() = uri
-                .parse()
-                .expect("a form-encoded query keeps the URI valid");
+            if !extra.is_empty() {
+                let separator = if request.uri().query().is_some() {
+                    '&'
+                } else {
+                    '?'
+                };
+                let uri = format!("{}{separator}{extra}", request.uri());
+                // `extra` is form-encoded ASCII, so the longer URI is as valid as the original.
+                *request.uri_mut() = uri
+                    .parse()
+                    .expect("a form-encoded query keeps the URI valid");
+            }
+            if let Some(value) = registry_config.as_deref() {
+                // URL-safe base64 is ASCII: always a valid header value.
+                if let Ok(value) = value.parse() {
+                    request.headers_mut().insert("X-Registry-Config", value);
+                }
+            }
         }
         request
     })
+}
+
+/// The `X-Registry-Config` header of a classic build: every registry's credentials as JSON, in
+/// URL-safe base64, which is how the daemon decodes it (bollard's own encoding uses the
+/// standard alphabet, which the daemon misreads).
+pub fn registry_config_header(
+    credentials: &HashMap<String, bollard::auth::DockerCredentials>,
+) -> Option<String> {
+    use base64::Engine as _;
+    if credentials.is_empty() {
+        return None;
+    }
+    let json = serde_json::to_vec(credentials).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE.encode(json))
 }
 
 /// A `-t` value: a valid docker reference, without a digest (the daemon cannot tag with one).
@@ -555,5 +582,30 @@ mod tests {
         assert_eq!(parse_byte_size("1.5GiB").unwrap(), 3 << 29);
         assert_eq!(parse_byte_size("2k").unwrap(), 2048);
         assert!(parse_byte_size("0").is_err());
+    }
+
+    #[test]
+    fn registry_config_is_url_safe_base64_json() {
+        use base64::Engine as _;
+        let mut credentials = HashMap::new();
+        credentials.insert(
+            "registry.example.com".to_string(),
+            bollard::auth::DockerCredentials {
+                username: Some("leon".into()),
+                // Bytes that the standard alphabet encodes with `+` and `/`.
+                password: Some("??>>??>>".into()),
+                serveraddress: Some("registry.example.com".into()),
+                ..Default::default()
+            },
+        );
+        let header = registry_config_header(&credentials).unwrap();
+        assert!(!header.contains(['+', '/']), "{header}");
+        let decoded = base64::engine::general_purpose::URL_SAFE
+            .decode(&header)
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
+        assert_eq!(json["registry.example.com"]["username"], "leon");
+        assert_eq!(json["registry.example.com"]["password"], "??>>??>>");
+        assert_eq!(registry_config_header(&HashMap::new()), None);
     }
 }
