@@ -1,11 +1,21 @@
 //! Connecting to the Docker daemon at a resolved endpoint.
 
 use std::error::Error as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::anyhow;
-use bollard::Docker;
+use bollard::{BollardRequest, Docker};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::argv::GlobalOptions;
 use crate::endpoint::{self, Address, Endpoint, TlsMaterial};
@@ -81,52 +91,186 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
         )
         .map_err(|err| ClientError::Unreachable(describe(&err))),
         (Address::Tcp(authority), Some(tls)) => {
-            let (ca, cert, key) = tls_files(endpoint, tls).map_err(ClientError::Input)?;
-            Docker::connect_with_ssl(
-                &format!("https://{authority}"),
-                key,
-                cert,
-                ca,
-                REQUEST_TIMEOUT_SECS,
-                version,
-            )
-            .map_err(|err| ClientError::Unreachable(describe(&err)))
+            let config = tls_config(&TlsPlan::for_material(tls)).map_err(ClientError::Input)?;
+            Ok(https_client(authority, config))
         }
     }
 }
 
-/// The CA, certificate and key paths, each checked to be readable. bollard's TLS client
-/// always verifies the daemon against a CA and presents a client certificate.
-fn tls_files<'a>(
-    endpoint: &Endpoint,
-    tls: &'a TlsMaterial,
-) -> anyhow::Result<(&'a Path, &'a Path, &'a Path)> {
-    if !tls.verify {
-        return Err(input_error(format!(
-            "{endpoint}: TLS without verifying the daemon's certificate (--tlsverify=false, \
-             --tls alone, or SkipTLSVerify) is not supported; give a CA certificate and use --tlsverify"
-        )));
-    }
-    let required = |file: &'a Option<PathBuf>, what: &str, name: &str, flag: &str| {
-        let path = file.as_deref().ok_or_else(|| {
-            input_error(format!(
-                "{endpoint}: TLS needs a {what} ({name} or {flag}), and none was found"
-            ))
-        })?;
-        std::fs::File::open(path).map_err(|err| {
-            input_error(format!(
-                "cannot read the TLS {what} {}: {}",
-                path.display(),
-                os_message(&err)
-            ))
-        })?;
-        Ok::<_, anyhow::Error>(path)
+/// A client for `https://{authority}` with `config`, built like bollard's own TLS client
+/// (no idle connections kept) but with a TLS configuration bollard cannot express.
+fn https_client(authority: &str, config: ClientConfig) -> Docker {
+    let mut http = HttpConnector::new();
+    http.enforce_http(false);
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder.pool_max_idle_per_host(0);
+    let client = Arc::new(builder.build(HttpsConnector::from((http, config))));
+    let transport = move |request: BollardRequest| {
+        let client = Arc::clone(&client);
+        async move {
+            client
+                .request(request)
+                .await
+                .map_err(bollard::errors::Error::from)
+        }
     };
-    Ok((
-        required(&tls.ca, "CA certificate", "ca.pem", "--tlscacert")?,
-        required(&tls.cert, "client certificate", "cert.pem", "--tlscert")?,
-        required(&tls.key, "client key", "key.pem", "--tlskey")?,
-    ))
+    // Infallible for a custom transport: it only stores its arguments.
+    Docker::connect_with_custom_transport(
+        transport,
+        Some(format!("https://{authority}")),
+        REQUEST_TIMEOUT_SECS,
+        bollard::API_DEFAULT_VERSION,
+    )
+    .expect("a custom transport needs no setup")
+}
+
+/// How the docker CLI makes a TLS connection from an endpoint's files.
+#[derive(Debug, PartialEq, Eq)]
+struct TlsPlan<'a> {
+    /// Read even when not verifying: the docker CLI rejects an unreadable CA file either way.
+    ca: Option<&'a Path>,
+    /// Check the daemon's certificate (chain to the system roots or `ca`, and the host name).
+    verify: bool,
+    /// The client certificate and key; the docker CLI presents one only when it has both.
+    identity: Option<(&'a Path, &'a Path)>,
+}
+
+impl<'a> TlsPlan<'a> {
+    fn for_material(tls: &'a TlsMaterial) -> TlsPlan<'a> {
+        TlsPlan {
+            ca: tls.ca.as_deref(),
+            verify: tls.verify,
+            identity: tls.cert.as_deref().zip(tls.key.as_deref()),
+        }
+    }
+}
+
+/// The rustls configuration for `plan`; unreadable or invalid files are input errors.
+fn tls_config(plan: &TlsPlan) -> anyhow::Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let ca_certs = plan
+        .ca
+        .map(|ca| certificates(ca, "CA certificate"))
+        .transpose()?;
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(|err| anyhow!("cannot set up TLS: {err}"))?;
+    let builder = if plan.verify {
+        builder.with_root_certificates(trusted_roots(ca_certs.unwrap_or_default()))
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyServerCertificate { provider }))
+    };
+    let Some((cert, key)) = plan.identity else {
+        return Ok(builder.with_no_client_auth());
+    };
+    let chain = certificates(cert, "client certificate")?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|err| {
+        input_error(format!(
+            "cannot read the TLS client key {}: {}",
+            key.display(),
+            pem_message(&err)
+        ))
+    })?;
+    builder
+        .with_client_auth_cert(chain, key_der)
+        .map_err(|err| {
+            input_error(format!(
+                "the TLS client certificate {} and key {} do not go together: {err}",
+                cert.display(),
+                key.display()
+            ))
+        })
+}
+
+/// The system's roots (as bollard trusts them) plus the endpoint's CA certificates.
+fn trusted_roots(ca_certs: Vec<CertificateDer<'static>>) -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    // A broken system store must not stop a connection the CA file alone can verify.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    roots.add_parsable_certificates(ca_certs);
+    roots
+}
+
+/// The PEM certificates in `path`, at least one.
+fn certificates(path: &Path, what: &str) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let unusable = |reason: String| {
+        input_error(format!(
+            "cannot read the TLS {what} {}: {reason}",
+            path.display()
+        ))
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|err| unusable(pem_message(&err)))?;
+    if certs.is_empty() {
+        return Err(unusable("no PEM certificate in it".into()));
+    }
+    Ok(certs)
+}
+
+/// A PEM error's message; for I/O errors, the OS's words.
+fn pem_message(err: &rustls_pki_types::pem::Error) -> String {
+    match err {
+        rustls_pki_types::pem::Error::Io(err) => os_message(err),
+        rustls_pki_types::pem::Error::NoItemsFound => "no PEM item in it".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Accepts any daemon certificate, as the docker CLI's `InsecureSkipVerify` does; the
+/// handshake signatures are still checked, so the peer must hold the certificate's key.
+#[derive(Debug)]
+struct AnyServerCertificate {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AnyServerCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
 }
 
 /// The most telling reason in a bollard error: the innermost I/O error (which carries

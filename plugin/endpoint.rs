@@ -229,7 +229,8 @@ fn default_context(
 
 /// TLS for the default context. As in the docker CLI, giving `--tlsverify` at all (even
 /// `=false`) turns TLS on; its default comes from `DOCKER_TLS_VERIFY`; files default to
-/// `DOCKER_CERT_PATH` (else the config directory) and are dropped when missing.
+/// `DOCKER_CERT_PATH` (else the config directory). A missing default certificate or key is
+/// dropped, but the CA file is kept: the docker CLI insists on reading it, even unverified.
 fn default_tls(
     globals: &GlobalOptions,
     env: &dyn Fn(&str) -> Option<String>,
@@ -249,7 +250,12 @@ fn default_tls(
         None => Some(cert_dir.join(name)).filter(|path| path.exists()),
     };
     Ok(Some(TlsMaterial {
-        ca: file(&globals.tls_ca_cert, "ca.pem"),
+        ca: Some(
+            globals
+                .tls_ca_cert
+                .clone()
+                .unwrap_or_else(|| cert_dir.join("ca.pem")),
+        ),
         cert: file(&globals.tls_cert, "cert.pem"),
         key: file(&globals.tls_key, "key.pem"),
         verify,

@@ -46,10 +46,12 @@ pub async fn check(
             .push(image);
     }
     let verdicts = join_all(unique.keys().map(|reference| lookup(check, reference))).await;
-    let local_names = if verdicts
-        .iter()
-        .any(|v| matches!(v, Lookup::NotFound | Lookup::Unverified(_)))
-    {
+    let local_names = if verdicts.iter().any(|v| {
+        matches!(
+            v,
+            Lookup::NotFound { local: false } | Lookup::Unverified { local: false, .. }
+        )
+    }) {
         local_image_names(check.docker).await
     } else {
         Vec::new()
@@ -74,7 +76,7 @@ pub async fn check(
                     }
                 }
                 Lookup::InRegistry => {}
-                Lookup::NotFound => findings.push((
+                Lookup::NotFound { local: false } => findings.push((
                     &IMAGE_NOT_FOUND,
                     Finding::new(
                         image.span,
@@ -82,7 +84,15 @@ pub async fn check(
                     )
                     .with_help("check the name and tag; `docker images` lists the local images"),
                 )),
-                Lookup::Unverified(reason) => findings.push((
+                Lookup::NotFound { local: true } => findings.push((
+                    &IMAGE_NOT_FOUND,
+                    Finding::new(
+                        image.span,
+                        format!("{what} `{reference}` is only in the daemon: its registry does not know it, so `--pull` fails"),
+                    )
+                    .with_help("build without `--pull` to use the local image"),
+                )),
+                Lookup::Unverified { reason, local: false } => findings.push((
                     &IMAGE_NOT_VERIFIED,
                     Finding::new(
                         image.span,
@@ -92,6 +102,14 @@ pub async fn check(
                         ),
                     )
                     .with_help("the daemon will try to pull it when the build gets there"),
+                )),
+                Lookup::Unverified { reason, local: true } => findings.push((
+                    &IMAGE_NOT_VERIFIED,
+                    Finding::new(
+                        image.span,
+                        format!("{what} `{reference}` is in the daemon, but `--pull` could not check its registry ({reason})"),
+                    )
+                    .with_help("the daemon will try to pull a newer version when the build gets there"),
                 )),
             }
         }
@@ -106,8 +124,10 @@ enum Lookup {
     Local(Option<Platform>),
     /// The daemon does not have it (or `--pull`), but the registry does.
     InRegistry,
-    NotFound,
-    Unverified(String),
+    /// The registry does not know it; `local`: the daemon has it (asked because of `--pull`).
+    NotFound { local: bool },
+    /// The registry could not be asked, for this reason.
+    Unverified { reason: String, local: bool },
 }
 
 async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
@@ -120,8 +140,14 @@ async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
         Err(DaemonError::DockerResponseServerError {
             status_code: 404, ..
         }) => None,
-        Err(err) => return Lookup::Unverified(crate::daemon::describe(&err)),
+        Err(err) => {
+            return Lookup::Unverified {
+                reason: crate::daemon::describe(&err),
+                local: false,
+            }
+        }
     };
+    let is_local = local.is_some();
     if local.is_some() && !check.pull {
         return Lookup::Local(local);
     }
@@ -137,13 +163,22 @@ async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
             message,
         })) => {
             if registry_denies(status_code, &message) && !has_credentials(check, reference) {
-                Lookup::NotFound
+                Lookup::NotFound { local: is_local }
             } else {
-                Lookup::Unverified(first_line(&message))
+                Lookup::Unverified {
+                    reason: first_line(&message),
+                    local: is_local,
+                }
             }
         }
-        Ok(Err(err)) => Lookup::Unverified(crate::daemon::describe(&err)),
-        Err(_) => Lookup::Unverified(format!("no answer within {} s", REGISTRY_TIMEOUT.as_secs())),
+        Ok(Err(err)) => Lookup::Unverified {
+            reason: crate::daemon::describe(&err),
+            local: is_local,
+        },
+        Err(_) => Lookup::Unverified {
+            reason: format!("no answer within {} s", REGISTRY_TIMEOUT.as_secs()),
+            local: is_local,
+        },
     }
 }
 

@@ -336,3 +336,33 @@ fn the_config_file_chooses_the_gate_and_the_flag_wins() {
     assert_eq!(quiet.code, 0, "{quiet:?}");
     assert!(!quiet.stderr.contains("RB202"), "{}", quiet.stderr);
 }
+
+#[test]
+fn pull_checks_local_images_in_their_registry_too() {
+    harness::engine();
+    let registry = LocalRegistry::start();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("pull", "1");
+    let local_only = format!("{}/rbuild-test/local-only:1", registry.address);
+    assert_eq!(
+        run(sandbox
+            .command("docker")
+            .args(["tag", BASE_IMAGE, &local_only]))
+        .code,
+        0
+    );
+    sandbox.write("Dockerfile", format!("FROM {local_only}\n"));
+    let built = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
+    let pulled = rbuild(&sandbox, &["-q", "-t", &tag, "--pull", "."]);
+    let _ = run(sandbox.command("docker").args(["rmi", &local_only]));
+    assert_eq!(built.code, 0, "{built:?}");
+    assert_eq!(pulled.code, 1, "{pulled:?}");
+    assert!(
+        pulled
+            .stderr
+            .contains("is only in the daemon: its registry does not know it, so `--pull` fails"),
+        "{}",
+        pulled.stderr
+    );
+}
