@@ -92,14 +92,19 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
         .map_err(|err| ClientError::Unreachable(describe(&err))),
         (Address::Tcp(authority), Some(tls)) => {
             let config = tls_config(&TlsPlan::for_material(tls)).map_err(ClientError::Input)?;
-            Ok(https_client(authority, config))
+            https_client(authority, config, version)
+                .map_err(|err| ClientError::Unreachable(describe(&err)))
         }
     }
 }
 
 /// A client for `https://{authority}` with `config`, built like bollard's own TLS client
 /// (no idle connections kept) but with a TLS configuration bollard cannot express.
-fn https_client(authority: &str, config: ClientConfig) -> Docker {
+fn https_client(
+    authority: &str,
+    config: ClientConfig,
+    version: &bollard::ClientVersion,
+) -> Result<Docker, bollard::errors::Error> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     let mut builder = Client::builder(TokioExecutor::new());
@@ -114,14 +119,12 @@ fn https_client(authority: &str, config: ClientConfig) -> Docker {
                 .map_err(bollard::errors::Error::from)
         }
     };
-    // Infallible for a custom transport: it only stores its arguments.
     Docker::connect_with_custom_transport(
         transport,
         Some(format!("https://{authority}")),
         REQUEST_TIMEOUT_SECS,
-        bollard::API_DEFAULT_VERSION,
+        version,
     )
-    .expect("a custom transport needs no setup")
 }
 
 /// How the docker CLI makes a TLS connection from an endpoint's files.
@@ -301,6 +304,8 @@ fn os_message(err: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
     use crate::endpoint::EndpointSource;
     use crate::error::InputError;
 
@@ -341,20 +346,105 @@ mod tests {
         );
     }
 
+    fn material(
+        ca: Option<&str>,
+        cert: Option<&str>,
+        key: Option<&str>,
+        verify: bool,
+    ) -> TlsMaterial {
+        TlsMaterial {
+            ca: ca.map(PathBuf::from),
+            cert: cert.map(PathBuf::from),
+            key: key.map(PathBuf::from),
+            verify,
+        }
+    }
+
     #[test]
-    fn tls_without_verification_is_an_input_error() {
-        let err = connect_error(Endpoint {
-            address: Address::Tcp("127.0.0.1:2376".into()),
-            source: EndpointSource::Env("DOCKER_HOST"),
-            tls: Some(TlsMaterial {
-                ca: None,
-                cert: None,
-                key: None,
+    fn tls_plan_follows_the_docker_cli() {
+        // --tls alone, --tlsverify=false or SkipTLSVerify: no verification, a CA file still read.
+        let unverified = material(Some("/c/ca.pem"), None, None, false);
+        assert_eq!(
+            TlsPlan::for_material(&unverified),
+            TlsPlan {
+                ca: Some(Path::new("/c/ca.pem")),
                 verify: false,
-            }),
-        });
-        assert!(err.chain().any(|cause| cause.is::<InputError>()));
-        assert!(one_line(&err).contains("is not supported"), "{err:#}");
+                identity: None,
+            }
+        );
+        // A CA and no client files: verify the daemon, present no certificate.
+        let ca_only = material(Some("/c/ca.pem"), None, None, true);
+        assert_eq!(
+            TlsPlan::for_material(&ca_only),
+            TlsPlan {
+                ca: Some(Path::new("/c/ca.pem")),
+                verify: true,
+                identity: None,
+            }
+        );
+        // All three: mutual TLS.
+        let full = material(
+            Some("/c/ca.pem"),
+            Some("/c/cert.pem"),
+            Some("/c/key.pem"),
+            true,
+        );
+        assert_eq!(
+            TlsPlan::for_material(&full).identity,
+            Some((Path::new("/c/cert.pem"), Path::new("/c/key.pem")))
+        );
+        // A certificate without its key (or the reverse) is not presented.
+        let half = material(None, Some("/c/cert.pem"), None, false);
+        assert_eq!(TlsPlan::for_material(&half).identity, None);
+        let other_half = material(None, None, Some("/c/key.pem"), true);
+        assert_eq!(TlsPlan::for_material(&other_half).identity, None);
+    }
+
+    #[test]
+    fn unverified_tls_without_files_presents_no_certificate() {
+        let config = tls_config(&TlsPlan {
+            ca: None,
+            verify: false,
+            identity: None,
+        })
+        .unwrap();
+        assert!(!config.client_auth_cert_resolver.has_certs());
+    }
+
+    #[test]
+    fn any_server_certificate_is_accepted_unverified() {
+        let verifier = AnyServerCertificate {
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+        };
+        let not_a_certificate = CertificateDer::from(vec![0x30, 0x00]);
+        let name = ServerName::try_from("daemon.example").unwrap();
+        assert!(verifier
+            .verify_server_cert(&not_a_certificate, &[], &name, &[], UnixTime::now())
+            .is_ok());
+        assert!(!verifier.supported_verify_schemes().is_empty());
+    }
+
+    #[test]
+    fn ca_file_without_certificates_is_an_input_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "not PEM\n").unwrap();
+        for verify in [true, false] {
+            let err = tls_config(&TlsPlan {
+                ca: Some(&ca),
+                verify,
+                identity: None,
+            })
+            .unwrap_err();
+            assert!(err.chain().any(|cause| cause.is::<InputError>()));
+            assert_eq!(
+                one_line(&err),
+                format!(
+                    "cannot read the TLS CA certificate {}: no PEM certificate in it",
+                    ca.display()
+                )
+            );
+        }
     }
 
     #[test]

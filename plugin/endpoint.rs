@@ -789,6 +789,23 @@ mod tests {
     }
 
     #[test]
+    fn tls_alone_keeps_the_default_ca_path_even_when_missing() {
+        let config = ConfigDir::new();
+        let certs = tempfile::tempdir().unwrap();
+        let globals = GlobalOptions {
+            host: Some("tcp://127.0.0.1".into()),
+            tls: true,
+            ..GlobalOptions::default()
+        };
+        let vars = [("DOCKER_CERT_PATH", certs.path().to_str().unwrap())];
+        let tls = config.resolve(&globals, &vars).unwrap().tls.expect("TLS");
+        assert!(!tls.verify);
+        // The docker CLI reads the default CA file even unverified, so its absence must show.
+        assert_eq!(tls.ca, Some(certs.path().join("ca.pem")));
+        assert_eq!((tls.cert, tls.key), (None, None));
+    }
+
+    #[test]
     fn tls_flags_override_the_environment() {
         let config = ConfigDir::new();
         let globals = GlobalOptions {

@@ -446,9 +446,18 @@ system_default = system_default_section
 Options = -SessionTicket
 ";
 
-/// A mutual-TLS listener on 127.0.0.1 relaying to the real engine's socket, with the
-/// certificates it trusts and a client certificate it accepts (`good/`), plus a CA and
-/// client certificate it knows nothing of (`rogue/`). Killed on drop.
+/// How a `TlsEngine` listener presents itself and what it asks of clients.
+#[derive(Clone, Copy)]
+struct Listener {
+    /// Whether clients must present a certificate signed by the good CA.
+    client_certs_required: bool,
+    /// Whether the server certificate comes from the rogue CA, which clients do not trust.
+    rogue_server_cert: bool,
+}
+
+/// A TLS listener on 127.0.0.1 relaying to the real engine's socket, with the certificates
+/// it trusts and a client certificate it accepts (`good/`), plus a CA and client certificate
+/// it knows nothing of (`rogue/`). Killed on drop.
 struct TlsEngine {
     port: u16,
     good: PathBuf,
@@ -458,26 +467,41 @@ struct TlsEngine {
 }
 
 impl TlsEngine {
+    /// A mutual-TLS listener with a server certificate the good CA signed.
     fn start() -> TlsEngine {
+        TlsEngine::start_with(Listener {
+            client_certs_required: true,
+            rogue_server_cert: false,
+        })
+    }
+
+    fn start_with(listener: Listener) -> TlsEngine {
         harness::engine();
         let certs = tempfile::tempdir().unwrap();
         let ca = make_ca(certs.path(), "ca");
-        issue(
-            &ca,
-            "server",
-            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
-        );
-        issue(&ca, "client", "extendedKeyUsage=clientAuth\n");
         let rogue_ca = make_ca(certs.path(), "rogue-ca");
-        issue(&rogue_ca, "client", "extendedKeyUsage=clientAuth\n");
+        for ca_dir in [&ca, &rogue_ca] {
+            issue(
+                ca_dir,
+                "server",
+                "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+            );
+            issue(ca_dir, "client", "extendedKeyUsage=clientAuth\n");
+        }
         let good = cert_path(&certs.path().join("good"), &ca, "client");
         let rogue = cert_path(&certs.path().join("rogue"), &rogue_ca, "client");
 
         let port = free_port();
+        let server_ca = if listener.rogue_server_cert {
+            &rogue_ca
+        } else {
+            &ca
+        };
         let listen = format!(
-            "OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,verify=1,cert={},key={},cafile={}",
-            ca.join("server-cert.pem").display(),
-            ca.join("server-key.pem").display(),
+            "OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,verify={},cert={},key={},cafile={}",
+            u8::from(listener.client_certs_required),
+            server_ca.join("server-cert.pem").display(),
+            server_ca.join("server-key.pem").display(),
             ca.join("ca.pem").display(),
         );
         let socket = ENGINE_HOST.trim_start_matches("unix://");
@@ -521,6 +545,13 @@ impl TlsEngine {
 
     fn host(&self) -> String {
         format!("tcp://127.0.0.1:{}", self.port)
+    }
+
+    /// A directory holding only the good CA's `ca.pem`: verification, no client certificate.
+    fn ca_only(&self, dir: &Path) -> PathBuf {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::copy(self.good.join("ca.pem"), dir.join("ca.pem")).unwrap();
+        dir.to_owned()
     }
 
     /// `--docker` endpoint options for `docker context create` with the files in `certs`.
@@ -618,7 +649,7 @@ fn tls_with_wrong_certificates_fails_clearly() {
         .env("DOCKER_CERT_PATH", &mixed));
     assert_one_line_error(&out, 1, &prefix);
 
-    // Certificates that are not there: an input error naming the missing one.
+    // A CA file that is not there: an input error naming it (the docker CLI insists on it).
     let empty = sandbox.work().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = run(rbuild(&sandbox)
@@ -629,6 +660,110 @@ fn tls_with_wrong_certificates_fails_clearly() {
     assert_one_line_error(
         &out,
         2,
-        "TLS needs a CA certificate (ca.pem or --tlscacert)",
+        &format!(
+            "cannot read the TLS CA certificate {}: No such file or directory",
+            empty.join("ca.pem").display()
+        ),
+    );
+}
+
+#[test]
+fn tls_alone_does_not_verify_the_daemon() {
+    let engine = TlsEngine::start_with(Listener {
+        client_certs_required: false,
+        rogue_server_cert: true,
+    });
+    let sandbox = Sandbox::new();
+    let ca_only = engine.ca_only(&sandbox.work().join("ca-only"));
+    let unverified = format!("{} (TLS without verification, from -H)", engine.host());
+
+    // `--tls` alone: a server certificate no trusted CA signed is accepted, no client certificate.
+    let out = run(rbuild(&sandbox)
+        .args(["-H", &engine.host(), "--tls", "version"])
+        .env("DOCKER_CERT_PATH", &ca_only));
+    assert_version_ok(&out, &unverified);
+
+    // `--tlsverify=false` is the same, here passed on by the docker CLI.
+    link_plugin(&sandbox);
+    let out = run(sandbox
+        .docker()
+        .args([
+            "-H",
+            &engine.host(),
+            "--tlsverify=false",
+            "rbuild",
+            "version",
+        ])
+        .env("DOCKER_CERT_PATH", &ca_only));
+    assert_version_ok(&out, &unverified);
+
+    // `--tlsverify` checks the certificate and refuses it.
+    let out = run(rbuild(&sandbox)
+        .args(["-H", &engine.host(), "--tlsverify", "version"])
+        .env("DOCKER_CERT_PATH", &ca_only));
+    assert_one_line_error(
+        &out,
+        1,
+        &format!(
+            "cannot connect to the Docker daemon at {} (TLS, from -H): ",
+            engine.host()
+        ),
+    );
+    assert!(out.stderr.contains("certificate"), "{out:?}");
+}
+
+#[test]
+fn tls_through_a_context_that_skips_verification() {
+    let engine = TlsEngine::start_with(Listener {
+        client_certs_required: false,
+        rogue_server_cert: true,
+    });
+    let sandbox = Sandbox::new();
+    create_context(
+        &sandbox,
+        "skip",
+        &format!("host={},skip-tls-verify=true", engine.host()),
+    );
+    let out = run(rbuild(&sandbox).args(["--context", "skip", "version"]));
+    assert_version_ok(
+        &out,
+        &format!(
+            "{} (TLS without verification, context \"skip\" from --context)",
+            engine.host()
+        ),
+    );
+}
+
+#[test]
+fn tls_with_a_ca_and_no_client_certificate() {
+    let sandbox = Sandbox::new();
+    let verify_with_ca_only = |engine: &TlsEngine| {
+        let ca_only = engine.ca_only(&sandbox.work().join(format!("ca-only-{}", engine.port)));
+        run(rbuild(&sandbox)
+            .arg("version")
+            .env("DOCKER_HOST", engine.host())
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", ca_only))
+    };
+
+    // The daemon is verified and asks for no client certificate.
+    let open = TlsEngine::start_with(Listener {
+        client_certs_required: false,
+        rogue_server_cert: false,
+    });
+    assert_version_ok(
+        &verify_with_ca_only(&open),
+        &format!("{} (TLS, from DOCKER_HOST)", open.host()),
+    );
+
+    // A daemon that requires a client certificate turns the connection away.
+    let mutual = TlsEngine::start();
+    assert_one_line_error(
+        &verify_with_ca_only(&mutual),
+        1,
+        &format!(
+            "cannot connect to the Docker daemon at {} (TLS, from DOCKER_HOST): ",
+            mutual.host()
+        ),
     );
 }
