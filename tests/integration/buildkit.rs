@@ -396,3 +396,88 @@ fn sigint_during_a_buildkit_run_exits_130_and_leaves_nothing_running() {
     // BuildKit's steps are not containers (`docker ps -a` never lists them): the process
     // check above is what shows the build is gone.
 }
+
+/// The build flow of a first image on every engine and builder the harness has: classic on
+/// 20.10, classic and BuildKit on 26.1. Tags, build args, target and labels take effect, and a
+/// rebuild reuses the cache (the same image comes out).
+#[test]
+fn tags_build_args_target_and_labels_on_every_engine_and_builder() {
+    harness::engine();
+    harness::engine26();
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "Dockerfile",
+        format!(
+            "FROM {BASE_IMAGE} AS base\nARG GREETING=default\n\
+             RUN echo \"$GREETING\" > /greeting && echo {} > /marker\n\
+             FROM base AS never\nRUN exit 7\n",
+            std::process::id()
+        ),
+    );
+    for (host, builder) in [
+        (ENGINE_HOST, "classic"),
+        (ENGINE26_HOST, "classic"),
+        (ENGINE26_HOST, "buildkit"),
+    ] {
+        let mut images = Images::on_host("buildkit", host);
+        let first = images.name(&format!("flow-{builder}"), "a");
+        let second = images.name(&format!("flow-{builder}"), "b");
+        let args = [
+            "--builder",
+            builder,
+            "--progress=plain",
+            "-t",
+            &first,
+            "-t",
+            &second,
+            "--build-arg",
+            "GREETING=custom",
+            "--target",
+            "base",
+            "--label",
+            "team=build",
+            ".",
+        ];
+        let built = rbuild_at(&sandbox, host, &args);
+        assert_success(&built);
+        assert!(
+            !built.stderr.contains("exit 7"),
+            "{host} {builder}: the target stops the build: {}",
+            built.stderr
+        );
+        let id = |tag: &str| {
+            docker_at(
+                &sandbox,
+                host,
+                &["image", "inspect", "--format", "{{.Id}}", tag],
+            )
+            .stdout
+        };
+        assert_eq!(id(&first), id(&second), "{host} {builder}");
+        let greeting = docker_at(
+            &sandbox,
+            host,
+            &["run", "--rm", &second, "cat", "/greeting"],
+        );
+        assert_eq!(greeting.stdout, "custom\n", "{host} {builder}");
+        let labels = docker_at(
+            &sandbox,
+            host,
+            &[
+                "image",
+                "inspect",
+                "--format",
+                "{{.Config.Labels.team}}",
+                &first,
+            ],
+        );
+        assert_eq!(labels.stdout.trim(), "build", "{host} {builder}");
+        let before = id(&first);
+        assert_success(&rbuild_at(&sandbox, host, &args));
+        assert_eq!(
+            id(&first),
+            before,
+            "{host} {builder}: the rebuild must come from the cache"
+        );
+    }
+}
