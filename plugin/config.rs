@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
+use rbuild_lints::label_format::LabelFormat;
 use rbuild_lints::linter::RuleSettings;
+use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 use rbuild_lints::syntax::LineIndex;
 use serde::Deserialize;
@@ -21,6 +23,8 @@ use crate::build::builder::BuilderChoice;
 use crate::discover::io_reason;
 use crate::error::input_error;
 use crate::gate::GateLevel;
+
+mod hadolint;
 
 pub const FILE_NAME: &str = ".rbuild.toml";
 
@@ -58,6 +62,8 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<Spanned<String>>,
     #[serde(default)]
+    enable: Vec<Spanned<String>>,
+    #[serde(default)]
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
     failure_threshold: Option<Threshold>,
     build_lint: Option<GateLevel>,
@@ -66,6 +72,12 @@ struct RawConfig {
     per_path: Vec<RawPerPath>,
     #[serde(default)]
     trusted_registries: Vec<String>,
+    /// Label name -> format name.
+    #[serde(default)]
+    labels: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    strict_labels: bool,
+    shellcheck: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -78,19 +90,25 @@ struct RawPerPath {
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
-/// A validated `.rbuild.toml`.
-#[derive(Debug)]
+/// A validated `.rbuild.toml` (or `.hadolint.yaml`).
+#[derive(Debug, Default)]
 pub struct ConfigFile {
     pub path: PathBuf,
     ignore: Vec<&'static str>,
+    /// `enable`: off-by-default rules to switch on.
+    enable: Vec<&'static str>,
     severities: Vec<(&'static str, Severity)>,
     failure_threshold: Option<Threshold>,
     /// `build-lint`: the lint gate of `docker rbuild` when `--lint` is not given.
     pub build_lint: Option<GateLevel>,
     /// `builder`: the builder of `docker rbuild` when `--builder` is not given.
     pub builder: Option<BuilderChoice>,
+    /// `shellcheck`: run ShellCheck over RUN scripts when linting.
+    pub shellcheck: bool,
     per_path: Vec<PerPath>,
     trusted_registries: Vec<String>,
+    label_schema: BTreeMap<String, LabelFormat>,
+    strict_labels: bool,
 }
 
 /// Overrides for the files whose path (relative to the config file's directory) matches.
@@ -105,6 +123,9 @@ struct PerPath {
 impl ConfigFile {
     /// Reads and validates a config file; every mistake is an input error with file:line:column.
     pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
+        if hadolint::is_hadolint_file(path) {
+            return hadolint::load(path);
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
         let at = |offset: usize| {
@@ -170,12 +191,25 @@ impl ConfigFile {
         Ok(ConfigFile {
             path: path.to_path_buf(),
             ignore: raw.ignore.iter().map(rule).collect::<anyhow::Result<_>>()?,
+            enable: raw.enable.iter().map(rule).collect::<anyhow::Result<_>>()?,
             severities: rule_severities(&raw.severity)?,
             failure_threshold: raw.failure_threshold,
             build_lint: raw.build_lint,
             builder: raw.builder,
+            shellcheck: raw.shellcheck.unwrap_or(false),
             per_path,
             trusted_registries: raw.trusted_registries,
+            label_schema: raw
+                .labels
+                .iter()
+                .map(|(name, format)| {
+                    let format = format.get_ref().parse::<LabelFormat>().map_err(|message| {
+                        input_error(format!("{}: {message}", at(format.span().start)))
+                    })?;
+                    Ok((name.clone(), format))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            strict_labels: raw.strict_labels,
         })
     }
 
@@ -185,12 +219,20 @@ impl ConfigFile {
     }
 }
 
-/// Finds `.rbuild.toml` in `dir` or above, not beyond the first directory containing `.git`.
+/// Finds `.rbuild.toml` in `dir` or above, not beyond the first directory containing `.git`;
+/// when there is none, hadolint's `.hadolint.yaml` (or `.yml`) the same way.
 pub fn discover(dir: &Path) -> Option<PathBuf> {
+    discover_one_of(dir, &[FILE_NAME]).or_else(|| discover_one_of(dir, &hadolint::FILE_NAMES))
+}
+
+fn discover_one_of(dir: &Path, names: &[&str]) -> Option<PathBuf> {
     for dir in dir.ancestors() {
-        let candidate = dir.join(FILE_NAME);
-        if candidate.is_file() {
-            return Some(candidate);
+        if let Some(found) = names
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file())
+        {
+            return Some(found);
         }
         if dir.join(".git").exists() {
             return None;
@@ -227,6 +269,8 @@ impl fmt::Display for Origin {
 pub struct Flags {
     pub config: Option<PathBuf>,
     pub ignore: Vec<&'static str>,
+    /// `--enable`: off-by-default rules to switch on.
+    pub enable: Vec<&'static str>,
     pub failure_threshold: Option<Threshold>,
     pub no_fail: bool,
 }
@@ -252,6 +296,15 @@ impl Effective {
             .as_ref()
             .map_or("none".to_string(), |f| f.path.display().to_string());
         text.push_str(&format!("# config file: {file}\n"));
+        if self
+            .file
+            .as_ref()
+            .is_some_and(|f| hadolint::is_hadolint_file(&f.path))
+        {
+            text.push_str(
+                "# settings read from hadolint's .hadolint.yaml, its ids mapped to our rules\n",
+            );
+        }
         text.push_str("ignore = [\n");
         for (code, origin) in &self.ignored {
             text.push_str(&format!("  \"{code}\",  # {origin}\n"));
@@ -272,11 +325,39 @@ impl Effective {
             registries.join(", "),
             self.file_origin()
         ));
+        // The label settings are shown when set: most projects have none.
+        let rule_options = self.lint_options();
+        if rule_options.strict_labels {
+            text.push_str(&format!("strict-labels = true  # {}\n", self.file_origin()));
+        }
+        if self.file.as_ref().is_some_and(|f| f.shellcheck) {
+            text.push_str(&format!("shellcheck = true  # {}\n", self.file_origin()));
+        }
         text.push_str("\n[severity]\n");
         for (code, severity, origin) in &self.severities {
             text.push_str(&format!("{code} = \"{severity}\"  # {origin}\n"));
         }
+        if !rule_options.label_schema.is_empty() {
+            text.push_str(&format!("\n[labels]  # {}\n", self.file_origin()));
+        }
+        for (name, format) in &rule_options.label_schema {
+            text.push_str(&format!("{name:?} = \"{format}\"\n"));
+        }
         text
+    }
+
+    /// The rule configuration of the file (trusted registries, label schema), for
+    /// [`LintOptions`]; the rest of the options stays at its default.
+    pub fn lint_options(&self) -> LintOptions {
+        let Some(file) = &self.file else {
+            return LintOptions::default();
+        };
+        LintOptions {
+            trusted_registries: file.trusted_registries.clone(),
+            label_schema: file.label_schema.clone(),
+            strict_labels: file.strict_labels,
+            ..LintOptions::default()
+        }
     }
 
     fn file_origin(&self) -> Origin {
@@ -336,6 +417,12 @@ impl Resolver {
     }
 
     fn combine(&self, file: Option<Arc<ConfigFile>>, absolute: &Path) -> Effective {
+        let enabled: Vec<&str> = file
+            .iter()
+            .flat_map(|file| &file.enable)
+            .chain(&self.flags.enable)
+            .copied()
+            .collect();
         let mut ignored: Vec<(&'static str, Origin)> = Vec::new();
         let mut severities: Vec<(&'static str, Severity, Origin)> = Vec::new();
         let mut threshold = (Threshold::Warning, Origin::Default);
@@ -379,7 +466,9 @@ impl Resolver {
             threshold = (Threshold::None, Origin::Flag("--no-fail"));
         }
         // Later entries (per-path, then flags) override earlier ones for the same rule.
+        // Off-by-default rules start switched off; `enable` switches them on.
         let mut settings = RuleSettings::default();
+        settings.ignored.retain(|code| !enabled.contains(code));
         settings
             .ignored
             .extend(ignored.iter().map(|(code, _)| *code));
@@ -471,7 +560,59 @@ mod tests {
         assert!(legacy.settings.ignored.contains("RB201"));
         assert_eq!(legacy.fail_at, Some(Severity::Info));
         let other = resolver.resolve(&dir.path().join("Dockerfile")).unwrap();
-        assert!(other.settings.ignored.is_empty());
+        assert!(!other.settings.ignored.contains("RB201"));
+    }
+
+    #[test]
+    fn enable_switches_on_off_by_default_rules_from_the_file_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            "enable = [\"missing-healthcheck\"]\n",
+        )
+        .unwrap();
+        let flags = Flags {
+            enable: vec!["RB526"],
+            ..Flags::default()
+        };
+        let mut resolver = Resolver::new(flags).unwrap();
+        let effective = resolver.resolve(&dir.path().join("Dockerfile")).unwrap();
+        let ignored = &effective.settings.ignored;
+        assert!(ignored.contains("RB524"));
+        assert!(!ignored.contains("RB525") && !ignored.contains("RB526"));
+        let unknown = load("enable = [\"RB999\"]\n").unwrap_err().to_string();
+        assert!(unknown.contains("1:11: unknown rule `RB999`"), "{unknown}");
+    }
+
+    #[test]
+    fn reads_the_label_schema() {
+        let file = load(
+            "strict-labels = true\n[labels]\n\"org.opencontainers.image.created\" = \"rfc3339\"\n",
+        )
+        .unwrap();
+        assert!(file.strict_labels);
+        assert_eq!(
+            file.label_schema["org.opencontainers.image.created"],
+            LabelFormat::Rfc3339
+        );
+        let bad = load("[labels]\nauthor = \"name\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.starts_with("DIR/.rbuild.toml:2:10: unknown label format `name`"),
+            "{bad}"
+        );
+    }
+
+    #[test]
+    fn hadolint_config_is_found_only_without_rbuild_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("app")).unwrap();
+        std::fs::write(dir.path().join(".hadolint.yml"), "").unwrap();
+        let app = dir.path().join("app");
+        assert_eq!(discover(&app), Some(dir.path().join(".hadolint.yml")));
+        std::fs::write(dir.path().join(FILE_NAME), "").unwrap();
+        assert_eq!(discover(&app), Some(dir.path().join(FILE_NAME)));
     }
 
     #[test]

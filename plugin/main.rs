@@ -17,6 +17,7 @@ mod gate;
 mod images;
 mod metadata;
 mod report;
+mod shellcheck;
 mod terminal;
 
 use std::process::ExitCode;

@@ -8,12 +8,22 @@ use crate::rules::{self, IGNORE_COMMENT, SYNTAX_ERROR};
 use crate::syntax::{self, Dockerfile, Span};
 
 /// Which rules run and at what severity, after configuration and command-line flags.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RuleSettings {
     /// Codes of rules that are switched off.
     pub ignored: HashSet<&'static str>,
     /// Severity overrides by rule code.
     pub severities: HashMap<&'static str, Severity>,
+}
+
+/// The rules in [`rules::OFF_BY_DEFAULT`] are switched off.
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            ignored: rules::OFF_BY_DEFAULT.iter().copied().collect(),
+            severities: HashMap::new(),
+        }
+    }
 }
 
 impl RuleSettings {
@@ -100,6 +110,43 @@ pub fn make_diagnostic(
     })
 }
 
+/// A finding of an external checker under the checker's own id (`SC2086`) and level.
+#[derive(Debug, Clone)]
+pub struct ExternalFinding {
+    pub id: String,
+    pub severity: Severity,
+    pub finding: Finding,
+}
+
+/// The diagnostics of `rule` for an external checker's findings in `dockerfile`: the rule's
+/// settings and the file's ignore comments (naming the rule or the checker's id) apply; a
+/// configured severity of the rule replaces the checker's.
+pub fn external_diagnostics(
+    dockerfile: &Dockerfile,
+    rule: &'static Rule,
+    findings: Vec<ExternalFinding>,
+    settings: &RuleSettings,
+) -> Vec<Diagnostic> {
+    let ignores = IgnoreComments::scan(dockerfile);
+    if ignores.file_wide.contains(rule.code) {
+        return Vec::new();
+    }
+    findings
+        .into_iter()
+        .filter(|external| {
+            !ignores.silences(rule.code, external.finding.span)
+                && !ignores.silences_foreign(&external.id, external.finding.span)
+        })
+        .filter_map(|external| {
+            let mut diagnostic = make_diagnostic(rule, external.finding, settings)?;
+            if !settings.severities.contains_key(rule.code) {
+                diagnostic.severity = external.severity;
+            }
+            Some(diagnostic)
+        })
+        .collect()
+}
+
 /// What the file's own comments switch off.
 #[derive(Debug, Default)]
 struct IgnoreComments {
@@ -107,6 +154,9 @@ struct IgnoreComments {
     file_wide: HashSet<&'static str>,
     /// (the instruction's span, codes silenced in it) for `# rbuild ignore=` before it.
     next_instruction: Vec<(Span, Vec<&'static str>)>,
+    /// Other tools' ids (ShellCheck's `SC2086`), upper-cased: file-wide, and per instruction.
+    foreign_file_wide: HashSet<String>,
+    foreign_next_instruction: Vec<(Span, Vec<String>)>,
     /// Ignore comments naming codes that do not exist.
     problems: Vec<Finding>,
 }
@@ -137,10 +187,20 @@ impl IgnoreComments {
                 continue;
             };
             let codes = ignores.resolve(&ignore.codes, ignore.tool, comment);
+            let foreign: Vec<String> = ignore
+                .codes
+                .iter()
+                .filter(|code| is_shellcheck_id(code))
+                .map(|code| code.to_ascii_uppercase())
+                .collect();
             if ignore.global {
                 ignores.file_wide.extend(codes);
+                ignores.foreign_file_wide.extend(foreign);
             } else if let Some(instruction) = instructions.get(next) {
                 ignores.next_instruction.push((instruction.span, codes));
+                ignores
+                    .foreign_next_instruction
+                    .push((instruction.span, foreign));
             }
         }
         ignores
@@ -207,12 +267,31 @@ impl IgnoreComments {
     }
 
     fn silences(&self, code: &str, span: Span) -> bool {
-        self.next_instruction.iter().any(|(instruction, codes)| {
-            instruction.start <= span.start
-                && span.start < instruction.end.max(instruction.start + 1)
-                && codes.contains(&code)
-        })
+        self.next_instruction
+            .iter()
+            .any(|(instruction, codes)| covers(*instruction, span) && codes.contains(&code))
     }
+
+    fn silences_foreign(&self, id: &str, span: Span) -> bool {
+        self.foreign_file_wide.contains(id)
+            || self
+                .foreign_next_instruction
+                .iter()
+                .any(|(instruction, ids)| covers(*instruction, span) && ids.iter().any(|i| i == id))
+    }
+}
+
+/// True when `span` starts inside `instruction` (an empty instruction span covers its start).
+fn covers(instruction: Span, span: Span) -> bool {
+    instruction.start <= span.start && span.start < instruction.end.max(instruction.start + 1)
+}
+
+/// `SC` and four digits: a ShellCheck code, which ignore comments may name.
+fn is_shellcheck_id(name: &str) -> bool {
+    let digits = name.get(2..).unwrap_or("");
+    name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC"))
+        && digits.len() == 4
+        && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -227,14 +306,13 @@ impl Tool {
     /// a project switching from hadolint keeps its comments.
     fn is_foreign_id(self, name: &str) -> bool {
         match self {
-            Tool::Rbuild => false,
+            Tool::Rbuild => is_shellcheck_id(name),
             Tool::Hadolint => {
                 let digits = name.get(2..).unwrap_or("");
-                (name
-                    .get(..2)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("DL") || p.eq_ignore_ascii_case("SC")))
-                    && digits.len() == 4
-                    && digits.bytes().all(|b| b.is_ascii_digit())
+                is_shellcheck_id(name)
+                    || (name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("DL"))
+                        && digits.len() == 4
+                        && digits.bytes().all(|b| b.is_ascii_digit()))
             }
             Tool::Buildkit => KNOWN_BUILDKIT_CHECKS
                 .iter()
@@ -268,6 +346,15 @@ const KNOWN_BUILDKIT_CHECKS: &[&str] = &[
     "UndefinedVar",
     "WorkdirRelativePath",
 ];
+
+/// True for a comment line (`# ...`) that is an ignore comment of ours or hadolint's.
+pub(crate) fn is_ignore_comment(comment: &str) -> bool {
+    comment
+        .trim_start()
+        .strip_prefix('#')
+        .and_then(IgnoreComment::parse)
+        .is_some()
+}
 
 /// One parsed `# rbuild [global] ignore=A,B [-- reason]` or `# hadolint [global] ignore=...`.
 struct IgnoreComment<'a> {

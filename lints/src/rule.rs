@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::diagnostic::{Finding, Severity};
+use crate::label_format::LabelFormat;
 use crate::script::{self, Command};
 use crate::syntax::Dockerfile;
 
@@ -47,6 +48,9 @@ pub enum Checker {
     /// The plugin, by asking the Docker daemon (images, registries, platforms); these rules
     /// report nothing when linting without a daemon.
     Daemon,
+    /// A program the plugin runs (ShellCheck); its findings go through
+    /// [`crate::linter::external_diagnostics`].
+    External,
 }
 
 /// A rule's check: reads the parsed file (and the options) and pushes findings.
@@ -93,6 +97,12 @@ pub struct LintOptions {
     pub build_args: BTreeMap<String, String>,
     /// `--target` of the build about to run.
     pub target: Option<String>,
+    /// Registries FROM images may come from; empty: not configured, anything goes.
+    pub trusted_registries: Vec<String>,
+    /// Required labels and the format of each value; empty: no schema.
+    pub label_schema: BTreeMap<String, LabelFormat>,
+    /// Labels outside `label_schema` are reported.
+    pub strict_labels: bool,
 }
 
 /// The input of one rule's check.

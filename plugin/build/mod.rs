@@ -19,7 +19,7 @@ use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use futures_util::StreamExt;
 
 use crate::argv::GlobalOptions;
-use crate::config::{Flags, Resolver};
+use crate::config::{Effective, Flags, Resolver};
 use crate::context::{self, ContextSpec, UploadProgress};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
 use crate::gate::{self, GateInput};
@@ -87,6 +87,10 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
             context_dir: build_context.context_dir.clone(),
             build_args: config.build_args.iter().cloned().collect(),
             target: config.target.clone(),
+            ..lint_config
+                .as_ref()
+                .map(Effective::lint_options)
+                .unwrap_or_default()
         },
         settings: lint_config
             .as_ref()

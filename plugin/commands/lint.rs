@@ -18,6 +18,7 @@ use crate::discover::{self, io_reason, Input};
 use crate::error::input_error;
 use crate::images::{self, ImageCheck};
 use crate::report::{self, FileReport, Format};
+use crate::shellcheck::ShellCheck;
 use crate::terminal;
 
 #[derive(Debug, Args)]
@@ -52,8 +53,13 @@ pub struct LintArgs {
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
-    /// Use this configuration file instead of looking for .rbuild.toml next to each Dockerfile
-    /// and in its parent directories (up to the repository root)
+    /// Switch on rules that are off by default (see `docker rbuild rules`), by code or name
+    /// (comma-separated or repeated), besides the config file's `enable`
+    #[arg(long, value_name = "RULE", value_delimiter = ',')]
+    pub enable: Vec<String>,
+
+    /// Use this configuration file (`.rbuild.toml`, or a `.hadolint.yaml`) instead of looking for
+    /// one next to each Dockerfile and in its parent directories (up to the repository root)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -66,13 +72,22 @@ pub struct LintArgs {
     /// (locally or in its registry) and matches the requested platform
     #[arg(long)]
     pub daemon: bool,
+
+    /// Also check RUN scripts with ShellCheck (the `shellcheck` program must be on PATH);
+    /// findings are reported as RB901 with their SC code
+    #[arg(long)]
+    pub shellcheck: bool,
 }
 
 /// One Dockerfile to lint, with the settings in force for it.
 struct Job {
     input: Input,
     settings: RuleSettings,
+    /// The rule configuration of the file's config (trusted registries, label schema).
+    rule_options: LintOptions,
     fail_at: Option<Severity>,
+    /// `--shellcheck`, or `shellcheck = true` in the config file.
+    shellcheck: bool,
 }
 
 /// What one `lint` run does, validated.
@@ -81,29 +96,34 @@ enum LintConfig {
         jobs: Vec<Job>,
         format: Format,
         output: Option<PathBuf>,
+        /// Found when any job asks for ShellCheck.
+        shellcheck: Option<ShellCheck>,
     },
     ShowConfig(String),
 }
 
+/// The codes of the rules a flag names (by code or name); an unknown one is an input error.
+fn rule_codes(flag: &str, names: &[String]) -> anyhow::Result<Vec<&'static str>> {
+    names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            rules::find(name).map(|rule| rule.code).ok_or_else(|| {
+                input_error(format!(
+                    "{flag}: unknown rule `{name}` (see `docker rbuild rules`)"
+                ))
+            })
+        })
+        .collect()
+}
+
 impl LintConfig {
     fn from_args(args: LintArgs) -> anyhow::Result<LintConfig> {
-        let mut ignore = Vec::new();
-        for name in args
-            .ignore
-            .iter()
-            .map(|n| n.trim())
-            .filter(|n| !n.is_empty())
-        {
-            let rule = rules::find(name).ok_or_else(|| {
-                input_error(format!(
-                    "--ignore: unknown rule `{name}` (see `docker rbuild rules`)"
-                ))
-            })?;
-            ignore.push(rule.code);
-        }
         let mut resolver = Resolver::new(Flags {
             config: args.config,
-            ignore,
+            ignore: rule_codes("--ignore", &args.ignore)?,
+            enable: rule_codes("--enable", &args.enable)?,
             failure_threshold: args.failure_threshold,
             no_fail: args.no_fail,
         })?;
@@ -137,22 +157,31 @@ impl LintConfig {
                 let effective = resolver.resolve(input.display_path())?;
                 Ok(Job {
                     input,
+                    rule_options: effective.lint_options(),
                     settings: effective.settings,
                     fail_at: effective.fail_at,
+                    shellcheck: args.shellcheck
+                        || effective.file.as_ref().is_some_and(|file| file.shellcheck),
                 })
             })
-            .collect::<anyhow::Result<_>>()?;
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let shellcheck = if jobs.iter().any(|job| job.shellcheck) {
+            Some(ShellCheck::find()?)
+        } else {
+            None
+        };
         Ok(LintConfig::Lint {
             jobs,
             format: args.format,
             output: args.output,
+            shellcheck,
         })
     }
 }
 
 pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> {
     let daemon = args.daemon;
-    let (jobs, format, output) = match LintConfig::from_args(args)? {
+    let (jobs, format, output, shellcheck) = match LintConfig::from_args(args)? {
         LintConfig::ShowConfig(text) => {
             print!("{text}");
             return Ok(ExitCode::SUCCESS);
@@ -161,15 +190,25 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
             jobs,
             format,
             output,
-        } => (jobs, format, output),
+            shellcheck,
+        } => (jobs, format, output, shellcheck),
     };
     let inputs: Vec<Input> = jobs.iter().map(|job| job.input.clone()).collect();
     let stdin = read_stdin_if_named(&inputs)?;
     let reports: Vec<FileReport> = jobs
         .par_iter()
-        .map(|job| lint_input(&job.input, stdin.as_deref(), &job.settings))
+        .map(|job| lint_input(job, stdin.as_deref()))
         .collect::<anyhow::Result<_>>()?;
     let mut reports = reports;
+    if let Some(shellcheck) = shellcheck {
+        let targets = reports
+            .iter_mut()
+            .zip(&jobs)
+            .filter(|(_, job)| job.shellcheck)
+            .map(|(report, job)| (report, &job.settings))
+            .collect();
+        shellcheck.add_findings(targets)?;
+    }
     if daemon {
         add_daemon_findings(globals, &jobs, &mut reports)?;
     }
@@ -255,11 +294,8 @@ fn read_stdin_if_named(inputs: &[Input]) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-fn lint_input(
-    input: &Input,
-    stdin: Option<&[u8]>,
-    settings: &RuleSettings,
-) -> anyhow::Result<FileReport> {
+fn lint_input(job: &Job, stdin: Option<&[u8]>) -> anyhow::Result<FileReport> {
+    let input = &job.input;
     let path = input.display_path();
     let bytes = match input {
         Input::Stdin(_) => stdin.unwrap_or_default().to_vec(),
@@ -268,9 +304,9 @@ fn lint_input(
     };
     let options = LintOptions {
         context_dir: context_dir(path),
-        ..LintOptions::default()
+        ..job.rule_options.clone()
     };
-    let result = lint(&bytes, &options, settings);
+    let result = lint(&bytes, &options, &job.settings);
     let source = match result.dockerfile {
         Some(dockerfile) => dockerfile.source,
         None => String::from_utf8_lossy(&bytes).into_owned(),
@@ -314,4 +350,43 @@ fn write_atomically(
     write(&mut file).and_then(|()| file.flush()).map_err(fail)?;
     file.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn settings_for(flags: &[&str]) -> anyhow::Result<RuleSettings> {
+        let dir = tempfile::tempdir().unwrap();
+        let dockerfile = dir.path().join("Dockerfile");
+        std::fs::write(&dockerfile, "FROM alpine:3.19\n").unwrap();
+        let mut argv = vec!["docker-rbuild", "lint"];
+        argv.extend(flags);
+        argv.push(dockerfile.to_str().unwrap());
+        let Some(Command::Lint(args)) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("not a lint command");
+        };
+        match LintConfig::from_args(args)? {
+            LintConfig::Lint { mut jobs, .. } => Ok(jobs.remove(0).settings),
+            LintConfig::ShowConfig(_) => panic!("not a lint run"),
+        }
+    }
+
+    #[test]
+    fn enable_flag_switches_on_off_by_default_rules() {
+        assert!(settings_for(&[]).unwrap().ignored.contains("RB525"));
+        let enabled = settings_for(&["--enable", "missing-healthcheck,RB526"]).unwrap();
+        assert!(!enabled.ignored.contains("RB525") && !enabled.ignored.contains("RB526"));
+        assert!(enabled.ignored.contains("RB524"));
+        let unknown = settings_for(&["--enable", "RB999"])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            unknown,
+            "--enable: unknown rule `RB999` (see `docker rbuild rules`)"
+        );
+    }
 }

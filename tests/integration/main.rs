@@ -3,6 +3,7 @@
 
 mod build;
 mod buildkit;
+mod config;
 mod context;
 mod docker_cli;
 mod docs;
@@ -13,3 +14,4 @@ mod harness;
 mod lint;
 mod parse;
 mod plugin_protocol;
+mod shellcheck;

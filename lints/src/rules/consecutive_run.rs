@@ -48,7 +48,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let mut previous: Option<(usize, &Instruction, bool)> = None;
     for run in runs(check) {
-        let cheap = is_small_and_cheap(&run.commands);
+        let cheap = is_small_and_cheap(run.commands);
         if let Some((index, first, first_cheap)) = previous {
             let same_stage = dockerfile.stage_of(index).map(|s| s.index)
                 == dockerfile.stage_of(run.index).map(|s| s.index);

@@ -1,5 +1,6 @@
 //! The rule registry: one file per rule, one table.
 
+mod add_local_files;
 #[cfg(test)]
 mod applied_fixes;
 mod apt_in_scripts;
@@ -9,28 +10,46 @@ mod base_image_not_found;
 mod cd_in_run;
 mod consecutive_run;
 mod consistent_instruction_casing;
+mod copy_archive_then_unpack;
 mod copy_before_dependency_install;
 mod copy_ignored_file;
+mod copy_multiple_sources_to_file;
+mod copy_relative_without_workdir;
+mod copy_whole_stage;
 mod download_piped_to_shell;
 mod duplicate_stage_name;
 mod empty_continuation_line;
+mod empty_label_value;
+mod env_self_reference;
 mod exec_form_shell_syntax;
 mod exec_form_single_string;
 mod expose_invalid_format;
+mod expose_port_range;
 mod expose_proto_casing;
+mod expose_ssh_port;
+mod final_user_root;
 mod from_as_casing;
+mod from_latest_tag;
+mod from_platform_flag;
 mod from_platform_flag_const;
 mod from_stage_order;
+mod from_untagged;
 mod ignore_comment;
 mod image_not_verified;
 mod image_platform_mismatch;
+mod inline_ignore_comment;
 mod invalid_base_image;
 mod invalid_definition_description;
+mod invalid_label_key;
+mod label_format;
+mod label_not_in_schema;
+pub(crate) mod labels;
 mod language_package_unpinned;
 mod legacy_key_value_format;
 mod ln_bin_sh;
 mod maintainer_deprecated;
 mod missing_from;
+mod missing_healthcheck;
 mod multiple_instructions;
 mod npm_install_with_lockfile;
 mod os_package_unpinned;
@@ -40,10 +59,12 @@ mod package_install_prompts;
 mod pipe_without_pipefail;
 mod pointless_command;
 mod redundant_target_platform;
+mod required_label_missing;
 mod reserved_stage_name;
 mod run_support;
 mod secrets_in_arg_or_env;
 mod shell_form_command;
+mod shellcheck;
 mod signature_verification_disabled;
 mod stage_name_casing;
 mod sudo_in_run;
@@ -54,11 +75,14 @@ mod tls_verification_disabled;
 mod undefined_arg_in_from;
 mod undefined_var;
 mod unknown_stage_reference;
+mod untrusted_registry;
+mod user_by_name;
 mod useradd_high_uid;
 mod volatile_arg_before_run;
 mod wget_and_curl;
 mod wget_progress;
 mod workdir_relative_path;
+mod workdir_system_directory;
 mod world_writable_permissions;
 
 use crate::rule::Rule;
@@ -67,6 +91,7 @@ pub use base_image_not_found::RULE as IMAGE_NOT_FOUND;
 pub(crate) use ignore_comment::RULE as IGNORE_COMMENT;
 pub use image_not_verified::RULE as IMAGE_NOT_VERIFIED;
 pub use image_platform_mismatch::RULE as IMAGE_PLATFORM_MISMATCH;
+pub use shellcheck::RULE as SHELLCHECK;
 pub(crate) use syntax_error::RULE as SYNTAX_ERROR;
 
 /// Every rule, ordered by code.
@@ -118,16 +143,43 @@ pub static RULES: &[&Rule] = &[
     &secrets_in_arg_or_env::RULE,
     &copy_ignored_file::RULE,
     &invalid_definition_description::RULE,
+    &from_untagged::RULE,
+    &from_latest_tag::RULE,
+    &expose_port_range::RULE,
+    &copy_multiple_sources_to_file::RULE,
+    &add_local_files::RULE,
+    &copy_archive_then_unpack::RULE,
+    &env_self_reference::RULE,
+    &copy_relative_without_workdir::RULE,
+    &copy_whole_stage::RULE,
+    &workdir_system_directory::RULE,
+    &from_platform_flag::RULE,
+    &missing_healthcheck::RULE,
+    &inline_ignore_comment::RULE,
     &tls_verification_disabled::RULE,
     &signature_verification_disabled::RULE,
     &download_piped_to_shell::RULE,
     &world_writable_permissions::RULE,
     &npm_install_with_lockfile::RULE,
+    &expose_ssh_port::RULE,
+    &final_user_root::RULE,
+    &user_by_name::RULE,
     &consistent_instruction_casing::RULE,
     &from_as_casing::RULE,
     &stage_name_casing::RULE,
     &expose_proto_casing::RULE,
+    &untrusted_registry::RULE,
+    &invalid_label_key::RULE,
+    &required_label_missing::RULE,
+    &label_not_in_schema::RULE,
+    &empty_label_value::RULE,
+    &label_format::RULE,
+    &shellcheck::RULE,
 ];
+
+/// Rules that run only when switched on (`enable` in `.rbuild.toml`, `--enable`): checks that
+/// suit some teams' policies but would be noise for most.
+pub static OFF_BY_DEFAULT: &[&str] = &["RB515", "RB524", "RB525", "RB526"];
 
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
@@ -142,7 +194,7 @@ mod tests {
 
     use super::*;
     use crate::linter::{lint, RuleSettings};
-    use crate::rule::{Checker, LintOptions};
+    use crate::rule::Checker;
 
     #[test]
     fn codes_and_names_are_unique_and_well_formed() {
@@ -172,6 +224,13 @@ mod tests {
     }
 
     #[test]
+    fn off_by_default_rules_exist() {
+        for code in OFF_BY_DEFAULT {
+            assert!(find(code).is_some_and(|rule| rule.code == *code), "{code}");
+        }
+    }
+
+    #[test]
     fn every_rule_has_docs() {
         for rule in RULES {
             for (part, text) in [
@@ -189,8 +248,12 @@ mod tests {
     fn codes_for(dockerfile: &str) -> Vec<&'static str> {
         lint(
             dockerfile.as_bytes(),
-            &LintOptions::default(),
-            &RuleSettings::default(),
+            &labels::fixture_options(),
+            // Off-by-default rules are switched on: their fixtures are checked too.
+            &RuleSettings {
+                ignored: Default::default(),
+                ..RuleSettings::default()
+            },
         )
         .diagnostics
         .iter()
@@ -202,12 +265,14 @@ mod tests {
     /// fixtures do not.
     #[test]
     fn every_rule_fires_on_its_failing_fixtures_only() {
-        // Daemon rules need a daemon: the integration tests run their fixtures; context rules
-        // need a context directory: their own tests make one.
-        for rule in RULES
-            .iter()
-            .filter(|r| !matches!(r.check, Checker::Daemon | Checker::Context(_)))
-        {
+        // Daemon and external rules need a daemon or a program: the integration tests run
+        // their fixtures; context rules need a context directory: their own tests make one.
+        for rule in RULES.iter().filter(|r| {
+            !matches!(
+                r.check,
+                Checker::Daemon | Checker::External | Checker::Context(_)
+            )
+        }) {
             let failing =
                 std::iter::once(rule.docs.example).chain(rule.fixtures.fail.iter().copied());
             for (i, dockerfile) in failing.enumerate() {

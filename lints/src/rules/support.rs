@@ -32,7 +32,6 @@ pub fn global_arg_values_with(
     let lexer = Lexer::new(dockerfile.escape);
     // The builder defines the platform ARGs for FROM lines; the build's own platform stands in.
     let mut values: BTreeMap<String, String> = automatic_platform_values()
-        .into_iter()
         .map(|(name, value)| {
             (
                 name.to_string(),
@@ -110,6 +109,14 @@ pub fn stage_matches(stage: &Stage, name: &str) -> bool {
         || name
             .parse::<usize>()
             .is_ok_and(|index| index == stage.index)
+}
+
+/// The stage the build produces: `--target`, else the last stage.
+pub fn produced_stage<'a>(check: &Check<'a>) -> Option<&'a Stage> {
+    match &check.options.target {
+        Some(target) => check.dockerfile.stage_named(target),
+        None => check.dockerfile.stages.last(),
+    }
 }
 
 /// The stage names defined anywhere in the file.
@@ -323,6 +330,33 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
         }
     }
     matches(pattern.as_bytes(), name.as_bytes())
+}
+
+/// The numeric ports of each EXPOSE word (`80`, `80/tcp`, both ends of `8000-8010`); words
+/// with variables, host mappings or other text are left out.
+pub fn exposed_ports(instruction: &Instruction) -> Vec<(&Word, Vec<u64>)> {
+    instruction
+        .words()
+        .iter()
+        .filter_map(|word| {
+            let port = word.value.split('/').next().unwrap_or_default();
+            let ends: Option<Vec<u64>> = port.split('-').map(|n| n.parse().ok()).collect();
+            ends.filter(|ends| !ends.is_empty() && ends.len() <= 2)
+                .map(|ends| (word, ends))
+        })
+        .collect()
+}
+
+/// A file name ADD unpacks: a tar archive, compressed or not.
+pub fn is_tar_archive(path: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz", ".tar.zst",
+        ".gz", ".bz2", ".xz", ".zst",
+    ];
+    let lower = path.to_ascii_lowercase();
+    EXTENSIONS
+        .iter()
+        .any(|extension| lower.ends_with(extension))
 }
 
 #[cfg(test)]

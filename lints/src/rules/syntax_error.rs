@@ -16,7 +16,7 @@ longer than 65,535 bytes, bytes that are not UTF-8. No other rule runs on a file
         example: "FROM alpine\nRUNN echo hello\n",
         use_instead: "FROM alpine\nRUN echo hello\n",
     },
-    equivalents: Equivalents { hadolint: &["DL1000"], buildkit: None },
+    equivalents: Equivalents { hadolint: &["DL1000", "DL3043"], buildkit: None },
     fix: FixAvailability::None,
     fixtures: Fixtures {
         fail: &["FROM alpine\nCMD [1, 2]\n", "FROM alpine\nRUN <<EOF\necho unterminated\n"],

@@ -1,0 +1,61 @@
+//! RB517: COPY or ADD of several sources to a destination without a trailing `/`.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::Keyword;
+
+pub static RULE: Rule = Rule {
+    code: "RB517",
+    name: "copy-multiple-sources-to-file",
+    severity: Severity::Error,
+    summary: "COPY of several sources to a destination that does not end in `/`",
+    docs: Docs {
+        what_it_does:
+            "Finds COPY and ADD instructions with more than one source whose destination \
+does not end with `/`.",
+        why_is_this_bad:
+            "With several sources the destination must be a directory, and the builder \
+only accepts it when it ends with `/`: the build fails.",
+        example: "FROM node:20\nCOPY package.json package-lock.json /app\n",
+        use_instead: "FROM node:20\nCOPY package.json package-lock.json /app/\n",
+    },
+    equivalents: Equivalents {
+        hadolint: &["DL3021"],
+        buildkit: None,
+    },
+    fix: FixAvailability::None,
+    fixtures: Fixtures {
+        fail: &["FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app\"]\n"],
+        pass: &[
+            "FROM alpine:3.19\nCOPY app.conf /etc/app.conf\n",
+            "FROM alpine:3.19\nCOPY --chown=app a b ./\n",
+            "# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY a.dll b.dll C:\\Windows\\System32\\\n",
+        ],
+    },
+    check: Checker::Static(check),
+};
+
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for instruction in &check.dockerfile.instructions {
+        if !matches!(instruction.kind, Keyword::Copy | Keyword::Add) {
+            continue;
+        }
+        let Some((sources, destination)) = instruction.sources_and_destination() else {
+            continue;
+        };
+        // Windows images end directories with `\\`.
+        if sources.len() > 1 && !destination.value.ends_with(['/', '\\']) {
+            findings.push(
+                Finding::new(
+                    destination.span,
+                    format!(
+                        "{} sources need a directory destination, and `{}` does not end with `/`",
+                        sources.len(),
+                        destination.value
+                    ),
+                )
+                .with_help(format!("write `{}/`", destination.value)),
+            );
+        }
+    }
+}

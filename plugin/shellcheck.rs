@@ -1,0 +1,592 @@
+//! `lint --shellcheck`: ShellCheck over the scripts of RUN instructions, in a few batched
+//! processes, with every finding mapped back to its Dockerfile line and column.
+//!
+//! Each script goes to its own temporary file, preceded by `export NAME=x` lines for the ARG and
+//! ENV names declared before it (so ShellCheck knows they are set, and does not report them as
+//! unused either); findings on those lines are dropped. Excluding SC2154 instead would also
+//! hide real typos in variable names.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+use rbuild_lints::diagnostic::{Finding, Severity};
+use rbuild_lints::linter::{external_diagnostics, ExternalFinding, RuleSettings};
+use rbuild_lints::rules::SHELLCHECK;
+use rbuild_lints::syntax::{self, Dockerfile, Instruction, Keyword, Span, Word};
+use serde::Deserialize;
+
+use crate::error::input_error;
+use crate::report::FileReport;
+
+/// Codes that mean nothing in a build, off by default: sourced files live in the image, not
+/// next to the Dockerfile (SC1090, SC1091); `ash` scripts are checked as `dash` (SC2187).
+pub const OFF_BY_DEFAULT: &[&str] = &["SC1090", "SC1091", "SC2187"];
+
+/// Build arguments every build defines.
+const PREDEFINED_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "FTP_PROXY",
+    "NO_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "ftp_proxy",
+    "no_proxy",
+    "all_proxy",
+];
+
+/// Scripts per ShellCheck process at most (keeps the command line short).
+const MAX_BATCH: usize = 400;
+
+/// The `shellcheck` program found on PATH.
+#[derive(Debug, Clone)]
+pub struct ShellCheck {
+    program: PathBuf,
+}
+
+impl ShellCheck {
+    /// Finds `shellcheck` on PATH; its absence is an input error (exit 2).
+    pub fn find() -> anyhow::Result<ShellCheck> {
+        let program = which::which("shellcheck").map_err(|_| {
+            input_error(
+                "ShellCheck was requested (--shellcheck or `shellcheck = true`) but the \
+                 `shellcheck` program is not on PATH (install it, e.g. `apt-get install shellcheck`)",
+            )
+        })?;
+        Ok(ShellCheck { program })
+    }
+
+    /// Adds the ShellCheck findings of every report's Dockerfile, under its rule settings.
+    pub fn add_findings(
+        &self,
+        targets: Vec<(&mut FileReport, &RuleSettings)>,
+    ) -> anyhow::Result<()> {
+        let parsed: Vec<Option<Dockerfile>> = targets
+            .iter()
+            .map(|(report, _)| syntax::parse(&report.source).ok())
+            .collect();
+        let mut scripts = Vec::new();
+        for (target, dockerfile) in parsed.iter().enumerate() {
+            if let Some(dockerfile) = dockerfile {
+                scripts.extend(collect_scripts(dockerfile).into_iter().map(|s| (target, s)));
+            }
+        }
+        let only_scripts: Vec<&Script> = scripts.iter().map(|(_, s)| s).collect();
+        let comments = self.run(&only_scripts)?;
+        let mut findings: Vec<Vec<ExternalFinding>> = vec![Vec::new(); targets.len()];
+        for ((target, script), comments) in scripts.iter().zip(comments) {
+            findings[*target].extend(comments.iter().filter_map(|c| script.finding(c)));
+        }
+        for (((report, settings), dockerfile), findings) in
+            targets.into_iter().zip(&parsed).zip(findings)
+        {
+            let Some(dockerfile) = dockerfile else {
+                continue; // the syntax error is already reported
+            };
+            report.diagnostics.extend(external_diagnostics(
+                dockerfile,
+                &SHELLCHECK,
+                findings,
+                settings,
+            ));
+            report
+                .diagnostics
+                .sort_by_key(|d| (d.span.start, d.rule.code));
+        }
+        Ok(())
+    }
+
+    /// Runs ShellCheck over `scripts`: one temporary file per distinct script (templated
+    /// Dockerfiles repeat many), a few processes per shell dialect, in parallel. Returns each
+    /// script's comments.
+    fn run(&self, scripts: &[&Script]) -> anyhow::Result<Vec<Vec<Comment>>> {
+        let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+        let mut distinct: HashMap<(&str, String), usize> = HashMap::new();
+        let mut file_of_script = Vec::with_capacity(scripts.len());
+        let mut by_shell: HashMap<&str, Vec<(usize, PathBuf)>> = HashMap::new();
+        for script in scripts {
+            let next = distinct.len();
+            let index = *distinct
+                .entry((script.shell, script.text()))
+                .or_insert(next);
+            file_of_script.push(index);
+            if index == next {
+                let path = dir.path().join(format!("{index}.sh"));
+                std::fs::write(&path, script.text())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                by_shell
+                    .entry(script.shell)
+                    .or_default()
+                    .push((index, path));
+            }
+        }
+        let threads = rayon::current_num_threads().max(1);
+        let batches: Vec<(&str, &[(usize, PathBuf)])> = by_shell
+            .iter()
+            .flat_map(|(shell, files)| {
+                let size = files.len().div_ceil(threads).clamp(1, MAX_BATCH);
+                files.chunks(size).map(move |chunk| (*shell, chunk))
+            })
+            .collect();
+        let outputs = batches
+            .par_iter()
+            .map(|(shell, files)| self.run_batch(shell, files))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let mut comments: Vec<Vec<Comment>> = vec![Vec::new(); distinct.len()];
+        let index_of: HashMap<&Path, usize> = by_shell
+            .values()
+            .flatten()
+            .map(|(index, path)| (path.as_path(), *index))
+            .collect();
+        for comment in outputs.into_iter().flatten() {
+            if let Some(&index) = index_of.get(comment.file.as_path()) {
+                comments[index].push(comment);
+            }
+        }
+        Ok(file_of_script
+            .into_iter()
+            .map(|index| comments[index].clone())
+            .collect())
+    }
+
+    fn run_batch(&self, shell: &str, files: &[(usize, PathBuf)]) -> anyhow::Result<Vec<Comment>> {
+        let output = Command::new(&self.program)
+            .arg("--format=json1")
+            .arg(format!("--shell={shell}"))
+            .arg(format!("--exclude={}", OFF_BY_DEFAULT.join(",")))
+            .args(files.iter().map(|(_, path)| path))
+            .output()
+            .with_context(|| format!("cannot run {}", self.program.display()))?;
+        // 0: no findings, 1: findings; anything else is ShellCheck failing.
+        if !matches!(output.status.code(), Some(0 | 1)) {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            anyhow::bail!(
+                "shellcheck failed ({}): {}",
+                output.status,
+                stderr.lines().next().unwrap_or("no message")
+            );
+        }
+        let report: Json1 =
+            serde_json::from_slice(&output.stdout).context("cannot read shellcheck's output")?;
+        Ok(report.comments)
+    }
+}
+
+/// ShellCheck's `--format=json1` output (columns count characters, a tab as one).
+#[derive(Deserialize)]
+struct Json1 {
+    comments: Vec<Comment>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Comment {
+    file: PathBuf,
+    line: usize,
+    end_line: usize,
+    column: usize,
+    end_column: usize,
+    level: String,
+    code: u32,
+    message: String,
+}
+
+/// One script for ShellCheck, and how its bytes map back to the Dockerfile.
+#[derive(Debug)]
+struct Script {
+    /// ShellCheck's `--shell=` dialect.
+    shell: &'static str,
+    /// `export NAME=x` lines for the names the build defines.
+    header: String,
+    header_lines: usize,
+    body: String,
+    /// The source offset of every byte of `body`, and of its end.
+    source_offsets: Vec<usize>,
+}
+
+impl Script {
+    fn text(&self) -> String {
+        format!("{}{}", self.header, self.body)
+    }
+
+    /// The finding for ShellCheck's comment, at its place in the Dockerfile; `None` for a
+    /// comment about the header.
+    fn finding(&self, comment: &Comment) -> Option<ExternalFinding> {
+        let start = self.body_offset(comment.line, comment.column)?;
+        let end = self
+            .body_offset(comment.end_line, comment.end_column)
+            .unwrap_or(start)
+            .max(start);
+        let source_start = self.source_offsets[start];
+        let source_end = if end > start {
+            self.source_offsets[end - 1] + 1
+        } else {
+            source_start
+        };
+        let severity = match comment.level.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "info" => Severity::Info,
+            _ => Severity::Style,
+        };
+        let id = format!("SC{:04}", comment.code);
+        Some(ExternalFinding {
+            finding: Finding::new(
+                Span::new(source_start, source_end),
+                format!("{id}: {}", comment.message),
+            )
+            .with_help(format!("see https://www.shellcheck.net/wiki/{id}")),
+            id,
+            severity,
+        })
+    }
+
+    /// The byte offset in `body` of ShellCheck's 1-based line and character column.
+    fn body_offset(&self, line: usize, column: usize) -> Option<usize> {
+        let body_line = line.checked_sub(self.header_lines + 1)?;
+        let mut line_start = 0;
+        for _ in 0..body_line {
+            line_start += self.body[line_start..].find('\n')? + 1;
+        }
+        let line_text = self.body[line_start..].split('\n').next().unwrap_or("");
+        let in_line = line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+        Some(line_start + in_line)
+    }
+}
+
+/// The scripts of a Dockerfile's RUN instructions that a POSIX-like shell runs.
+fn collect_scripts(dockerfile: &Dockerfile) -> Vec<Script> {
+    let mut scripts = Vec::new();
+    let mut shell = Some("sh");
+    // The shell at the end of each named stage, which a stage built FROM it inherits.
+    let mut stage_shells: HashMap<String, Option<&'static str>> = HashMap::new();
+    let mut stage_name: Option<String> = None;
+    let mut names: BTreeSet<&str> = PREDEFINED_ARGS.iter().copied().collect();
+    for instruction in &dockerfile.instructions {
+        match instruction.kind {
+            Keyword::From => {
+                let Some(from) = instruction.from() else {
+                    continue;
+                };
+                if let Some(name) = stage_name.take() {
+                    stage_shells.insert(name, shell);
+                }
+                let base = from.image.value.to_ascii_lowercase();
+                shell = match stage_shells.get(&base) {
+                    Some(inherited) => *inherited,
+                    None if is_windows_image(&base) => None,
+                    None => Some("sh"),
+                };
+                stage_name = from.name.map(|name| name.value.to_ascii_lowercase());
+            }
+            Keyword::Shell => {
+                shell = instruction.words().first().and_then(|w| dialect(&w.value));
+            }
+            Keyword::Arg => names.extend(
+                instruction
+                    .words()
+                    .iter()
+                    .map(|w| w.value.split('=').next().unwrap_or_default()),
+            ),
+            Keyword::Env => names.extend(
+                instruction
+                    .key_values()
+                    .iter()
+                    .map(|kv| kv.key.value.as_str()),
+            ),
+            Keyword::Run => {
+                if let Some((shell, body, source_offsets)) =
+                    shell.and_then(|shell| run_script(dockerfile, instruction, shell))
+                {
+                    let header: String = names
+                        .iter()
+                        .filter(|name| is_identifier(name))
+                        .map(|name| format!("export {name}=x\n"))
+                        .collect();
+                    scripts.push(Script {
+                        shell,
+                        header_lines: header.lines().count(),
+                        header,
+                        body,
+                        source_offsets,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    scripts
+}
+
+/// The script a RUN gives the shell, its dialect, and its bytes' source offsets: the shell-form
+/// command, or the heredoc body of `RUN <<EOF` / `RUN bash <<EOF` (other commands read their
+/// heredocs as data, and are skipped).
+fn run_script(
+    dockerfile: &Dockerfile,
+    instruction: &Instruction,
+    shell: &'static str,
+) -> Option<(&'static str, String, Vec<usize>)> {
+    let command = instruction.shell_command()?;
+    let heredoc = match instruction.heredocs.as_slice() {
+        [] => {
+            return Some((
+                shell,
+                command.value.clone(),
+                source_offsets(dockerfile, command),
+            ))
+        }
+        [heredoc] => heredoc,
+        _ => return None,
+    };
+    let words: Vec<&str> = command
+        .value
+        .split_whitespace()
+        .filter(|word| {
+            !word
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with("<<")
+        })
+        .collect();
+    let shell = match words.as_slice() {
+        // The body is run as a script: its shebang, if any, names the interpreter.
+        [] => match heredoc.content.strip_prefix("#!") {
+            Some(shebang) => interpreter(shebang.lines().next().unwrap_or(""))?,
+            None => shell,
+        },
+        [program, options @ ..] if options.iter().all(|o| o.starts_with('-')) => dialect(program)?,
+        _ => return None,
+    };
+    let start = heredoc.body_span.start;
+    let offsets = (0..=heredoc.content.len()).map(|i| start + i).collect();
+    Some((shell, heredoc.content.clone(), offsets))
+}
+
+/// The ShellCheck dialect of a shell program (`/bin/bash` -> `bash`); `None` for shells it does
+/// not know (pwsh, cmd, python...).
+fn dialect(program: &str) -> Option<&'static str> {
+    match program.rsplit(['/', '\\']).next()? {
+        "sh" | "ash" => Some("sh"),
+        "bash" => Some("bash"),
+        "dash" => Some("dash"),
+        "ksh" | "mksh" | "ksh93" => Some("ksh"),
+        _ => None,
+    }
+}
+
+/// The dialect of a shebang line (after `#!`), `/usr/bin/env bash` included.
+fn interpreter(shebang: &str) -> Option<&'static str> {
+    let mut words = shebang.split_whitespace();
+    let program = words.next()?;
+    if program.ends_with("/env") {
+        dialect(words.find(|w| !w.starts_with('-'))?)
+    } else {
+        dialect(program)
+    }
+}
+
+/// Windows base images run `cmd` unless a SHELL says otherwise.
+fn is_windows_image(reference: &str) -> bool {
+    ["windows/", "nanoserver", "servercore"]
+        .iter()
+        .any(|marker| reference.contains(marker))
+}
+
+fn is_identifier(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The source offset of every byte of a shell-form word's value, and of its end. The value is
+/// the raw text without line continuations (escape, optional blanks, newline) and the comment
+/// and blank lines that follow them.
+fn source_offsets(dockerfile: &Dockerfile, word: &Word) -> Vec<usize> {
+    let raw = dockerfile.text(word.span).as_bytes();
+    let value = word.value.as_bytes();
+    let mut escape = [0; 4];
+    let escape = dockerfile.escape.encode_utf8(&mut escape).as_bytes();
+    let mut offsets = Vec::with_capacity(value.len() + 1);
+    let mut r = 0;
+    for &byte in value {
+        while r < raw.len() {
+            if let Some(after) = continuation_end(raw, r, escape) {
+                r = after;
+            } else if raw[r] == byte {
+                break;
+            } else {
+                r += 1; // not in the value: skip it
+            }
+        }
+        offsets.push(word.span.start + r.min(raw.len()));
+        r = (r + 1).min(raw.len());
+    }
+    offsets.push(word.span.start + r);
+    offsets
+}
+
+/// When a line continuation starts at `at`: the offset after it and after the comment and blank
+/// lines that follow.
+fn continuation_end(raw: &[u8], at: usize, escape: &[u8]) -> Option<usize> {
+    let rest = raw[at..].strip_prefix(escape)?;
+    let blanks = rest
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
+        .count();
+    if rest.get(blanks) != Some(&b'\n') {
+        return None;
+    }
+    let mut next = at + escape.len() + blanks + 1;
+    loop {
+        let line_end = raw[next..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|i| next + i + 1);
+        let line = &raw[next..line_end.unwrap_or(raw.len())];
+        let content = line.trim_ascii_start();
+        match line_end {
+            Some(end) if content.is_empty() || content.starts_with(b"#") => next = end,
+            _ => return Some(next),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scripts_of(source: &str) -> (Dockerfile, Vec<Script>) {
+        let dockerfile = syntax::parse(source).expect("parses");
+        let scripts = collect_scripts(&dockerfile);
+        (dockerfile, scripts)
+    }
+
+    /// The source text at the place ShellCheck's (line, column) of `script` maps to.
+    fn source_at(dockerfile: &Dockerfile, script: &Script, line: usize, column: usize) -> String {
+        let comment = Comment {
+            file: PathBuf::new(),
+            line,
+            end_line: line,
+            column,
+            end_column: column + 2,
+            level: "info".into(),
+            code: 2086,
+            message: "m".into(),
+        };
+        let finding = script.finding(&comment).expect("maps").finding;
+        dockerfile.text(finding.span).to_string()
+    }
+
+    #[test]
+    fn continued_lines_map_back_to_their_source_lines() {
+        let source = "FROM alpine\nRUN echo a \\\n  # a comment with $1\n\n  && tar xf $1\n";
+        let (dockerfile, scripts) = scripts_of(source);
+        let script = &scripts[0];
+        let column = script.body.find("$1").unwrap() + 1;
+        let line = script.header_lines + 1;
+        let comment = Comment {
+            file: PathBuf::new(),
+            line,
+            end_line: line,
+            column,
+            end_column: column + 2,
+            level: "info".into(),
+            code: 2086,
+            message: "Double quote".into(),
+        };
+        let found = script.finding(&comment).unwrap();
+        let position = dockerfile.position(found.finding.span.start);
+        assert_eq!((position.line, position.column), (5, 13));
+        assert_eq!(dockerfile.text(found.finding.span), "$1");
+        assert_eq!(found.id, "SC2086");
+        assert_eq!(found.severity, Severity::Info);
+    }
+
+    #[test]
+    fn backtick_escape_continuations_are_skipped() {
+        let source = "# escape=`\nFROM alpine\nRUN echo \\ `\n  $1\n";
+        let (dockerfile, scripts) = scripts_of(source);
+        let script = &scripts[0];
+        let column = script.body.find("$1").unwrap() + 1;
+        assert_eq!(
+            source_at(&dockerfile, script, script.header_lines + 1, column),
+            "$1"
+        );
+        let position = dockerfile.position(dockerfile.source.rfind("$1").unwrap());
+        assert_eq!(position.line, 4);
+    }
+
+    #[test]
+    fn heredoc_lines_and_tab_columns_map_into_the_body() {
+        let source = "FROM alpine\nRUN <<EOF\nset -e\n\techo $x\nEOF\n";
+        let (dockerfile, scripts) = scripts_of(source);
+        let script = &scripts[0];
+        assert_eq!(script.shell, "sh");
+        // ShellCheck counts a tab as one column: `$x` is at column 7 of body line 2.
+        assert_eq!(
+            source_at(&dockerfile, script, script.header_lines + 2, 7),
+            "$x"
+        );
+    }
+
+    #[test]
+    fn heredocs_fed_to_other_programs_are_skipped() {
+        let (_, scripts) = scripts_of("FROM alpine\nRUN python3 <<EOF\nprint($1)\nEOF\n");
+        assert!(scripts.is_empty());
+        let (_, scripts) = scripts_of("FROM alpine\nRUN bash -e <<EOF\necho $1\nEOF\n");
+        assert_eq!(scripts[0].shell, "bash");
+        let (_, scripts) = scripts_of("FROM alpine\nRUN <<EOF\n#!/usr/bin/env python3\nx\nEOF\n");
+        assert!(scripts.is_empty());
+    }
+
+    #[test]
+    fn the_shell_in_force_decides_the_dialect() {
+        let source = "FROM alpine AS Base\nSHELL [\"/bin/bash\", \"-c\"]\nRUN echo 1\n\
+FROM base\nRUN echo 2\nSHELL [\"pwsh\", \"-Command\"]\nRUN Write-Host 3\nFROM alpine\nRUN echo 4\n\
+FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN mkdir c:\\data\n";
+        let (_, scripts) = scripts_of(source);
+        let shells: Vec<_> = scripts.iter().map(|s| (s.shell, s.body.as_str())).collect();
+        assert_eq!(
+            shells,
+            [("bash", "echo 1"), ("bash", "echo 2"), ("sh", "echo 4")]
+        );
+    }
+
+    #[test]
+    fn declared_names_are_exported_in_the_header_only() {
+        let source = "ARG base\nFROM alpine\nARG version=1\nENV app.name=x HOME_DIR=/h\nRUN echo \"$version\"\n";
+        let (_, scripts) = scripts_of(source);
+        let header = &scripts[0].header;
+        assert!(header.contains("export version=x\n"));
+        assert!(header.contains("export base=x\n"));
+        assert!(header.contains("export HOME_DIR=x\n"));
+        assert!(!header.contains("app.name"));
+        let comment_in_header = Comment {
+            file: PathBuf::new(),
+            line: 1,
+            end_line: 1,
+            column: 1,
+            end_column: 2,
+            level: "warning".into(),
+            code: 2034,
+            message: "m".into(),
+        };
+        assert!(scripts[0].finding(&comment_in_header).is_none());
+    }
+}
