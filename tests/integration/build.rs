@@ -1,8 +1,6 @@
 //! Integration tests: `docker rbuild [build]` against the real engine.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::harness::{self, run, Images, Output, Sandbox, BASE_IMAGE};
@@ -363,15 +361,7 @@ fn interrupt_long_run(sandbox: &Sandbox, mut command: Command, signal: &str) -> 
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let received = harness::stderr_lines(&mut child);
     // Wait until the RUN step's container runs (its output line is printed).
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut container = None;

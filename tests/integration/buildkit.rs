@@ -1,9 +1,7 @@
 //! Integration tests: BuildKit builds (`--builder`) on the Docker 26.1 engine, and the
 //! builder `auto` picks on each engine.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::harness::{self, run, Images, Output, Sandbox, BASE_IMAGE, ENGINE26_HOST, ENGINE_HOST};
@@ -343,15 +341,7 @@ fn sigint_during_a_buildkit_run_exits_130_and_leaves_nothing_running() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let received = harness::stderr_lines(&mut child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut transcript = String::new();
     let mut running = false;

@@ -290,3 +290,22 @@ impl Drop for LocalRegistry {
         let _ = self.process.wait();
     }
 }
+
+/// The child's stderr, line by line, read on a thread so that a test can wait for a line with
+/// a timeout (`recv_timeout`) while the child runs.
+pub fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead as _;
+    let stderr = child.stderr.take().expect("the child's stderr is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
+}
