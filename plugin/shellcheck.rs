@@ -477,9 +477,9 @@ mod tests {
         (dockerfile, scripts)
     }
 
-    /// The source text at the place ShellCheck's (line, column) of `script` maps to.
-    fn source_at(dockerfile: &Dockerfile, script: &Script, line: usize, column: usize) -> String {
-        let comment = Comment {
+    /// A ShellCheck finding two characters wide at (line, column) of a script.
+    fn comment_at(line: usize, column: usize) -> Comment {
+        Comment {
             file: PathBuf::new(),
             line,
             end_line: line,
@@ -487,9 +487,16 @@ mod tests {
             end_column: column + 2,
             level: "info".into(),
             code: 2086,
-            message: "m".into(),
-        };
-        let finding = script.finding(&comment).expect("maps").finding;
+            message: "Double quote".into(),
+        }
+    }
+
+    /// The source text at the place ShellCheck's (line, column) of `script` maps to.
+    fn source_at(dockerfile: &Dockerfile, script: &Script, line: usize, column: usize) -> String {
+        let finding = script
+            .finding(&comment_at(line, column))
+            .expect("maps")
+            .finding;
         dockerfile.text(finding.span).to_string()
     }
 
@@ -500,17 +507,7 @@ mod tests {
         let script = &scripts[0];
         let column = script.body.find("$1").unwrap() + 1;
         let line = script.header_lines + 1;
-        let comment = Comment {
-            file: PathBuf::new(),
-            line,
-            end_line: line,
-            column,
-            end_column: column + 2,
-            level: "info".into(),
-            code: 2086,
-            message: "Double quote".into(),
-        };
-        let found = script.finding(&comment).unwrap();
+        let found = script.finding(&comment_at(line, column)).unwrap();
         let position = dockerfile.position(found.finding.span.start);
         assert_eq!((position.line, position.column), (5, 13));
         assert_eq!(dockerfile.text(found.finding.span), "$1");
@@ -577,16 +574,6 @@ FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nRUN mkdir c:\\data\n";
         assert!(header.contains("export base=x\n"));
         assert!(header.contains("export HOME_DIR=x\n"));
         assert!(!header.contains("app.name"));
-        let comment_in_header = Comment {
-            file: PathBuf::new(),
-            line: 1,
-            end_line: 1,
-            column: 1,
-            end_column: 2,
-            level: "warning".into(),
-            code: 2034,
-            message: "m".into(),
-        };
-        assert!(scripts[0].finding(&comment_in_header).is_none());
+        assert!(scripts[0].finding(&comment_at(1, 1)).is_none());
     }
 }

@@ -960,22 +960,21 @@ mod tests {
         assert!(broken.is_err());
     }
 
+    /// Renders a stream of canned items (some of them errors) into a renderer of `mode`.
+    async fn render_stream<E: Display>(
+        mode: ProgressMode,
+        items: impl IntoIterator<Item = Result<DaemonMessage, E>>,
+    ) -> anyhow::Result<Outcome> {
+        let mut renderer = Renderer::new(mode, false, Vec::new(), Vec::new(), Instant::now());
+        renderer.render(futures_util::stream::iter(items)).await
+    }
+
     #[tokio::test]
     async fn a_stream_error_after_the_image_id_does_not_fail_the_build() {
         let mut items: Vec<Result<DaemonMessage, String>> =
             messages(CACHED_BUILD).into_iter().map(Ok).collect();
         items.push(Err("trailing garbage in the response".into()));
-        let mut renderer = Renderer::new(
-            ProgressMode::Quiet,
-            false,
-            Vec::new(),
-            Vec::new(),
-            Instant::now(),
-        );
-        let outcome = renderer
-            .render(futures_util::stream::iter(items))
-            .await
-            .unwrap();
+        let outcome = render_stream(ProgressMode::Quiet, items).await.unwrap();
         assert!(matches!(outcome, Outcome::Built(_)));
     }
 
@@ -987,17 +986,7 @@ mod tests {
             .map(Ok)
             .chain([Err("connection reset".to_owned())])
             .collect();
-        let mut renderer = Renderer::new(
-            ProgressMode::Plain,
-            false,
-            Vec::new(),
-            Vec::new(),
-            Instant::now(),
-        );
-        let err = renderer
-            .render(futures_util::stream::iter(items))
-            .await
-            .unwrap_err();
+        let err = render_stream(ProgressMode::Plain, items).await.unwrap_err();
         assert_eq!(
             err.to_string(),
             "the daemon's build stream broke off: connection reset"
@@ -1009,17 +998,7 @@ mod tests {
         let items = [Err::<DaemonMessage, _>(
             "status code 500: dockerfile parse error",
         )];
-        let mut renderer = Renderer::new(
-            ProgressMode::Plain,
-            false,
-            Vec::new(),
-            Vec::new(),
-            Instant::now(),
-        );
-        let err = renderer
-            .render(futures_util::stream::iter(items))
-            .await
-            .unwrap_err();
+        let err = render_stream(ProgressMode::Plain, items).await.unwrap_err();
         assert_eq!(
             err.to_string(),
             "the daemon did not run the build: status code 500: dockerfile parse error"
