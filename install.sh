@@ -19,7 +19,7 @@ Options:
                   instead of \${DOCKER_CONFIG:-\$HOME/.docker}/cli-plugins
   --binary PATH   install this already-built docker-rbuild instead of building one
   --with-engine   also make sure a local Docker engine runs and the test base image
-                  rbuild-test/busybox:latest exists (tests/engine/ensure.sh; installs
+                  rbuild-test/busybox:static exists (tests/engine/ensure.sh; installs
                   docker.io and starts dockerd as root on Debian when none answers)
   --uninstall     remove the installed plugin instead
   -h, --help      show this help

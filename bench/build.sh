@@ -22,7 +22,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-base_image="rbuild-test/busybox:latest"
+base_image="rbuild-test/busybox:static"
 noop_tag="rbuild-bench-noop"
 large_tag="rbuild-bench-large"
 

@@ -22,7 +22,7 @@ done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 host="unix:///var/run/rbuild-docker26.sock"
 buildx_plugin="/opt/rbuild-engine26/root/usr/libexec/docker/cli-plugins/docker-buildx"
-base_image="rbuild-test/busybox:latest"
+base_image="rbuild-test/busybox:static"
 rbuild_tag="rbuild-bench-bk-rbuild:latest"
 buildx_tag="rbuild-bench-bk-buildx:latest"
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
 use rbuild_lints::label_format::LabelFormat;
-use rbuild_lints::linter::RuleSettings;
+use rbuild_lints::linter::{CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 use rbuild_lints::syntax::LineIndex;
@@ -94,10 +94,10 @@ struct RawPerPath {
 #[derive(Debug, Default)]
 pub struct ConfigFile {
     pub path: PathBuf,
-    ignore: Vec<&'static str>,
+    ignore: Vec<CheckCode>,
     /// `enable`: off-by-default rules to switch on.
     enable: Vec<&'static str>,
-    severities: Vec<(&'static str, Severity)>,
+    severities: Vec<(CheckCode, Severity)>,
     failure_threshold: Option<Threshold>,
     /// `build-lint`: the lint gate of `docker rbuild` when `--lint` is not given.
     pub build_lint: Option<GateLevel>,
@@ -116,8 +116,8 @@ pub struct ConfigFile {
 struct PerPath {
     patterns: Vec<String>,
     matcher: GlobSet,
-    ignore: Vec<&'static str>,
-    severities: Vec<(&'static str, Severity)>,
+    ignore: Vec<CheckCode>,
+    severities: Vec<(CheckCode, Severity)>,
 }
 
 impl ConfigFile {
@@ -136,16 +136,21 @@ impl ConfigFile {
             let start = e.span().map_or(0, |span| span.start);
             input_error(format!("{}: {}", at(start), e.message().trim_end()))
         })?;
+        let unknown = |name: &Spanned<String>| {
+            input_error(format!(
+                "{}: unknown rule `{}` (see `docker rbuild rules`)",
+                at(name.span().start),
+                name.get_ref()
+            ))
+        };
         let rule = |name: &Spanned<String>| {
             rules::find(name.get_ref().trim())
                 .map(|rule| rule.code)
-                .ok_or_else(|| {
-                    input_error(format!(
-                        "{}: unknown rule `{}` (see `docker rbuild rules`)",
-                        at(name.span().start),
-                        name.get_ref()
-                    ))
-                })
+                .ok_or_else(|| unknown(name))
+        };
+        // `ignore` and `severity` may also name ShellCheck codes (RB901's findings).
+        let check_code = |name: &Spanned<String>| {
+            CheckCode::find(name.get_ref().trim()).ok_or_else(|| unknown(name))
         };
         let rule_severities = |table: &BTreeMap<Spanned<String>, Spanned<String>>| {
             table
@@ -154,7 +159,7 @@ impl ConfigFile {
                     let severity = level.get_ref().parse::<Severity>().map_err(|message| {
                         input_error(format!("{}: {message}", at(level.span().start)))
                     })?;
-                    Ok((rule(name)?, severity))
+                    Ok((check_code(name)?, severity))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()
         };
@@ -183,14 +188,18 @@ impl ConfigFile {
                 ignore: raw_override
                     .ignore
                     .iter()
-                    .map(rule)
+                    .map(check_code)
                     .collect::<anyhow::Result<_>>()?,
                 severities: rule_severities(&raw_override.severity)?,
             });
         }
         Ok(ConfigFile {
             path: path.to_path_buf(),
-            ignore: raw.ignore.iter().map(rule).collect::<anyhow::Result<_>>()?,
+            ignore: raw
+                .ignore
+                .iter()
+                .map(check_code)
+                .collect::<anyhow::Result<_>>()?,
             enable: raw.enable.iter().map(rule).collect::<anyhow::Result<_>>()?,
             severities: rule_severities(&raw.severity)?,
             failure_threshold: raw.failure_threshold,
@@ -268,7 +277,7 @@ impl fmt::Display for Origin {
 #[derive(Debug, Default)]
 pub struct Flags {
     pub config: Option<PathBuf>,
-    pub ignore: Vec<&'static str>,
+    pub ignore: Vec<CheckCode>,
     /// `--enable`: off-by-default rules to switch on.
     pub enable: Vec<&'static str>,
     pub failure_threshold: Option<Threshold>,
@@ -282,8 +291,8 @@ pub struct Effective {
     /// `None`: never fail on findings.
     pub fail_at: Option<Severity>,
     pub file: Option<Arc<ConfigFile>>,
-    ignored: Vec<(&'static str, Origin)>,
-    severities: Vec<(&'static str, Severity, Origin)>,
+    ignored: Vec<(CheckCode, Origin)>,
+    severities: Vec<(CheckCode, Severity, Origin)>,
     threshold: (Threshold, Origin),
 }
 
@@ -307,7 +316,7 @@ impl Effective {
         }
         text.push_str("ignore = [\n");
         for (code, origin) in &self.ignored {
-            text.push_str(&format!("  \"{code}\",  # {origin}\n"));
+            text.push_str(&format!("  \"{}\",  # {origin}\n", code.as_str()));
         }
         text.push_str("]\n");
         let (threshold, origin) = &self.threshold;
@@ -335,7 +344,7 @@ impl Effective {
         }
         text.push_str("\n[severity]\n");
         for (code, severity, origin) in &self.severities {
-            text.push_str(&format!("{code} = \"{severity}\"  # {origin}\n"));
+            text.push_str(&format!("{} = \"{severity}\"  # {origin}\n", code.as_str()));
         }
         if !rule_options.label_schema.is_empty() {
             text.push_str(&format!("\n[labels]  # {}\n", self.file_origin()));
@@ -423,16 +432,20 @@ impl Resolver {
             .chain(&self.flags.enable)
             .copied()
             .collect();
-        let mut ignored: Vec<(&'static str, Origin)> = Vec::new();
-        let mut severities: Vec<(&'static str, Severity, Origin)> = Vec::new();
+        let mut ignored: Vec<(CheckCode, Origin)> = Vec::new();
+        let mut severities: Vec<(CheckCode, Severity, Origin)> = Vec::new();
         let mut threshold = (Threshold::Warning, Origin::Default);
         if let Some(file) = &file {
             let origin = Origin::File(file.path.clone());
-            ignored.extend(file.ignore.iter().map(|code| (*code, origin.clone())));
+            ignored.extend(
+                file.ignore
+                    .iter()
+                    .map(|code| (code.clone(), origin.clone())),
+            );
             severities.extend(
                 file.severities
                     .iter()
-                    .map(|(code, severity)| (*code, *severity, origin.clone())),
+                    .map(|(code, severity)| (code.clone(), *severity, origin.clone())),
             );
             if let Some(value) = file.failure_threshold {
                 threshold = (value, origin);
@@ -444,12 +457,17 @@ impl Resolver {
                 .filter(|entry| entry.matcher.is_match(relative))
             {
                 let origin = Origin::PerPath(file.path.clone(), entry.patterns.join(", "));
-                ignored.extend(entry.ignore.iter().map(|code| (*code, origin.clone())));
+                ignored.extend(
+                    entry
+                        .ignore
+                        .iter()
+                        .map(|code| (code.clone(), origin.clone())),
+                );
                 severities.extend(
                     entry
                         .severities
                         .iter()
-                        .map(|(code, severity)| (*code, *severity, origin.clone())),
+                        .map(|(code, severity)| (code.clone(), *severity, origin.clone())),
                 );
             }
         }
@@ -457,7 +475,7 @@ impl Resolver {
             self.flags
                 .ignore
                 .iter()
-                .map(|code| (*code, Origin::Flag("--ignore"))),
+                .map(|code| (code.clone(), Origin::Flag("--ignore"))),
         );
         if let Some(value) = self.flags.failure_threshold {
             threshold = (value, Origin::Flag("--failure-threshold"));
@@ -469,11 +487,11 @@ impl Resolver {
         // Off-by-default rules start switched off; `enable` switches them on.
         let mut settings = RuleSettings::default();
         settings.ignored.retain(|code| !enabled.contains(code));
-        settings
-            .ignored
-            .extend(ignored.iter().map(|(code, _)| *code));
+        for (code, _) in &ignored {
+            settings.ignore(code);
+        }
         for (code, severity, _) in &severities {
-            settings.severities.insert(*code, *severity);
+            settings.set_severity(code, *severity);
         }
         Effective {
             settings,
@@ -504,16 +522,27 @@ mod tests {
     #[test]
     fn reads_every_key() {
         let file = load(
-            "ignore = [\"RB201\", \"empty-continuation-line\"]\nfailure-threshold = \"error\"\n\
+            "ignore = [\"RB201\", \"empty-continuation-line\", \"sc2086\"]\nfailure-threshold = \"error\"\n\
              trusted-registries = [\"registry.example.com\"]\nbuild-lint = \"warn\"\nbuilder = \"classic\"\n\
-             [severity]\nRB301 = \"error\"\n\
+             [severity]\nRB301 = \"error\"\nSC2046 = \"info\"\n\
              [[per-path]]\npaths = [\"legacy/**\"]\nignore = [\"RB302\"]\n",
         )
         .unwrap();
-        assert_eq!(file.ignore, ["RB201", "RB003"]);
-        assert_eq!(file.severities, [("RB301", Severity::Error)]);
+        let rule = CheckCode::Rule;
+        let shellcheck = |id: &str| CheckCode::External(id.to_string());
+        assert_eq!(
+            file.ignore,
+            [rule("RB201"), rule("RB003"), shellcheck("SC2086")]
+        );
+        assert_eq!(
+            file.severities,
+            [
+                (rule("RB301"), Severity::Error),
+                (shellcheck("SC2046"), Severity::Info)
+            ]
+        );
         assert_eq!(file.failure_threshold, Some(Threshold::Error));
-        assert_eq!(file.per_path[0].ignore, ["RB302"]);
+        assert_eq!(file.per_path[0].ignore, [rule("RB302")]);
         assert_eq!(file.trusted_registries, ["registry.example.com"]);
         assert_eq!(file.build_lint, Some(GateLevel::Warn));
         assert_eq!(file.builder, Some(BuilderChoice::Classic));
@@ -571,14 +600,19 @@ mod tests {
             "enable = [\"missing-healthcheck\"]\n",
         )
         .unwrap();
+        let dockerfile = dir.path().join("Dockerfile");
+        let from_file = Resolver::new(Flags::default())
+            .unwrap()
+            .resolve(&dockerfile)
+            .unwrap();
+        assert!(!from_file.settings.ignored.contains("RB525"));
+        assert!(from_file.settings.ignored.contains("RB526"));
         let flags = Flags {
             enable: vec!["RB526"],
             ..Flags::default()
         };
-        let mut resolver = Resolver::new(flags).unwrap();
-        let effective = resolver.resolve(&dir.path().join("Dockerfile")).unwrap();
-        let ignored = &effective.settings.ignored;
-        assert!(ignored.contains("RB524"));
+        let with_flag = Resolver::new(flags).unwrap().resolve(&dockerfile).unwrap();
+        let ignored = &with_flag.settings.ignored;
         assert!(!ignored.contains("RB525") && !ignored.contains("RB526"));
         let unknown = load("enable = [\"RB999\"]\n").unwrap_err().to_string();
         assert!(unknown.contains("1:11: unknown rule `RB999`"), "{unknown}");

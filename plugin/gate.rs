@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use anyhow::Context as _;
 use bollard::Docker;
 use clap::ValueEnum;
 use rbuild_lints::diagnostic::{Diagnostic, Severity};
@@ -11,6 +12,7 @@ use rbuild_lints::rule::LintOptions;
 
 use crate::images::{self, ImageCheck};
 use crate::report::{self, FileReport, Format};
+use crate::shellcheck::ShellCheck;
 use crate::terminal;
 
 /// What the lint gate does before a build.
@@ -35,6 +37,8 @@ pub struct GateInput<'a> {
     pub pull: bool,
     pub platform: Option<&'a str>,
     pub config_dir: Option<std::path::PathBuf>,
+    /// Set when the gate also runs ShellCheck over the RUN scripts.
+    pub shellcheck: Option<ShellCheck>,
 }
 
 /// The lint gate stopped the build: exit 1, after the diagnostics were printed.
@@ -90,7 +94,8 @@ pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> any
     Err(GateStopped { errors }.into())
 }
 
-/// The linter's findings, then the daemon rules' findings, under the run's rule settings.
+/// The linter's findings, ShellCheck's when asked for, and the daemon rules' findings, under
+/// the run's rule settings.
 pub async fn diagnostics(
     docker: &Docker,
     input: &GateInput<'_>,
@@ -113,6 +118,23 @@ pub async fn diagnostics(
     };
     for (rule, finding) in images::check(&dockerfile, &check).await? {
         diagnostics.extend(make_diagnostic(rule, finding, &input.settings));
+    }
+    if let Some(shellcheck) = input.shellcheck.clone() {
+        let mut report = FileReport::new(
+            input.dockerfile_display.to_string(),
+            input.dockerfile_text.to_string(),
+            Vec::new(),
+        );
+        let settings = input.settings.clone();
+        // ShellCheck runs as child processes: off the async threads, so a stop signal is heard.
+        let report = tokio::task::spawn_blocking(move || {
+            shellcheck
+                .add_findings(vec![(&mut report, &settings)])
+                .map(|()| report)
+        })
+        .await
+        .context("ShellCheck stopped unexpectedly")??;
+        diagnostics.extend(report.diagnostics);
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.rule.code));
     Ok(diagnostics)

@@ -329,13 +329,13 @@ mod tests {
     #[test]
     fn closest_local_compares_names_or_tags() {
         let local = vec![
-            "rbuild-test/busybox:latest".to_string(),
+            "rbuild-test/busybox:static".to_string(),
             "alpine:3.19".to_string(),
             "alpine:3.20".to_string(),
         ];
         assert_eq!(
             closest_local("rbuild-test/busybx", &local).as_deref(),
-            Some("rbuild-test/busybox:latest")
+            Some("rbuild-test/busybox:static")
         );
         assert_eq!(
             closest_local("alpne:3.19", &local).as_deref(),

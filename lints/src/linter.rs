@@ -14,6 +14,10 @@ pub struct RuleSettings {
     pub ignored: HashSet<&'static str>,
     /// Severity overrides by rule code.
     pub severities: HashMap<&'static str, Severity>,
+    /// External checkers' ids (ShellCheck's `SC2086`, upper-cased) switched off.
+    pub ignored_external: HashSet<String>,
+    /// Severity overrides by external checker id; they win over the reporting rule's.
+    pub external_severities: HashMap<String, Severity>,
 }
 
 /// The rules in [`rules::OFF_BY_DEFAULT`] are switched off.
@@ -22,11 +26,62 @@ impl Default for RuleSettings {
         RuleSettings {
             ignored: rules::OFF_BY_DEFAULT.iter().copied().collect(),
             severities: HashMap::new(),
+            ignored_external: HashSet::new(),
+            external_severities: HashMap::new(),
+        }
+    }
+}
+
+/// What a configuration's `ignore` and `severity` can name: one of our rules, or a check of an
+/// external checker reported through one of our rules (ShellCheck's `SC2086`, through RB901).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckCode {
+    Rule(&'static str),
+    External(String),
+}
+
+impl CheckCode {
+    /// A rule by code or name (case-insensitive), or a ShellCheck code `SCnnnn`.
+    pub fn find(name: &str) -> Option<CheckCode> {
+        if let Some(rule) = rules::find(name) {
+            return Some(CheckCode::Rule(rule.code));
+        }
+        is_shellcheck_id(name).then(|| CheckCode::External(name.to_ascii_uppercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            CheckCode::Rule(code) => code,
+            CheckCode::External(id) => id,
         }
     }
 }
 
 impl RuleSettings {
+    /// Switches off the rule or external check `code`.
+    pub fn ignore(&mut self, code: &CheckCode) {
+        match code {
+            CheckCode::Rule(code) => {
+                self.ignored.insert(code);
+            }
+            CheckCode::External(id) => {
+                self.ignored_external.insert(id.clone());
+            }
+        }
+    }
+
+    /// Reports the rule or external check `code` at `severity`.
+    pub fn set_severity(&mut self, code: &CheckCode, severity: Severity) {
+        match code {
+            CheckCode::Rule(code) => {
+                self.severities.insert(code, severity);
+            }
+            CheckCode::External(id) => {
+                self.external_severities.insert(id.clone(), severity);
+            }
+        }
+    }
+
     fn severity(&self, rule: &Rule) -> Severity {
         self.severities
             .get(rule.code)
@@ -118,9 +173,9 @@ pub struct ExternalFinding {
     pub finding: Finding,
 }
 
-/// The diagnostics of `rule` for an external checker's findings in `dockerfile`: the rule's
-/// settings and the file's ignore comments (naming the rule or the checker's id) apply; a
-/// configured severity of the rule replaces the checker's.
+/// The diagnostics of `rule` for an external checker's findings in `dockerfile`: the settings
+/// and the file's ignore comments (naming the rule or the checker's id) apply. A configured
+/// severity of the checker's id wins, then one of the rule, then the checker's own level.
 pub fn external_diagnostics(
     dockerfile: &Dockerfile,
     rule: &'static Rule,
@@ -134,12 +189,15 @@ pub fn external_diagnostics(
     findings
         .into_iter()
         .filter(|external| {
-            !ignores.silences(rule.code, external.finding.span)
+            !settings.ignored_external.contains(&external.id)
+                && !ignores.silences(rule.code, external.finding.span)
                 && !ignores.silences_foreign(&external.id, external.finding.span)
         })
         .filter_map(|external| {
             let mut diagnostic = make_diagnostic(rule, external.finding, settings)?;
-            if !settings.severities.contains_key(rule.code) {
+            if let Some(severity) = settings.external_severities.get(&external.id) {
+                diagnostic.severity = *severity;
+            } else if !settings.severities.contains_key(rule.code) {
                 diagnostic.severity = external.severity;
             }
             Some(diagnostic)

@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use crate::build::progress::{DaemonMessage, Outcome, ProgressMode, Renderer};
 
-    const DOCKERFILE: &str = "FROM rbuild-test/busybox:latest\n\n# two lines of output, then fail\nRUN echo one && \\\n    echo two && exit 3\nCMD [\"sh\"]\n";
+    const DOCKERFILE: &str = "FROM rbuild-test/busybox:static\n\n# two lines of output, then fail\nRUN echo one && \\\n    echo two && exit 3\nCMD [\"sh\"]\n";
 
     fn failure(step_number: usize, instruction: &str, output: &[&str]) -> StepFailure {
         // A real step comes from the renderer; build one through it.
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn buildkit_steps_count_within_their_stage() {
-        let text = "ARG V=1\nFROM rbuild-test/busybox:latest AS builder\nENV X=1\nRUN one\nCOPY a /\n\nFROM builder\nCMD [\"x\"]\nRUN two\n\nFROM rbuild-test/busybox:latest\nRUN three\n";
+        let text = "ARG V=1\nFROM rbuild-test/busybox:static AS builder\nENV X=1\nRUN one\nCOPY a /\n\nFROM builder\nCMD [\"x\"]\nRUN two\n\nFROM rbuild-test/busybox:static\nRUN three\n";
         let line_of = |step: &Step| {
             instruction_span(step, text).map(|span| text[..span.start].matches('\n').count() + 1)
         };
@@ -229,7 +229,7 @@ mod tests {
             line_of(&buildkit_step(Some("stage-2"), 2, 2, "COPY x /")),
             None
         );
-        let single = "FROM rbuild-test/busybox:latest\nRUN a\nRUN b\n";
+        let single = "FROM rbuild-test/busybox:static\nRUN a\nRUN b\n";
         let step = buildkit_step(None, 3, 3, "RUN b");
         assert_eq!(instruction_span(&step, single), Some(38..43));
     }

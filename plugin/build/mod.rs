@@ -22,7 +22,8 @@ use crate::argv::GlobalOptions;
 use crate::config::{Effective, Flags, Resolver};
 use crate::context::{self, ContextSpec, UploadProgress};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
-use crate::gate::{self, GateInput};
+use crate::gate::{self, GateInput, GateLevel};
+use crate::shellcheck::ShellCheck;
 use cancel::{StopReason, StopSignals};
 use progress::{Outcome, ProgressMode, Renderer};
 use rbuild_lints::rule::LintOptions;
@@ -76,10 +77,13 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         Some(dir) => Some(Resolver::new(Flags::default())?.resolve(dir)?),
         None => None,
     };
+    let config_file = lint_config.as_ref().and_then(|c| c.file.as_ref());
     let gate_level = config
         .lint
-        .or_else(|| lint_config.as_ref()?.file.as_ref()?.build_lint)
+        .or_else(|| config_file?.build_lint)
         .unwrap_or_default();
+    let wants_shellcheck = gate_level != GateLevel::Off
+        && (config.shellcheck || config_file.is_some_and(|file| file.shellcheck));
     let gate_input = GateInput {
         dockerfile_text: &build_context.dockerfile_text,
         dockerfile_display: &build_context.dockerfile_display,
@@ -99,6 +103,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         pull: config.pull,
         platform: config.platform.as_deref(),
         config_dir: config_dir.clone(),
+        shellcheck: wants_shellcheck.then(ShellCheck::find).transpose()?,
     };
     tokio::select! {
         checked = gate::run(gate_level, &daemon.docker, gate_input) => checked?,
@@ -106,7 +111,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     };
     let builder_choice = config
         .builder
-        .or_else(|| lint_config.as_ref()?.file.as_ref()?.builder)
+        .or_else(|| config_file?.builder)
         .unwrap_or_default();
     let builder = tokio::select! {
         builder = builder::resolve(builder_choice, &daemon.endpoint) => builder?,

@@ -748,7 +748,7 @@ mod tests {
     }
 
     const CACHED_BUILD: &str = r#"
-{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}
+{"stream":"Step 1/3 : FROM rbuild-test/busybox:static"}
 {"stream":"\n"}
 {"stream":" ---\u003e 976f1651dd87\n"}
 {"stream":"Step 2/3 : RUN echo hello \u003e /greeting"}
@@ -765,7 +765,7 @@ mod tests {
 "#;
 
     const FAILED_BUILD: &str = r#"
-{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}
+{"stream":"Step 1/3 : FROM rbuild-test/busybox:static"}
 {"stream":"\n"}
 {"stream":" ---\u003e 976f1651dd87\n"}
 {"stream":"Step 2/3 : RUN echo one \u0026\u0026 echo two \u0026\u0026 exit 3"}
@@ -838,7 +838,7 @@ mod tests {
         let (outcome, progress, results) = render(ProgressMode::Plain, CACHED_BUILD);
         assert_eq!(
             progress,
-            "Step 1/3 : FROM rbuild-test/busybox:latest\n ---> 976f1651dd87\n\
+            "Step 1/3 : FROM rbuild-test/busybox:static\n ---> 976f1651dd87\n\
              Step 2/3 : RUN echo hello > /greeting\n ---> Using cache\n ---> 1d2c3b4a5f6e\n\
              Step 3/3 : CMD [\"cat\", \"/greeting\"]\n ---> Using cache\n ---> 0a1b2c3d4e5f\n\
              Successfully built 0a1b2c3d4e5f\nSuccessfully tagged rbuild-test/hello:latest\n"
@@ -857,7 +857,7 @@ mod tests {
         assert_eq!(
             final_screen(&progress),
             [
-                "[1/3] FROM rbuild-test/busybox:latest 1.0s",
+                "[1/3] FROM rbuild-test/busybox:static 1.0s",
                 "[2/3] RUN echo hello > /greeting CACHED 2.0s",
                 "[3/3] CMD [\"cat\", \"/greeting\"] CACHED 2.0s",
                 "Built 0a1b2c3d4e5f in 15.0s (3 steps, 2 cached)",
@@ -879,7 +879,7 @@ mod tests {
         assert_eq!(
             final_screen(&String::from_utf8(progress).unwrap()),
             [
-                "[1/3] FROM rbuild-test/busybox:latest 0.0s",
+                "[1/3] FROM rbuild-test/busybox:static 0.0s",
                 "[2/3] RUN echo one && echo two && exit 3 0.0s",
                 "  │ one",
                 "  │ two",
@@ -944,7 +944,7 @@ mod tests {
         assert_eq!(results.lines().count(), 14);
         assert_eq!(
             results.lines().next().unwrap(),
-            r#"{"stream":"Step 1/3 : FROM rbuild-test/busybox:latest"}"#
+            r#"{"stream":"Step 1/3 : FROM rbuild-test/busybox:static"}"#
         );
         assert!(results.contains(r#"{"aux":{"ID":"sha256:0a1b2c3d4e5f"#));
     }

@@ -29,6 +29,8 @@ pub struct BuildConfig {
     pub target: Option<String>,
     /// `--lint`: what the lint gate does before the context is sent (else the config file's).
     pub lint: Option<GateLevel>,
+    /// `--shellcheck`: the lint gate runs ShellCheck (else the config file's `shellcheck`).
+    pub shellcheck: bool,
     pub no_cache: bool,
     pub pull: bool,
     pub labels: Vec<(String, String)>,
@@ -140,6 +142,7 @@ impl BuildConfig {
             build_args,
             target,
             lint: args.lint,
+            shellcheck: args.shellcheck,
             no_cache: args.no_cache,
             pull: args.pull,
             labels,

@@ -34,6 +34,11 @@ pub struct BuildArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub lint: Option<GateLevel>,
 
+    /// Also check RUN scripts with ShellCheck in the lint gate, as `shellcheck = true` in
+    /// .rbuild.toml does (the `shellcheck` program must be on PATH)
+    #[arg(long)]
+    pub shellcheck: bool,
+
     /// Build only up to this stage of a multi-stage Dockerfile
     #[arg(long, value_name = "STAGE")]
     pub target: Option<String>,

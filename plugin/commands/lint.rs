@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::Severity;
-use rbuild_lints::linter::{lint, make_diagnostic, RuleSettings};
+use rbuild_lints::linter::{lint, make_diagnostic, CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 
@@ -49,7 +49,8 @@ pub struct LintArgs {
     #[arg(long, value_name = "PATH", default_value = "-")]
     pub stdin_filename: PathBuf,
 
-    /// Switch rules off, by code or name (comma-separated or repeated), besides the config file's
+    /// Switch rules off, by code or name, or ShellCheck checks by code (`SC2086`);
+    /// comma-separated or repeated, besides the config file's
     #[arg(long, value_name = "RULE", value_delimiter = ',')]
     pub ignore: Vec<String>,
 
@@ -102,14 +103,18 @@ enum LintConfig {
     ShowConfig(String),
 }
 
-/// The codes of the rules a flag names (by code or name); an unknown one is an input error.
-fn rule_codes(flag: &str, names: &[String]) -> anyhow::Result<Vec<&'static str>> {
+/// What a flag names (`find` looks each name up); an unknown name is an input error.
+fn named<T>(
+    flag: &str,
+    names: &[String],
+    find: impl Fn(&str) -> Option<T>,
+) -> anyhow::Result<Vec<T>> {
     names
         .iter()
         .map(|name| name.trim())
         .filter(|name| !name.is_empty())
         .map(|name| {
-            rules::find(name).map(|rule| rule.code).ok_or_else(|| {
+            find(name).ok_or_else(|| {
                 input_error(format!(
                     "{flag}: unknown rule `{name}` (see `docker rbuild rules`)"
                 ))
@@ -122,8 +127,11 @@ impl LintConfig {
     fn from_args(args: LintArgs) -> anyhow::Result<LintConfig> {
         let mut resolver = Resolver::new(Flags {
             config: args.config,
-            ignore: rule_codes("--ignore", &args.ignore)?,
-            enable: rule_codes("--enable", &args.enable)?,
+            // `--ignore` may name ShellCheck codes too; only rules can be enabled.
+            ignore: named("--ignore", &args.ignore, CheckCode::find)?,
+            enable: named("--enable", &args.enable, |name| {
+                rules::find(name).map(|rule| rule.code)
+            })?,
             failure_threshold: args.failure_threshold,
             no_fail: args.no_fail,
         })?;
@@ -377,10 +385,10 @@ mod tests {
 
     #[test]
     fn enable_flag_switches_on_off_by_default_rules() {
-        assert!(settings_for(&[]).unwrap().ignored.contains("RB525"));
-        let enabled = settings_for(&["--enable", "missing-healthcheck,RB526"]).unwrap();
-        assert!(!enabled.ignored.contains("RB525") && !enabled.ignored.contains("RB526"));
-        assert!(enabled.ignored.contains("RB524"));
+        let default = settings_for(&[]).unwrap();
+        assert!(default.ignored.contains("RB525") && default.ignored.contains("RB526"));
+        let enabled = settings_for(&["--enable", "missing-healthcheck"]).unwrap();
+        assert!(!enabled.ignored.contains("RB525") && enabled.ignored.contains("RB526"));
         let unknown = settings_for(&["--enable", "RB999"])
             .unwrap_err()
             .to_string();

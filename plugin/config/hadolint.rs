@@ -7,6 +7,7 @@ use std::path::Path;
 
 use rbuild_lints::diagnostic::Severity;
 use rbuild_lints::label_format::LabelFormat;
+use rbuild_lints::linter::CheckCode;
 use rbuild_lints::rule::Rule;
 use rbuild_lints::rules::RULES;
 use rbuild_lints::syntax::LineIndex;
@@ -99,16 +100,16 @@ pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
             None => input_error(format!("{}: {message}", path.display())),
         }
     })?;
-    let mapped = |id: &str| -> Vec<&'static str> {
-        let codes: Vec<_> = rules_for(id).map(|rule| rule.code).collect();
+    // hadolint's ids map to the rules that carry them; ShellCheck codes stay as they are, as
+    // `--shellcheck` reports ShellCheck's own codes.
+    let mapped = |id: &str| -> Vec<CheckCode> {
+        let codes: Vec<_> = rules_for(id)
+            .map(|rule| CheckCode::Rule(rule.code))
+            .chain(CheckCode::find(id.trim()).filter(|code| matches!(code, CheckCode::External(_))))
+            .collect();
         if codes.is_empty() {
-            let advice = if id.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("SC")) {
-                format!("ShellCheck codes are switched off by comments: `# hadolint ignore={id}`")
-            } else {
-                "it is not applied".to_string()
-            };
             eprintln!(
-                "warning: {}: `{id}` has no equivalent rule in docker rbuild; {advice}",
+                "warning: {}: `{id}` has no equivalent rule in docker rbuild; it is not applied",
                 at_text(id)
             );
         }
@@ -189,13 +190,17 @@ mod tests {
              failure-threshold: error\nformat: json\n",
         )
         .unwrap();
-        let untagged = rules_for("DL3006").next().unwrap().code;
-        assert_eq!(file.ignore, [untagged]);
-        let pinned = rules_for("DL3008").next().unwrap().code;
-        let label_format = rules_for("DL3053").next().unwrap().code;
+        let code = |id| CheckCode::Rule(rules_for(id).next().unwrap().code);
+        assert_eq!(
+            file.ignore,
+            [code("DL3006"), CheckCode::External("SC2086".to_string())]
+        );
         assert_eq!(
             file.severities,
-            [(pinned, Severity::Error), (label_format, Severity::Style)]
+            [
+                (code("DL3008"), Severity::Error),
+                (code("DL3053"), Severity::Style)
+            ]
         );
         assert_eq!(file.trusted_registries, ["docker.io", "my.registry:5000"]);
         assert_eq!(file.label_schema["created"], LabelFormat::Rfc3339);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the second test engine answers at unix:///var/run/rbuild-docker26.sock: Docker 26.1
-# (BuildKit built in) with the test base image rbuild-test/busybox:latest, beside the first
+# (BuildKit built in) with the test base image rbuild-test/busybox:static, beside the first
 # engine of tests/engine/ensure.sh and without touching it.
 #
 # Debian 12 ships Docker 20.10, whose BuildKit cannot build today's Dockerfiles offline, so the

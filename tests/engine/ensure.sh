@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers at unix:///var/run/docker.sock and that the test base
-# image rbuild-test/busybox:latest exists, installing and starting what is missing.
+# image rbuild-test/busybox:static exists, installing and starting what is missing.
 #
 # Idempotent and quick when everything is already there. On a fresh Debian machine, as root,
 # it installs the packages below, starts dockerd in the background (it outlives this script;

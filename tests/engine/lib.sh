@@ -3,7 +3,7 @@
 # never run. The sourcing script sets HOST (the engine's unix:// address) and may set
 # LOG_PREFIX before calling these functions.
 
-readonly BASE_IMAGE=rbuild-test/busybox:latest
+readonly BASE_IMAGE=rbuild-test/busybox:static
 readonly START_TIMEOUT_SECONDS=60
 
 say() { printf '%s: %s\n' "${LOG_PREFIX:-engine}" "$*" >&2; }

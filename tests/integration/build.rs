@@ -27,7 +27,7 @@ fn assert_success(out: &Output) {
     );
 }
 
-const HELLO: &str = "FROM rbuild-test/busybox:latest\n\
+const HELLO: &str = "FROM rbuild-test/busybox:static\n\
                      RUN echo 'hello from rbuild' > /greeting\n\
                      CMD [\"cat\", \"/greeting\"]\n";
 
@@ -47,7 +47,7 @@ fn first_image_runs_then_rebuilds_from_cache() {
     assert!(
         first
             .stderr
-            .contains("Step 1/3 : FROM rbuild-test/busybox:latest"),
+            .contains("Step 1/3 : FROM rbuild-test/busybox:static"),
         "{}",
         first.stderr
     );
@@ -146,7 +146,7 @@ fn tags_build_args_target_and_labels_take_effect() {
     let (first, second) = (images.name("tags-a", "latest"), images.name("tags-b", "v2"));
     sandbox.write(
         "Dockerfile",
-        "FROM rbuild-test/busybox:latest AS base\n\
+        "FROM rbuild-test/busybox:static AS base\n\
          ARG GREETING=default\n\
          RUN echo \"$GREETING\" > /greeting\n\
          FROM base AS never\n\
@@ -204,7 +204,7 @@ fn run_options_reach_the_daemon() {
     let tag = images.name("run-options", "latest");
     sandbox.write(
         "Dockerfile",
-        "FROM rbuild-test/busybox:latest\n\
+        "FROM rbuild-test/busybox:static\n\
          RUN grep -E '^10[.]1[.]2[.][34]' /etc/hosts && ulimit -n && df -k /dev/shm | tail -n 1 \
              && ls /sys/class/net\n",
     );
@@ -252,7 +252,7 @@ fn a_failing_run_points_at_its_line_and_writes_no_iidfile() {
     let sandbox = Sandbox::new();
     sandbox.write(
         "Dockerfile",
-        "FROM rbuild-test/busybox:latest\n\
+        "FROM rbuild-test/busybox:static\n\
          # prints two lines, then fails\n\
          RUN echo preparing\n\
          RUN echo first-line && echo second-line && exit 3\n\

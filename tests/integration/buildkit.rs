@@ -187,7 +187,7 @@ fn auto_picks_classic_on_20_10_and_buildkit_on_26_1() {
     assert!(
         on_26
             .stderr
-            .contains("] FROM docker.io/rbuild-test/busybox:latest"),
+            .contains("] FROM docker.io/rbuild-test/busybox:static"),
         "{}",
         on_26.stderr
     );

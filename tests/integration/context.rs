@@ -38,7 +38,7 @@ impl Drop for Images<'_> {
     }
 }
 
-const COPY_ALL: &str = "FROM rbuild-test/busybox:latest\nCOPY . /ctx\n";
+const COPY_ALL: &str = "FROM rbuild-test/busybox:static\nCOPY . /ctx\n";
 
 fn write_tree(root: &Path, tree: &Tree) {
     for (path, content) in tree.files {

@@ -67,7 +67,7 @@ fn a_typo_of_a_local_image_names_the_local_image() {
         "{line}"
     );
     assert!(
-        line.ends_with("did you mean `rbuild-test/busybox:latest`?"),
+        line.ends_with("did you mean `rbuild-test/busybox:static`?"),
         "{line}"
     );
 }
@@ -178,6 +178,57 @@ fn warnings_print_one_line_each_and_the_build_goes_on() {
 }
 
 #[test]
+fn shellcheck_runs_in_the_gate_when_configured_or_asked_for() {
+    harness::engine(); // installs shellcheck where it is missing
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("shellcheck", "1");
+    sandbox.write("Dockerfile", format!("FROM {BASE_IMAGE}\nRUN ls $HOME\n"));
+    let unquoted =
+        "Dockerfile:2:8: info[RB901] SC2086: Double quote to prevent globbing and word splitting.";
+    // Asked for on the command line: a finding below the gate prints one line, the build goes on.
+    let built = rbuild(&sandbox, &["-q", "-t", &tag, "--shellcheck", "."]);
+    assert_eq!(built.code, 0, "{built:?}");
+    assert!(built.stderr.lines().any(|l| l == unquoted), "{built:?}");
+    // Configured, at error level: the build stops before the upload.
+    sandbox.write(
+        ".rbuild.toml",
+        "shellcheck = true\n[severity]\nSC2086 = \"error\"\n",
+    );
+    let stopped = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped
+            .stderr
+            .contains("error[RB901]: SC2086: Double quote"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("┌─ Dockerfile:2:8"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("nothing was sent to the daemon"),
+        "{}",
+        stopped.stderr
+    );
+    // Without the program: one clear input error, before anything is sent.
+    let missing = run(sandbox
+        .rbuild()
+        .env("PATH", sandbox.home())
+        .args(["-q", "-t", &tag, "."]));
+    assert_eq!(missing.code, 2, "{missing:?}");
+    assert!(
+        missing
+            .stderr
+            .contains("`shellcheck` program is not on PATH"),
+        "{missing:?}"
+    );
+}
+
+#[test]
 fn stages_the_target_does_not_need_are_not_checked() {
     harness::engine();
     let registry = LocalRegistry::start();
@@ -280,7 +331,7 @@ fn lint_daemon_reports_missing_images_and_respects_ignore() {
     sandbox.write(
         "Dockerfile",
         format!(
-            "FROM {}/rbuild-test/nope:3\nCOPY --from=rbuild-test/busybx:latest /bin/sh /sh\n",
+            "FROM {}/rbuild-test/nope:3\nCOPY --from=rbuild-test/busybx:static /bin/sh /sh\n",
             registry.address
         ),
     );
@@ -296,8 +347,8 @@ fn lint_daemon_reports_missing_images_and_respects_ignore() {
     );
     assert!(
         lines[1].starts_with(
-            "Dockerfile:2:6: warning[RB107] image (COPY --from) `rbuild-test/busybx:latest`"
-        ) && lines[1].ends_with("did you mean `rbuild-test/busybox:latest`?"),
+            "Dockerfile:2:6: warning[RB107] image (COPY --from) `rbuild-test/busybx:static`"
+        ) && lines[1].ends_with("did you mean `rbuild-test/busybox:static`?"),
         "{}",
         out.stdout
     );

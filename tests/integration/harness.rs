@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 /// The locally imported base image every build test starts from (see `tests/engine/ensure.sh`).
-pub const BASE_IMAGE: &str = "rbuild-test/busybox:latest";
+pub const BASE_IMAGE: &str = "rbuild-test/busybox:static";
 
 /// The engine the tests talk to.
 pub const ENGINE_HOST: &str = "unix:///var/run/docker.sock";

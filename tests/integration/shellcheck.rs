@@ -134,6 +134,62 @@ fn configured_shellcheck_runs_and_severity_can_be_overridden() {
 }
 
 #[test]
+fn configuration_and_flags_name_shellcheck_codes() {
+    harness::engine();
+    let dockerfile = "FROM alpine:3.20\nRUN tar xf $1\nRUN tar xf $(cat list)\n";
+    let unquoted_command =
+        "Dockerfile:3:12: {}[RB901] SC2046: Quote this to prevent word splitting.\n";
+    let lint = |sandbox: &Sandbox, extra: &[&str]| {
+        let others = other_rules();
+        let mut args = vec![
+            "lint",
+            "--shellcheck",
+            "--format",
+            "concise",
+            "--ignore",
+            &others,
+        ];
+        args.extend(extra);
+        args.push("Dockerfile");
+        run(sandbox.rbuild().args(args))
+    };
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        ".rbuild.toml",
+        "ignore = [\"sc2086\"]\n[severity]\nSC2046 = \"error\"\n",
+    );
+    sandbox.write("Dockerfile", dockerfile);
+    let out = lint(&sandbox, &[]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stdout,
+        unquoted_command.replace("{}", "error"),
+        "{out:?}"
+    );
+    let out = lint(&sandbox, &["--ignore", "SC2046"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""), "{out:?}");
+    let shown = run(sandbox
+        .rbuild()
+        .args(["lint", "--show-config", "Dockerfile"]));
+    assert!(shown.stdout.contains("\n  \"SC2086\",  # "), "{shown:?}");
+    assert!(
+        shown.stdout.contains("\nSC2046 = \"error\"  # "),
+        "{shown:?}"
+    );
+
+    let hadolint = Sandbox::new();
+    hadolint.write(".hadolint.yaml", "ignored:\n  - SC2086\n");
+    hadolint.write("Dockerfile", dockerfile);
+    let out = lint(&hadolint, &["--no-fail"]);
+    assert_eq!(
+        out.stdout,
+        unquoted_command.replace("{}", "warning"),
+        "{out:?}"
+    );
+    assert_eq!(out.stderr, "", "{out:?}");
+}
+
+#[test]
 fn missing_shellcheck_is_one_clear_error_with_exit_code_2() {
     let sandbox = Sandbox::new();
     sandbox.write("Dockerfile", "FROM alpine:3.20\nRUN echo hi\n");

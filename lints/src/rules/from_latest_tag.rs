@@ -8,12 +8,11 @@ pub static RULE: Rule = Rule {
     code: "RB515",
     name: "from-latest-tag",
     severity: Severity::Warning,
-    summary: "FROM an image with the `latest` tag (off by default)",
+    summary: "FROM an image with the `latest` tag",
     docs: Docs {
         what_it_does: "Finds FROM lines whose image is tagged `latest` without a digest to pin it. \
-Off by default: images built in the same pipeline or on the same machine (test and CI images) \
-are often tagged `latest` on purpose, and nothing in the Dockerfile tells them from published \
-ones; switch it on where every base image comes from a registry.",
+An image built locally for the build (a CI or test image) deserves a tag of its own too: then \
+the Dockerfile says which build of it it expects.",
         why_is_this_bad: "`latest` is only a name that moves with each release: builds stop being \
 repeatable and a new major version can arrive unannounced.",
         example: "FROM node:latest\nCOPY . /app\n",

@@ -20,7 +20,8 @@ emulation, slowly.",
         use_instead: "FROM --platform=$BUILDPLATFORM alpine AS base\nRUN apk add --no-cache git\n",
     },
     equivalents: Equivalents {
-        hadolint: &[],
+        // DL3029 reports constant platforms too (RB524 reports its other cases).
+        hadolint: &["DL3029"],
         buildkit: Some("FromPlatformFlagConstDisallowed"),
     },
     fix: FixAvailability::None,

@@ -17,7 +17,7 @@ down.",
         why_is_this_bad: "The build will most likely fail at the step that needs the image, unless the \
 registry becomes reachable in the meantime.",
         example: "FROM registry.example.com/team/base:1\n",
-        use_instead: "FROM rbuild-test/busybox:latest\n",
+        use_instead: "FROM rbuild-test/busybox:static\n",
     },
     equivalents: Equivalents { hadolint: &[], buildkit: None },
     fix: FixAvailability::None,

@@ -15,8 +15,8 @@ with the OS and architecture of the image the daemon has, and reports a mismatch
         why_is_this_bad:
             "The daemon will pull another variant of the image, which fails offline, or the \
 build runs binaries for the wrong architecture (under emulation, or with \"exec format error\").",
-        example: "FROM --platform=linux/arm64 rbuild-test/busybox:latest\n",
-        use_instead: "FROM --platform=linux/amd64 rbuild-test/busybox:latest\n",
+        example: "FROM --platform=linux/arm64 rbuild-test/busybox:static\n",
+        use_instead: "FROM --platform=linux/amd64 rbuild-test/busybox:static\n",
     },
     equivalents: Equivalents {
         hadolint: &[],

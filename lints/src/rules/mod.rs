@@ -179,7 +179,7 @@ pub static RULES: &[&Rule] = &[
 
 /// Rules that run only when switched on (`enable` in `.rbuild.toml`, `--enable`): checks that
 /// suit some teams' policies but would be noise for most.
-pub static OFF_BY_DEFAULT: &[&str] = &["RB515", "RB524", "RB525", "RB526"];
+pub static OFF_BY_DEFAULT: &[&str] = &["RB525", "RB526"];
 
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {

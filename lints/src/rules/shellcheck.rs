@@ -38,7 +38,7 @@ when the step runs.",
 mod tests {
     use super::RULE;
     use crate::diagnostic::{Finding, Severity};
-    use crate::linter::{external_diagnostics, ExternalFinding, RuleSettings};
+    use crate::linter::{external_diagnostics, CheckCode, ExternalFinding, RuleSettings};
     use crate::syntax::{self, Span};
 
     /// (line, severity) of what survives, given one SC2086 finding on each `$1`.
@@ -89,5 +89,20 @@ mod tests {
         );
         settings.ignored.insert(RULE.code);
         assert!(surviving("FROM alpine\nRUN tar xf $1\n", &settings).is_empty());
+    }
+
+    #[test]
+    fn settings_name_shellcheck_codes() {
+        let source = "FROM alpine\nRUN tar xf $1\n";
+        let code = CheckCode::find("sc2086").unwrap();
+        assert_eq!(code, CheckCode::External("SC2086".to_string()));
+        let mut settings = RuleSettings::default();
+        settings.set_severity(&CheckCode::find("RB901").unwrap(), Severity::Warning);
+        settings.set_severity(&code, Severity::Error);
+        assert_eq!(surviving(source, &settings), [(2, Severity::Error)]);
+        settings.ignore(&CheckCode::External("SC2046".to_string()));
+        assert_eq!(surviving(source, &settings), [(2, Severity::Error)]);
+        settings.ignore(&code);
+        assert!(surviving(source, &settings).is_empty());
     }
 }

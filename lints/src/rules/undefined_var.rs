@@ -154,7 +154,8 @@ defines: its ARGs, its ENVs, those of the stage it is built on, the builder's pl
 proxy ARGs, and the environment of well-known base images (`python`, `node`, `golang`...). \
 Stages built on other images are not checked, as their environment is unknown without the \
 daemon. Shell-form RUN, CMD and ENTRYPOINT are left alone: the shell expands those at run \
-time. `${NAME:-default}` and the other forms that handle an unset variable are accepted.",
+time. `${NAME:-default}` and the other forms that handle an unset variable are accepted. A name set \
+by an earlier pair of the same ENV is left to RB520.",
         why_is_this_bad: "An undefined variable silently expands to nothing: `COPY $SRC .` copies the \
 whole context, `WORKDIR /opt/$APP` becomes `/opt/`. Most often it is a typo (`$PAHT`), or a \
 global ARG used in a stage without being declared again there.",
@@ -170,7 +171,7 @@ global ARG used in a stage without being declared again there.",
         fail: &[
             "FROM alpine\nENV PATH=$PAHT:/app/bin\n",
             "ARG VERSION=1\nFROM alpine\nLABEL version=$VERSION\n",
-            "FROM alpine\nENV A=1 B=$A\n",
+            "FROM alpine\nENV B=$A A=1\n",
             "FROM alpine AS base\nFROM base\nWORKDIR /opt/${APP}\n",
         ],
         pass: &[
@@ -179,6 +180,8 @@ global ARG used in a stage without being declared again there.",
             "FROM alpine\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/app /\nCOPY ${SRC:-.} /src\nENV PATH=$PATH:/x\n",
             "FROM my/custom-image\nCOPY $FROM_THE_IMAGE /\n",
             "ARG VERSION=1\nFROM alpine\nARG VERSION\nLABEL version=$VERSION\n",
+            // RB520's finding
+            "FROM alpine\nENV A=1 B=$A\n",
         ],
     },
     check: Checker::Static(check),
@@ -203,7 +206,9 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 .collect();
             for word in expanded_words(instruction) {
                 for name in undefined_names(&lexer, word, &defined) {
-                    findings.push(finding(dockerfile, word, &name, &defined, &args));
+                    if !set_earlier_in_same_env(instruction, word, &name) {
+                        findings.push(finding(dockerfile, word, &name, &defined, &args));
+                    }
                 }
             }
             match instruction.kind {
@@ -280,6 +285,16 @@ fn expanded_words(instruction: &Instruction) -> Vec<&Word> {
         },
         _ => Vec::new(),
     }
+}
+
+/// Whether an earlier pair of the ENV that holds `word` sets `name`: RB520 reports that
+/// mistake with a message that explains it, so this rule does not report it again.
+fn set_earlier_in_same_env(instruction: &Instruction, word: &Word, name: &str) -> bool {
+    instruction.kind == Keyword::Env
+        && instruction
+            .key_values()
+            .iter()
+            .any(|pair| pair.key.value == name && pair.key.span.start < word.span.start)
 }
 
 /// Unset names the word expands, less those the builder provides and those used in a form
