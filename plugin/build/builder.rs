@@ -15,7 +15,7 @@ use crate::endpoint::{Address, Endpoint};
 use crate::error::input_error;
 
 /// The environment variable the docker CLI reads to force a builder.
-const BUILDKIT_ENV: &str = "DOCKER_BUILDKIT";
+pub const BUILDKIT_ENV: &str = "DOCKER_BUILDKIT";
 
 /// The daemon's ping header naming its preferred builder.
 const BUILDER_VERSION_HEADER: &str = "Builder-Version";
@@ -70,17 +70,20 @@ pub fn from_builder_version(header: Option<&str>) -> Builder {
     }
 }
 
-/// Resolves `auto`: the environment first, then (only then) the daemon is asked.
-pub async fn resolve(choice: BuilderChoice, endpoint: &Endpoint) -> anyhow::Result<Builder> {
-    match choice {
-        BuilderChoice::Classic => Ok(Builder::Classic),
-        BuilderChoice::Buildkit => Ok(Builder::BuildKit),
-        BuilderChoice::Auto => match from_env(std::env::var(BUILDKIT_ENV).ok().as_deref())? {
-            Some(builder) => Ok(builder),
-            None => Ok(from_builder_version(
-                ping_builder_version(endpoint).await?.as_deref(),
-            )),
-        },
+/// Resolves `auto`: the environment's choice (see [`from_env`]) first, then (only then) the
+/// daemon is asked.
+pub async fn resolve(
+    choice: BuilderChoice,
+    env_choice: Option<Builder>,
+    endpoint: &Endpoint,
+) -> anyhow::Result<Builder> {
+    match (choice, env_choice) {
+        (BuilderChoice::Classic, _) => Ok(Builder::Classic),
+        (BuilderChoice::Buildkit, _) => Ok(Builder::BuildKit),
+        (BuilderChoice::Auto, Some(builder)) => Ok(builder),
+        (BuilderChoice::Auto, None) => Ok(from_builder_version(
+            ping_builder_version(endpoint).await?.as_deref(),
+        )),
     }
 }
 

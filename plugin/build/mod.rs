@@ -114,7 +114,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         .or_else(|| config_file?.builder)
         .unwrap_or_default();
     let builder = tokio::select! {
-        builder = builder::resolve(builder_choice, &daemon.endpoint) => builder?,
+        builder = builder::resolve(builder_choice, config.builder_from_env, &daemon.endpoint) => builder?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let options = config.options(&build_context.dockerfile_name, builder);

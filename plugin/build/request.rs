@@ -10,7 +10,7 @@ use bollard::query_parameters::{BuildImageOptions, BuilderVersion};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::build::builder::{Builder, BuilderChoice};
+use crate::build::builder::{self, Builder, BuilderChoice};
 use crate::build::progress::ProgressMode;
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
@@ -47,6 +47,8 @@ pub struct BuildConfig {
     pub progress: ProgressMode,
     /// `auto` is resolved once the daemon is connected.
     pub builder: Option<BuilderChoice>,
+    /// `DOCKER_BUILDKIT`, validated with the flags: it decides `auto` when set.
+    pub builder_from_env: Option<Builder>,
 }
 
 /// One `--ulimit`, serialized the way the daemon's `ulimits` query parameter expects.
@@ -157,6 +159,7 @@ impl BuildConfig {
             force_rm: args.force_rm,
             progress,
             builder: args.builder,
+            builder_from_env: builder::from_env(env(builder::BUILDKIT_ENV).as_deref())?,
         })
     }
 
@@ -426,6 +429,23 @@ mod tests {
             .expect("arguments parse")
             .args;
         BuildConfig::from_args_with_env(args, |key| (key == "FROM_ENV").then(|| "env-value".into()))
+    }
+
+    #[test]
+    fn docker_buildkit_is_validated_with_the_flags() {
+        let with_env = |value: &'static str| {
+            let args = Harness::try_parse_from(["build", "."]).unwrap().args;
+            BuildConfig::from_args_with_env(args, move |key| {
+                (key == "DOCKER_BUILDKIT").then(|| value.to_string())
+            })
+        };
+        assert_eq!(
+            with_env("0").unwrap().builder_from_env,
+            Some(Builder::Classic)
+        );
+        assert_eq!(with_env("").unwrap().builder_from_env, None);
+        let err = with_env("maybe").unwrap_err();
+        assert!(err.is::<crate::error::InputError>(), "{err}");
     }
 
     fn input_message(argv: &[&str]) -> String {

@@ -206,6 +206,8 @@ fn auto_picks_classic_on_20_10_and_buildkit_on_26_1() {
         forced.stderr
     );
 
+    // A bad value is an input error found with the flags, before the lint gate prints anything.
+    sandbox.write("Dockerfile", format!("FROM {BASE_IMAGE}\nCMD echo hi\n"));
     let bad = run(sandbox.rbuild().env("DOCKER_BUILDKIT", "maybe").args([
         "-H",
         ENGINE26_HOST,
