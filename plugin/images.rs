@@ -1,10 +1,12 @@
 //! The daemon-aware checks: every image a build uses is looked up in the daemon (and, when
 //! missing or with `--pull`, in its registry through the daemon) before anything is sent.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use bollard::auth::DockerCredentials;
 use bollard::errors::Error as DaemonError;
 use bollard::Docker;
 use futures_util::future::join_all;
@@ -15,6 +17,7 @@ use rbuild_lints::rules::{IMAGE_NOT_FOUND, IMAGE_NOT_VERIFIED, IMAGE_PLATFORM_MI
 use rbuild_lints::suggest;
 use rbuild_lints::syntax::Dockerfile;
 
+use crate::credentials::{self, RegistryAuth, RegistryCredentials};
 use crate::error::input_error;
 
 /// A registry that does not answer within this time counts as unreachable.
@@ -28,7 +31,8 @@ pub struct ImageCheck<'a> {
     pub pull: bool,
     /// `--platform` of the build.
     pub platform: Option<&'a str>,
-    /// The docker configuration directory, to tell whether registry credentials exist.
+    /// The docker configuration directory, whose credentials for a registry are sent with the
+    /// question to it.
     pub config_dir: Option<PathBuf>,
 }
 
@@ -45,7 +49,13 @@ pub async fn check(
             .or_default()
             .push(image);
     }
-    let verdicts = join_all(unique.keys().map(|reference| lookup(check, reference))).await;
+    let auths = Auths::new(check.config_dir.as_deref());
+    let verdicts = join_all(
+        unique
+            .keys()
+            .map(|reference| lookup(check, &auths, reference)),
+    )
+    .await;
     let local_names = if verdicts.iter().any(|v| {
         matches!(
             v,
@@ -130,7 +140,7 @@ enum Lookup {
     Unverified { reason: String, local: bool },
 }
 
-async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
+async fn lookup(check: &ImageCheck<'_>, auths: &Auths<'_>, reference: &str) -> Lookup {
     let local = match check.docker.inspect_image(reference).await {
         Ok(image) => Some(Platform {
             os: image.os.unwrap_or_default(),
@@ -151,9 +161,14 @@ async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
     if local.is_some() && !check.pull {
         return Lookup::Local(local);
     }
+    let auth = auths.of(reference).await;
+    let docker = match &auth {
+        RegistryAuth::Found(found) => with_registry_auth(check.docker, found),
+        RegistryAuth::None | RegistryAuth::Unavailable => check.docker.clone(),
+    };
     let answer = tokio::time::timeout(
         REGISTRY_TIMEOUT,
-        check.docker.inspect_registry_image(reference, None),
+        docker.inspect_registry_image(reference, None),
     )
     .await;
     match answer {
@@ -162,7 +177,7 @@ async fn lookup(check: &ImageCheck<'_>, reference: &str) -> Lookup {
             status_code,
             message,
         })) => {
-            if registry_denies(status_code, &message) && !has_credentials(check, reference) {
+            if registry_denies(status_code, &message) && denial_is_final(&auth, &message) {
                 Lookup::NotFound { local: is_local }
             } else {
                 Lookup::Unverified {
@@ -201,34 +216,84 @@ fn registry_denies(status_code: u16, message: &str) -> bool {
             && !message.contains("no such host")
 }
 
-/// Whether the user has credentials for the image's registry in the docker config: then an
-/// "unauthorized" answer to our credential-less question proves nothing.
-fn has_credentials(check: &ImageCheck<'_>, reference: &str) -> bool {
-    let Some(dir) = &check.config_dir else {
-        return false;
-    };
-    let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
-        return false;
-    };
-    let Ok(config) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return false;
-    };
-    let registry = rbuild_lints::reference::parse(reference)
-        .ok()
-        .and_then(|r| r.domain().map(str::to_string))
-        .unwrap_or_else(|| "docker.io".to_string());
-    let configured = |key: &str| {
-        config
-            .get(key)
-            .and_then(|v| v.as_object())
-            .is_some_and(|map| {
-                map.keys().any(|k| {
-                    k.contains(&registry)
-                        || (registry == "docker.io" && k.contains("index.docker.io"))
-                })
-            })
-    };
-    config.get("credsStore").is_some() || configured("auths") || configured("credHelpers")
+/// Whether a "no such image" answer (see [`registry_denies`]) is the registry's last word,
+/// given the credentials it was asked with. Without any, it is what the daemon's pull will hear
+/// too. With them, unless it says that they were refused (a wrong or expired login answers
+/// "unauthorized"; Docker Hub answers "denied" for names it does not have): the finding then
+/// names that reason. When the registry's credential helper failed, the question went without
+/// the credentials the build may still get, and the answer proves nothing.
+fn denial_is_final(auth: &RegistryAuth, message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    let refused = [
+        "unauthorized",
+        "authentication required",
+        "incorrect username or password",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+        && !message.contains("denied");
+    match auth {
+        RegistryAuth::None => true,
+        RegistryAuth::Found(_) => !refused,
+        RegistryAuth::Unavailable => false,
+    }
+}
+
+/// The registry credentials of one check: those of a registry are looked up (its helper run)
+/// once, when the first of its images is asked about, and only then.
+struct Auths<'a> {
+    config_dir: Option<&'a Path>,
+    config: OnceLock<Arc<RegistryCredentials>>,
+    registries: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<RegistryAuth>>>>,
+}
+
+impl<'a> Auths<'a> {
+    fn new(config_dir: Option<&'a Path>) -> Auths<'a> {
+        Auths {
+            config_dir,
+            config: OnceLock::new(),
+            registries: Mutex::default(),
+        }
+    }
+
+    /// The credentials for the registry of `reference`.
+    async fn of(&self, reference: &str) -> RegistryAuth {
+        let Some(dir) = self.config_dir else {
+            return RegistryAuth::None;
+        };
+        let key = credentials::registry_key(reference);
+        let cell = match self.registries.lock() {
+            Ok(mut registries) => registries.entry(key.clone()).or_default().clone(),
+            Err(_) => return RegistryAuth::Unavailable,
+        };
+        let config = self
+            .config
+            .get_or_init(|| Arc::new(RegistryCredentials::load(dir)))
+            .clone();
+        cell.get_or_init(|| async move {
+            // Helpers are programs: off the async threads.
+            tokio::task::spawn_blocking(move || config.lookup(&key))
+                .await
+                .unwrap_or(RegistryAuth::Unavailable)
+        })
+        .await
+        .clone()
+    }
+}
+
+/// `docker`, sending `found` as the `X-Registry-Auth` header of its distribution requests, in
+/// the encoding the daemon reads (see [`credentials::auth_header`]).
+fn with_registry_auth(docker: &Docker, found: &DockerCredentials) -> Docker {
+    let header = credentials::auth_header(found);
+    docker.clone().with_request_modifier(move |mut request| {
+        if request.uri().path().contains("/distribution/") {
+            // URL-safe base64 is ASCII: always a valid header value.
+            if let Ok(value) = header.parse() {
+                request.headers_mut().insert("X-Registry-Auth", value);
+            }
+        }
+        request
+    })
 }
 
 fn first_line(message: &str) -> String {
@@ -352,5 +417,27 @@ mod tests {
             "errors:\ndenied: requested access to the resource is denied"
         ));
         assert!(!registry_denies(500, "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"));
+    }
+
+    #[test]
+    fn denials_count_unless_our_credentials_were_refused_or_missing() {
+        let found = RegistryAuth::Found(DockerCredentials::default());
+        let unknown = "manifest unknown: manifest unknown";
+        let refused = "unauthorized: authentication required";
+        let hub = "errors:\ndenied: requested access to the resource is denied\nunauthorized: authentication required\n";
+        for message in [unknown, refused, hub] {
+            assert!(denial_is_final(&RegistryAuth::None, message), "{message}");
+            assert!(
+                !denial_is_final(&RegistryAuth::Unavailable, message),
+                "{message}"
+            );
+        }
+        assert!(denial_is_final(&found, unknown));
+        assert!(denial_is_final(&found, hub));
+        assert!(!denial_is_final(&found, refused));
+        assert!(!denial_is_final(
+            &found,
+            "Get \"https://registry-1.docker.io/v2/\": unauthorized: incorrect username or password"
+        ));
     }
 }

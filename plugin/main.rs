@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod config;
 mod context;
+mod credentials;
 mod daemon;
 mod discover;
 mod endpoint;

@@ -5,9 +5,9 @@ pub mod buildkit;
 pub mod cancel;
 pub mod failure;
 pub mod progress;
-pub mod registry_auth;
 pub mod request;
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 use crate::argv::GlobalOptions;
 use crate::config::{Effective, Flags, Resolver};
 use crate::context::{self, ContextSpec, UploadProgress};
+use crate::credentials::{self, RegistryCredentials};
 use crate::error::{input_error, Interrupted, EXIT_FAILURE};
 use crate::gate::{self, GateInput, GateLevel};
 use crate::shellcheck::ShellCheck;
@@ -125,17 +126,19 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         ProgressMode::Quiet | ProgressMode::RawJson => UploadProgress::Hidden,
     };
     let body = bollard::body_try_stream(build_context.into_body(upload));
-    // Registry credentials from the docker config: the BuildKit session serves them; the
-    // classic builder takes them in the `X-Registry-Config` header.
-    let credentials = config_dir.as_deref().map(registry_auth::from_config_dir);
+    // Every registry credential of the docker config, helpers' included: the BuildKit session
+    // serves them; the classic builder takes them in the `X-Registry-Config` header. Helpers
+    // are programs (which may take a while): off the async threads, so a stop signal is heard.
+    let credentials = tokio::task::spawn_blocking(move || {
+        config_dir.map_or_else(HashMap::new, |dir| RegistryCredentials::load(&dir).all())
+    });
+    let credentials = tokio::select! {
+        credentials = credentials => credentials.context("reading the registry credentials stopped unexpectedly")?,
+        reason = stops.recv() => return Err(stopped(reason)),
+    };
     let (session_credentials, header) = match builder {
-        builder::Builder::BuildKit => (credentials, None),
-        builder::Builder::Classic => (
-            None,
-            credentials
-                .as_ref()
-                .and_then(request::registry_config_header),
-        ),
+        builder::Builder::BuildKit => (Some(credentials::by_session_host(credentials)), None),
+        builder::Builder::Classic => (None, credentials::config_header(&credentials)),
     };
     let docker = request::with_build_extras(daemon.docker.clone(), config.extra_query(), header);
     let messages = docker

@@ -252,20 +252,6 @@ pub fn with_build_extras(
     })
 }
 
-/// The `X-Registry-Config` header of a classic build: every registry's credentials as JSON, in
-/// URL-safe base64, which is how the daemon decodes it (bollard's own encoding uses the
-/// standard alphabet, which the daemon misreads).
-pub fn registry_config_header(
-    credentials: &HashMap<String, bollard::auth::DockerCredentials>,
-) -> Option<String> {
-    use base64::Engine as _;
-    if credentials.is_empty() {
-        return None;
-    }
-    let json = serde_json::to_vec(credentials).ok()?;
-    Some(base64::engine::general_purpose::URL_SAFE.encode(json))
-}
-
 /// A `-t` value: a valid docker reference, without a digest (the daemon cannot tag with one).
 fn validate_tag(tag: &str) -> Result<(), String> {
     match rbuild_lints::reference::parse(tag)?.digest {
@@ -605,30 +591,5 @@ mod tests {
         assert_eq!(parse_byte_size("1.5GiB").unwrap(), 3 << 29);
         assert_eq!(parse_byte_size("2k").unwrap(), 2048);
         assert!(parse_byte_size("0").is_err());
-    }
-
-    #[test]
-    fn registry_config_is_url_safe_base64_json() {
-        use base64::Engine as _;
-        let mut credentials = HashMap::new();
-        credentials.insert(
-            "registry.example.com".to_string(),
-            bollard::auth::DockerCredentials {
-                username: Some("leon".into()),
-                // Bytes that the standard alphabet encodes with `+` and `/`.
-                password: Some("??>>??>>".into()),
-                serveraddress: Some("registry.example.com".into()),
-                ..Default::default()
-            },
-        );
-        let header = registry_config_header(&credentials).unwrap();
-        assert!(!header.contains(['+', '/']), "{header}");
-        let decoded = base64::engine::general_purpose::URL_SAFE
-            .decode(&header)
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&decoded).unwrap();
-        assert_eq!(json["registry.example.com"]["username"], "leon");
-        assert_eq!(json["registry.example.com"]["password"], "??>>??>>");
-        assert_eq!(registry_config_header(&HashMap::new()), None);
     }
 }

@@ -208,6 +208,11 @@ impl Images {
         images
     }
 
+    /// Removes `reference` too when `self` is dropped (an image a test pulls, say).
+    pub fn track(&mut self, reference: &str) {
+        self.names.push(reference.to_string());
+    }
+
     /// A fresh image reference, removed when `self` is dropped.
     pub fn name(&mut self, what: &str, tag: &str) -> String {
         let name = format!(
@@ -244,21 +249,43 @@ pub struct LocalRegistry {
 
 impl LocalRegistry {
     pub fn start() -> LocalRegistry {
+        LocalRegistry::start_with(None)
+    }
+
+    /// Like [`LocalRegistry::start`], with htpasswd authentication: only `user` with `password`
+    /// may pull and push (the daemon sends basic auth to a loopback registry over plain HTTP).
+    pub fn with_auth(user: &str, password: &str) -> LocalRegistry {
+        LocalRegistry::start_with(Some((user, password)))
+    }
+
+    fn start_with(auth: Option<(&str, &str)>) -> LocalRegistry {
         let storage = tempfile::tempdir().expect("registry storage");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
         let address = format!("127.0.0.1:{port}");
+        let mut config_text = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {address}\n",
+            storage.path().join("data").display()
+        );
+        if let Some((user, password)) = auth {
+            // bcrypt, the only hash the registry reads (Debian's apache2-utils).
+            let htpasswd = Command::new("htpasswd")
+                .args(["-Bbn", user, password])
+                .stdin(Stdio::null())
+                .output()
+                .expect("run htpasswd (tests/engine/ensure.sh installs apache2-utils)");
+            assert!(htpasswd.status.success(), "htpasswd failed: {htpasswd:?}");
+            let path = storage.path().join("htpasswd");
+            std::fs::write(&path, htpasswd.stdout).unwrap();
+            config_text.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: rbuild-test\n    path: {}\n",
+                path.display()
+            ));
+        }
         let config = storage.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {address}\n",
-                storage.path().join("data").display()
-            ),
-        )
-        .unwrap();
+        std::fs::write(&config, config_text).unwrap();
         let process = Command::new("docker-registry")
             .arg("serve")
             .arg(&config)

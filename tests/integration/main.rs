@@ -5,6 +5,7 @@ mod build;
 mod buildkit;
 mod config;
 mod context;
+mod credentials;
 mod docker_cli;
 mod docs;
 mod endpoint;
