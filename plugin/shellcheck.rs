@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::{Finding, Severity};
 use rbuild_lints::linter::{external_diagnostics, ExternalFinding, RuleSettings};
-use rbuild_lints::rules::SHELLCHECK;
+use rbuild_lints::rules::{AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS, SHELLCHECK};
 use rbuild_lints::syntax::{self, Dockerfile, Instruction, Keyword, Span, Word};
 use serde::Deserialize;
 
@@ -25,28 +25,8 @@ use crate::report::FileReport;
 /// next to the Dockerfile (SC1090, SC1091); `ash` scripts are checked as `dash` (SC2187).
 pub const OFF_BY_DEFAULT: &[&str] = &["SC1090", "SC1091", "SC2187"];
 
-/// Build arguments every build defines.
-const PREDEFINED_ARGS: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "TARGETSTAGE",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "FTP_PROXY",
-    "NO_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "ftp_proxy",
-    "no_proxy",
-    "all_proxy",
-];
+/// A build argument every build defines besides the platform and proxy ones.
+const TARGET_STAGE_ARG: &str = "TARGETSTAGE";
 
 /// Scripts per ShellCheck process at most (keeps the command line short).
 const MAX_BATCH: usize = 400;
@@ -277,7 +257,12 @@ fn collect_scripts(dockerfile: &Dockerfile) -> Vec<Script> {
     // The shell at the end of each named stage, which a stage built FROM it inherits.
     let mut stage_shells: HashMap<String, Option<&'static str>> = HashMap::new();
     let mut stage_name: Option<String> = None;
-    let mut names: BTreeSet<&str> = PREDEFINED_ARGS.iter().copied().collect();
+    let mut names: BTreeSet<&str> = AUTOMATIC_PLATFORM_ARGS
+        .iter()
+        .chain(PROXY_ARGS)
+        .chain([&TARGET_STAGE_ARG])
+        .copied()
+        .collect();
     for instruction in &dockerfile.instructions {
         match instruction.kind {
             Keyword::From => {

@@ -85,52 +85,45 @@ fn every_precedence_step() {
     let host_flag = format!("unix://{}", socket("host-flag").display());
     let host_env = format!("unix://{}", socket("host-env").display());
 
-    let mut all_set = rbuild(&sandbox);
-    all_set
-        .args(["--context", "flag-ctx", "version"])
-        .env("DOCKER_HOST", &host_env)
-        .env("DOCKER_CONTEXT", "env-ctx");
-    assert_one_line_error(
-        &run(&mut all_set),
-        1,
-        &missing_socket(&socket("flag-ctx"), "context \"flag-ctx\" from --context"),
-    );
-
-    let mut host_flag_wins = rbuild(&sandbox);
-    host_flag_wins
-        .args(["-H", &host_flag, "version"])
-        .env("DOCKER_HOST", &host_env)
-        .env("DOCKER_CONTEXT", "env-ctx");
-    assert_one_line_error(
-        &run(&mut host_flag_wins),
-        1,
-        &missing_socket(&socket("host-flag"), "from -H"),
-    );
-
-    let mut docker_host_wins = rbuild(&sandbox);
-    docker_host_wins
-        .arg("version")
-        .env("DOCKER_HOST", &host_env)
-        .env("DOCKER_CONTEXT", "env-ctx");
-    assert_one_line_error(
-        &run(&mut docker_host_wins),
-        1,
-        &missing_socket(&socket("host-env"), "from DOCKER_HOST"),
-    );
-
-    let mut docker_context_wins = rbuild(&sandbox);
-    docker_context_wins
-        .arg("version")
-        .env("DOCKER_HOST", "")
-        .env("DOCKER_CONTEXT", "env-ctx");
-    assert_one_line_error(
-        &run(&mut docker_context_wins),
-        1,
-        &missing_socket(
-            &socket("env-ctx"),
-            "context \"env-ctx\" from DOCKER_CONTEXT",
+    // (arguments, DOCKER_HOST, DOCKER_CONTEXT) -> the socket that wins, and its source.
+    let flag_context = "context \"flag-ctx\" from --context";
+    let env_context = "context \"env-ctx\" from DOCKER_CONTEXT";
+    let cases: [(&[&str], &str, &str, &str, &str); 4] = [
+        (
+            &["--context", "flag-ctx", "version"],
+            &host_env,
+            "env-ctx",
+            "flag-ctx",
+            flag_context,
         ),
-    );
+        (
+            &["-H", &host_flag, "version"],
+            &host_env,
+            "env-ctx",
+            "host-flag",
+            "from -H",
+        ),
+        (
+            &["version"],
+            &host_env,
+            "env-ctx",
+            "host-env",
+            "from DOCKER_HOST",
+        ),
+        (&["version"], "", "env-ctx", "env-ctx", env_context),
+    ];
+    for (args, docker_host, docker_context, winner, source) in cases {
+        let mut command = rbuild(&sandbox);
+        command
+            .args(args)
+            .env("DOCKER_HOST", docker_host)
+            .env("DOCKER_CONTEXT", docker_context);
+        assert_one_line_error(
+            &run(&mut command),
+            1,
+            &missing_socket(&socket(winner), source),
+        );
+    }
 
     let current_source = format!(
         "context \"current-ctx\" from currentContext in {}",

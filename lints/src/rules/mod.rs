@@ -92,6 +92,7 @@ pub(crate) use ignore_comment::RULE as IGNORE_COMMENT;
 pub use image_not_verified::RULE as IMAGE_NOT_VERIFIED;
 pub use image_platform_mismatch::RULE as IMAGE_PLATFORM_MISMATCH;
 pub use shellcheck::RULE as SHELLCHECK;
+pub use support::{AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS};
 pub(crate) use syntax_error::RULE as SYNTAX_ERROR;
 
 /// Every rule, ordered by code.

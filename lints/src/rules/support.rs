@@ -18,6 +18,20 @@ pub const AUTOMATIC_PLATFORM_ARGS: &[&str] = &[
     "TARGETVARIANT",
 ];
 
+/// The proxy ARGs the builder accepts without a declaration.
+pub const PROXY_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
 /// The values FROM lines see: global ARG defaults (expanded in order), overridden by build args.
 /// Declared ARGs without a default and without a build arg are absent.
 pub fn global_arg_values(check: &Check<'_>) -> BTreeMap<String, String> {
@@ -203,6 +217,15 @@ pub struct DependencyManager {
     pub manifests: &'static [&'static str],
 }
 
+/// The files Gradle (and its wrapper) reads the dependencies from.
+const GRADLE_MANIFESTS: &[&str] = &[
+    "build.gradle",
+    "build.gradle.kts",
+    "settings.gradle",
+    "settings.gradle.kts",
+    "gradle.properties",
+];
+
 pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
     DependencyManager {
         program: "npm",
@@ -287,24 +310,12 @@ pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
     DependencyManager {
         program: "gradle",
         subcommands: &[],
-        manifests: &[
-            "build.gradle",
-            "build.gradle.kts",
-            "settings.gradle",
-            "settings.gradle.kts",
-            "gradle.properties",
-        ],
+        manifests: GRADLE_MANIFESTS,
     },
     DependencyManager {
         program: "gradlew",
         subcommands: &[],
-        manifests: &[
-            "build.gradle",
-            "build.gradle.kts",
-            "settings.gradle",
-            "settings.gradle.kts",
-            "gradle.properties",
-        ],
+        manifests: GRADLE_MANIFESTS,
     },
     DependencyManager {
         program: "dotnet",

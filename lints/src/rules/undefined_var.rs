@@ -11,21 +11,7 @@ use crate::shell::Lexer;
 use crate::suggest;
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Stage, Word};
 
-use super::support::{earlier_stage, stage_instructions, AUTOMATIC_PLATFORM_ARGS};
-
-/// ARGs the builder accepts without a declaration.
-const PROXY_ARGS: &[&str] = &[
-    "HTTP_PROXY",
-    "http_proxy",
-    "HTTPS_PROXY",
-    "https_proxy",
-    "FTP_PROXY",
-    "ftp_proxy",
-    "NO_PROXY",
-    "no_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-];
+use super::support::{earlier_stage, stage_instructions, AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS};
 
 /// The environment of well-known base images (from their published configuration), so that
 /// their variables count as defined. Images not listed here have an unknown environment, and
