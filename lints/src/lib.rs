@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;
 pub mod images;
+pub mod instructions;
 pub mod label_format;
 pub mod linter;
 pub mod reference;

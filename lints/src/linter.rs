@@ -135,6 +135,14 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
     for finding in ignores.problems {
         diagnostics.extend(make_diagnostic(&IGNORE_COMMENT, finding, settings));
     }
+    if checks_are_errors(&dockerfile) {
+        // `# check=error=true`: the builder fails the build on any build-check warning.
+        for diagnostic in &mut diagnostics {
+            if diagnostic.rule.equivalents.buildkit.is_some() {
+                diagnostic.severity = Severity::Error;
+            }
+        }
+    }
     diagnostics.sort_by(|a, b| {
         (a.span.start, a.rule.code, a.span.end).cmp(&(b.span.start, b.rule.code, b.span.end))
     });
@@ -142,6 +150,18 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
         dockerfile: Some(dockerfile),
         diagnostics,
     }
+}
+
+/// `# check=error=true` (any case of a Go boolean), which makes build-check warnings fail the build.
+fn checks_are_errors(dockerfile: &Dockerfile) -> bool {
+    dockerfile.directive("check").is_some_and(|check| {
+        check.value.split(';').any(|option| {
+            option.split_once('=').is_some_and(|(key, value)| {
+                key.trim().eq_ignore_ascii_case("error")
+                    && matches!(value.trim(), "1" | "t" | "T" | "TRUE" | "true" | "True")
+            })
+        })
+    })
 }
 
 /// The diagnostic for a finding of `rule` under `settings`; `None` when the rule is off.

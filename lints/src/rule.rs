@@ -95,6 +95,14 @@ pub struct LintOptions {
     pub context_dir: Option<PathBuf>,
     /// `--build-arg` values of the build about to run.
     pub build_args: BTreeMap<String, String>,
+    /// Set by the build's lint gate: `build_args` are all the build args there are, so an ARG
+    /// without a default that they do not set is empty. Unset (`lint`), such an ARG may be set
+    /// by a build, and what depends on it is not judged.
+    pub build_args_complete: bool,
+    /// The configuration (ENV, WORKDIR) of base images, by reference as the FROM line names
+    /// it after expansion, where the caller knows it. Variables and working directories of a
+    /// stage built on an image not listed here are not judged.
+    pub image_configs: BTreeMap<String, ImageConfig>,
     /// `--target` of the build about to run.
     pub target: Option<String>,
     /// Registries FROM images may come from; empty: not configured, anything goes.
@@ -103,6 +111,15 @@ pub struct LintOptions {
     pub label_schema: BTreeMap<String, LabelFormat>,
     /// Labels outside `label_schema` are reported.
     pub strict_labels: bool,
+}
+
+/// What a base image gives the stages built on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageConfig {
+    /// Its ENV, in order.
+    pub env: Vec<(String, String)>,
+    /// Its WORKDIR; `None` is `/`.
+    pub working_dir: Option<String>,
 }
 
 /// The input of one rule's check.

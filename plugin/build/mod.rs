@@ -91,6 +91,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         options: LintOptions {
             context_dir: build_context.context_dir.clone(),
             build_args: config.build_args.iter().cloned().collect(),
+            build_args_complete: true,
             target: config.target.clone(),
             ..lint_config
                 .as_ref()

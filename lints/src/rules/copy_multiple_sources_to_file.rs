@@ -7,7 +7,7 @@ use crate::syntax::Keyword;
 pub static RULE: Rule = Rule {
     code: "RB517",
     name: "copy-multiple-sources-to-file",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "COPY of several sources to a destination that does not end in `/`",
     docs: Docs {
         what_it_does:

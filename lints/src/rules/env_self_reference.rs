@@ -11,7 +11,7 @@ use crate::syntax::Keyword;
 pub static RULE: Rule = Rule {
     code: "RB520",
     name: "env-self-reference",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "ENV value that uses a variable set earlier in the same ENV",
     docs: Docs {
         what_it_does:

@@ -8,7 +8,7 @@ use super::support::{expand_base, global_arg_values, stage_matches};
 pub static RULE: Rule = Rule {
     code: "RB104",
     name: "from-later-stage",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "FROM names a stage that is defined later in the file, or its own stage",
     docs: Docs {
         what_it_does: "Checks that a FROM naming a stage of this Dockerfile (by `AS` name) names one \

@@ -20,7 +20,11 @@ build stage in current context\" — after the whole context was sent.",
     equivalents: Equivalents { hadolint: &["DL3061"], buildkit: None },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["# syntax=docker/dockerfile:1\nLABEL a=b\n", "ARG V=1\nENV X=$V\nFROM alpine\n"],
+        fail: &[
+            "# syntax=docker/dockerfile:1\nLABEL a=b\n",
+            "ARG V=1\nENV X=$V\nFROM alpine\n",
+            "ARG V=1\n",
+        ],
         pass: &["# syntax=docker/dockerfile:1\nARG BASE=alpine\nFROM ${BASE}\n"],
     },
     check: Checker::Static(check),
@@ -32,6 +36,21 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         .instructions
         .iter()
         .find(|i| i.kind != Keyword::Arg);
+    if first_build_instruction.is_none() {
+        // Only ARGs: nothing to build.
+        let last = check
+            .dockerfile
+            .instructions
+            .last()
+            .map_or(0, |i| i.span.start);
+        findings.push(
+            Finding::new(
+                crate::syntax::Span::new(last, last),
+                "the Dockerfile has no FROM: there is no stage to build",
+            )
+            .with_help("add a FROM after the ARGs"),
+        );
+    }
     if let Some(instruction) = first_build_instruction.filter(|i| i.kind != Keyword::From) {
         findings.push(
             Finding::new(

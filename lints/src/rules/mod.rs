@@ -28,6 +28,7 @@ mod expose_port_range;
 mod expose_proto_casing;
 mod expose_ssh_port;
 mod final_user_root;
+mod from_arg_without_default;
 mod from_as_casing;
 mod from_latest_tag;
 mod from_platform_flag;
@@ -108,6 +109,7 @@ pub static RULES: &[&Rule] = &[
     &base_image_not_found::RULE,
     &image_not_verified::RULE,
     &image_platform_mismatch::RULE,
+    &from_arg_without_default::RULE,
     &shell_form_command::RULE,
     &exec_form_single_string::RULE,
     &exec_form_shell_syntax::RULE,

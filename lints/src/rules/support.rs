@@ -104,6 +104,19 @@ pub fn expand_base(
     Lexer::new(dockerfile.escape).expand_word(&stage.base.value, values)
 }
 
+/// The names among `referenced` of ARGs declared before the first FROM without a default: a
+/// `--build-arg` must set them.
+pub fn args_without_default<'a>(dockerfile: &Dockerfile, referenced: &'a [String]) -> Vec<&'a str> {
+    referenced
+        .iter()
+        .filter(|name| {
+            let mut declarations = dockerfile.global_args.iter().filter(|a| &a.name == *name);
+            declarations.clone().next().is_some() && declarations.all(|a| a.default.is_none())
+        })
+        .map(String::as_str)
+        .collect()
+}
+
 /// True when `name` is one of the stages before `before` (by name, or by index as a number).
 pub fn earlier_stage<'a>(
     dockerfile: &'a Dockerfile,

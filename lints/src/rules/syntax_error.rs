@@ -1,7 +1,8 @@
 //! RB001: the file cannot be parsed.
 
-use crate::diagnostic::Severity;
-use crate::rule::{Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Severity};
+use crate::instructions;
+use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 pub static RULE: Rule = Rule {
     code: "RB001",
@@ -22,5 +23,17 @@ longer than 65,535 bytes, bytes that are not UTF-8. No other rule runs on a file
         fail: &["FROM alpine\nCMD [1, 2]\n", "FROM alpine\nRUN <<EOF\necho unterminated\n"],
         pass: &["FROM alpine\nCMD [\"echo\", \"hi\"]\n"],
     },
-    check: Checker::Engine,
+    check: Checker::Static(check),
 };
+
+/// What the parser accepted but the builder's instruction layer and conversion reject; the
+/// parser's own errors are reported by the lint engine, before any rule runs.
+fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    for problem in instructions::check(check.dockerfile, check.options) {
+        let finding = Finding::new(problem.span, problem.message);
+        findings.push(match problem.help {
+            Some(help) => finding.with_help(help),
+            None => finding,
+        });
+    }
+}

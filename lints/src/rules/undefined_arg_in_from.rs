@@ -9,7 +9,7 @@ use super::support::{expand_base, global_arg_values, AUTOMATIC_PLATFORM_ARGS};
 pub static RULE: Rule = Rule {
     code: "RB102",
     name: "undefined-arg-in-from",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "FROM uses a variable that is not declared with ARG before the first FROM",
     docs: Docs {
         what_it_does:

@@ -12,12 +12,13 @@ pub static RULE: Rule = Rule {
     code: "RB105",
     name: "unknown-stage-reference",
     severity: Severity::Error,
-    summary: "COPY --from or RUN --mount=from= names a missing, later or own stage",
+    summary: "COPY --from, RUN --mount=from= or FROM names a missing, later or own stage",
     docs: Docs {
         what_it_does: "Checks the stage that `COPY --from=`, `ADD --from=` and `RUN --mount=...,from=` \
 read from: a stage index must name an earlier stage; a stage name must be defined above (not the \
 current stage, not a later one); a plain name that is not a stage but is close to one (`buidler` for \
-`builder`) is reported with a suggestion. Values with a registry, tag or digest (`nginx:1.27`) are images \
+`builder`) is reported with a suggestion, and so is a FROM image of five characters or more that is \
+such a near-miss of an earlier stage's name. Values with a registry, tag or digest (`nginx:1.27`) are images \
 and are left to the daemon-aware check.",
         why_is_this_bad: "A name that is not an earlier stage is pulled as an image: a typo in a stage name \
 makes the build download `docker.io/library/buidler` and fail late, or copy from the wrong place. An \
@@ -46,6 +47,18 @@ index past the last stage, or the stage's own index, fails the build.",
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     for stage in &dockerfile.stages {
+        let base = &stage.base;
+        let names_a_stage = dockerfile
+            .stages
+            .iter()
+            .any(|s| stage_matches(s, &base.value));
+        // Short plain names (`bash` next to a stage `base`) are too often real images.
+        let plain = base.value.len() >= 5 && !base.value.eq_ignore_ascii_case("scratch");
+        if plain && !names_a_stage && base.value.parse::<usize>().is_err() {
+            if let Some(problem @ Problem::Typo(_)) = problem(check, stage, &base.value) {
+                findings.push(problem.into_finding(base.span, &base.value));
+            }
+        }
         for (_, instruction) in stage_instructions(dockerfile, stage) {
             let references: Vec<(String, Span)> = match instruction.kind {
                 Keyword::Copy | Keyword::Add => instruction
@@ -77,7 +90,7 @@ enum Problem<'a> {
 
 fn problem<'a>(check: &Check<'a>, stage: &Stage, name: &str) -> Option<Problem<'a>> {
     let stages = &check.dockerfile.stages;
-    if name.contains('$') || name.contains([':', '/', '@']) {
+    if name.contains('$') || name.contains([':', '/', '@', '.']) {
         return None; // an ARG (resolved at build time) or an image reference
     }
     if let Ok(index) = name.parse::<usize>() {
@@ -131,11 +144,11 @@ impl Problem<'_> {
             ),
             Problem::Typo(close) => Finding::new(
                 span,
-                format!(
-                    "`{name}` is not a stage of this Dockerfile, so it would be pulled as an image"
-                ),
+                format!("unknown stage `{name}`; did you mean `{close}`?"),
             )
-            .with_help(format!("did you mean the stage `{close}`?")),
+            .with_help(format!(
+                "`{name}` is no stage of this Dockerfile, so the build would pull it as an image"
+            )),
         }
     }
 }

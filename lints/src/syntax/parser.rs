@@ -77,7 +77,8 @@ pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
     };
     let instructions = parser.instructions()?;
     if instructions.is_empty() {
-        let end = source.len();
+        // On the last line, as the reference reports it (not after the final newline).
+        let end = source.len() - usize::from(source.ends_with('\n'));
         return Err(parser.error("file with no instructions", Span::new(end, end)));
     }
     let (stages, global_args) = parser.stages(&instructions)?;
@@ -354,10 +355,14 @@ impl Parser<'_> {
         if self.after_shebang && name == "escape" {
             return Ok(());
         }
-        if self.directives.iter().any(|d| d.name == name) {
+        if let Some(first) = self.directives.iter().find(|d| d.name == name) {
+            // At the first one, as the reference reports it; the message names the repeat.
+            let line = self.lines.line(span.start);
             return Err(self.error(
-                format!("only one {name} parser directive can be used"),
-                span,
+                format!(
+                    "only one {name} parser directive can be used: line {line} repeats this one"
+                ),
+                first.span,
             ));
         }
         let value = content[value_range.clone()].to_string();
@@ -488,7 +493,16 @@ impl Parser<'_> {
                 }
             }
             K::Onbuild if range.is_empty() => Arguments::None,
-            K::Onbuild => Arguments::Onbuild(Box::new(self.instruction(line, range, true)?)),
+            K::Onbuild => {
+                // The builder reads a trigger only when an image built FROM this one runs it:
+                // an unknown trigger instruction is kept as text, as the reference keeps it.
+                let (trigger, _) = split_first_blank(text, range.clone());
+                if Keyword::parse(&text[trigger]).is_some() {
+                    Arguments::Onbuild(Box::new(self.instruction(line, range, true)?))
+                } else {
+                    Arguments::Text(line.word(range))
+                }
+            }
         };
         Ok(args)
     }

@@ -1,0 +1,203 @@
+//! The lint gate against BuildKit's own Dockerfile frontend
+//! (../shared/conformance/buildkit-frontend, read at test time; see its FORMAT.md): every file
+//! BuildKit rejects gets an error-level finding at BuildKit's line, and no file it accepts gets
+//! one, except where a rule's policy says the image certainly cannot work (listed below with
+//! the reason).
+
+mod common;
+
+use rbuild_lints::diagnostic::{Diagnostic, Severity};
+use rbuild_lints::images::{image_uses, ImageUseKind};
+use rbuild_lints::linter::{lint, RuleSettings};
+use rbuild_lints::rule::{ImageConfig, LintOptions};
+use serde_json::Value;
+
+/// Error-level rules that may fire on a file BuildKit accepts, with the reason the severity
+/// policy allows it: the image certainly cannot work as written.
+const ALLOWED_ON_ACCEPTED: &[(&str, &str)] = &[
+    (
+        "RB202",
+        "an exec-form CMD/ENTRYPOINT whose program has a space (`[\"echo hi\"]`): no such \
+         executable, so the container cannot start",
+    ),
+    (
+        "RB105",
+        "`--from=buidler` next to a stage `builder`: a near-miss of a stage name is a typo, and \
+         the build would pull an image of that name instead",
+    ),
+];
+
+/// One case or corpus file with BuildKit's verdict.
+struct Verdict {
+    name: String,
+    source: Vec<u8>,
+    /// `None`: accepted. `Some(line)`: rejected at that 1-based line (`None` when BuildKit names
+    /// no line). A file the check accepts but a build of it fails counts as rejected.
+    rejected_at: Option<Option<usize>>,
+    message: String,
+    phase: String,
+}
+
+fn read_jsonl(name: &str) -> Vec<Value> {
+    let path = common::shared_dir()
+        .join("conformance/buildkit-frontend")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON object per line"))
+        .collect()
+}
+
+fn verdict(name: String, source: Vec<u8>, record: &Value) -> Verdict {
+    let (rejected, error) = if record["verdict"] == "error" {
+        (true, &record["error"])
+    } else {
+        (record["build_verdict"] == "error", &record["build_error"])
+    };
+    // BuildKit numbers the line of an invalid `# escape=` directive from 0.
+    let line = |value: &Value| value.as_u64().map(|line| (line as usize).max(1));
+    Verdict {
+        name,
+        source,
+        rejected_at: rejected.then(|| line(&error["line"])),
+        message: error["message"].as_str().unwrap_or_default().to_string(),
+        phase: error["phase"].as_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn cases() -> Vec<Verdict> {
+    read_jsonl("cases.jsonl")
+        .iter()
+        .map(|case| {
+            let name = case["name"].as_str().expect("name").to_string();
+            let text = case["dockerfile"].as_str().expect("dockerfile");
+            verdict(name, text.as_bytes().to_vec(), case)
+        })
+        .collect()
+}
+
+fn corpus() -> Vec<Verdict> {
+    let corpus = common::shared_dir().join("corpus");
+    read_jsonl("corpus.jsonl")
+        .iter()
+        .map(|record| {
+            let path = record["path"].as_str().expect("path");
+            let bytes = std::fs::read(corpus.join(path))
+                .unwrap_or_else(|e| panic!("cannot read corpus/{path}: {e}"));
+            verdict(path.to_string(), bytes, record)
+        })
+        .collect()
+}
+
+/// The options of the lint gate in front of the build BuildKit's verdicts come from: no build
+/// args, and base images whose configuration is empty (the stub images of FORMAT.md).
+fn gate_options(source: &[u8]) -> LintOptions {
+    let mut options = LintOptions {
+        build_args_complete: true,
+        ..LintOptions::default()
+    };
+    if let Ok(dockerfile) = rbuild_lints::syntax::parse_bytes(source) {
+        let images = image_uses(&dockerfile, &options).unwrap_or_default();
+        for image in images.into_iter().filter(|i| i.kind == ImageUseKind::Base) {
+            options
+                .image_configs
+                .insert(image.reference, ImageConfig::default());
+        }
+    }
+    options
+}
+
+/// The error-level findings of the default rules on `source`, as (line, code, message and help).
+fn errors(source: &[u8]) -> Vec<(usize, &'static str, String)> {
+    let result = lint(source, &gate_options(source), &RuleSettings::default());
+    let position = |d: &Diagnostic| match &result.dockerfile {
+        Some(dockerfile) => dockerfile.position(d.span.start).line,
+        None => {
+            1 + source[..d.span.start.min(source.len())]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        }
+    };
+    result
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| {
+            let text = format!("{} ({})", d.message, d.help.as_deref().unwrap_or_default());
+            (position(d), d.rule.code, text)
+        })
+        .collect()
+}
+
+/// Checks every verdict; returns the disagreements, one line each.
+fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
+    let mut out = Vec::new();
+    for v in verdicts {
+        let errors = errors(&v.source);
+        match v.rejected_at {
+            Some(line) => {
+                let at_line: Vec<_> = errors
+                    .iter()
+                    .filter(|e| line.is_none_or(|line| e.0 == line))
+                    .collect();
+                // Where BuildKit suggests a spelling, so do we.
+                let suggestion = v
+                    .message
+                    .split_once("did you mean ")
+                    .map(|(_, rest)| rest.trim_end_matches(['?', ')']).to_string());
+                let caught = !at_line.is_empty()
+                    && suggestion.as_ref().is_none_or(|s| {
+                        at_line
+                            .iter()
+                            .any(|e| e.2.to_lowercase().contains(&s.to_lowercase()))
+                    });
+                if !caught {
+                    out.push(format!(
+                        "MISSED {} ({}) line {line:?}: {}; ours: {errors:?}",
+                        v.name, v.phase, v.message
+                    ));
+                }
+            }
+            None => {
+                let blocking: Vec<_> = errors
+                    .iter()
+                    .filter(|e| !ALLOWED_ON_ACCEPTED.iter().any(|(code, _)| *code == e.1))
+                    .collect();
+                if !blocking.is_empty() {
+                    out.push(format!("BLOCKED {}: {blocking:?}", v.name));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_case_gets_buildkits_verdict() {
+    let cases = cases();
+    assert_eq!(cases.len(), 492, "cases.jsonl has 492 cases");
+    let wrong = disagreements(&cases);
+    assert!(
+        wrong.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        wrong.len(),
+        cases.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn every_corpus_file_gets_buildkits_verdict() {
+    let files = corpus();
+    assert_eq!(files.len(), 1205, "corpus.jsonl has 1,205 files");
+    let wrong = disagreements(&files);
+    assert!(
+        wrong.is_empty(),
+        "{} of {} files disagree:\n{}",
+        wrong.len(),
+        files.len(),
+        wrong.join("\n")
+    );
+}
