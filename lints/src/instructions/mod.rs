@@ -56,10 +56,11 @@ pub fn check(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<Problem> {
         }
     }
     let globals = Scope::global(dockerfile, options);
+    let mut finished: Vec<Scope<'_>> = Vec::with_capacity(dockerfile.stages.len());
     for stage in &dockerfile.stages {
         let from = &dockerfile.instructions[stage.from];
         problems.extend(values::platform(from, &globals));
-        let mut scope = Scope::stage(dockerfile, options, &globals, stage);
+        let mut scope = Scope::stage(dockerfile, options, &globals, stage, &finished);
         for index in stage.instructions.clone().skip(1) {
             let instruction = &dockerfile.instructions[index];
             convert(
@@ -71,6 +72,7 @@ pub fn check(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<Problem> {
             );
             scope.step(instruction);
         }
+        finished.push(scope);
     }
     problems.sort_by_key(|p| (p.span.start, p.span.end));
     problems

@@ -281,3 +281,34 @@ fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_records() {
+        assert_eq!(
+            csv_fields("type=cache,target=/c").unwrap(),
+            ["type=cache", "target=/c"]
+        );
+        assert_eq!(
+            csv_fields("\"target=/a,b\",ro").unwrap(),
+            ["target=/a,b", "ro"]
+        );
+        assert_eq!(csv_fields("a,,b").unwrap(), ["a", "", "b"]);
+        assert!(csv_fields("").is_err());
+        assert!(csv_fields("\"open").is_err());
+        assert!(csv_fields("a\"b").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        for valid in ["64m", "1g", "512k", "1024", "1.5GiB", "10mb"] {
+            assert!(is_ram_size(valid), "{valid}");
+        }
+        for invalid in ["big", "", "m", "1x"] {
+            assert!(!is_ram_size(invalid), "{invalid}");
+        }
+    }
+}

@@ -74,11 +74,14 @@ impl<'a> Scope<'a> {
 
     /// The scope at the start of `stage`: what its base gives (an earlier stage's ENV and
     /// WORKDIR, nothing for `scratch`, the image's configuration when the build knows it).
+    /// `finished` holds the scope at the end of each earlier stage, so that a chain of stages
+    /// is walked once.
     pub fn stage(
         dockerfile: &Dockerfile,
         options: &'a LintOptions,
         globals: &'a Scope<'a>,
         stage: &Stage,
+        finished: &[Scope<'a>],
     ) -> Scope<'a> {
         let mut scope = Scope {
             lexer: globals.lexer,
@@ -101,11 +104,8 @@ impl<'a> Scope<'a> {
             return scope;
         }
         if let Some(parent) = earlier_stage(dockerfile, &base, stage.index) {
-            let mut parent_scope = Scope::stage(dockerfile, options, globals, parent);
-            for index in parent.instructions.clone().skip(1) {
-                parent_scope.step(&dockerfile.instructions[index]);
-            }
             // ARGs end with their stage; ENV and WORKDIR carry over.
+            let mut parent_scope = finished[parent.index].clone();
             parent_scope.drop_args(dockerfile, parent);
             return parent_scope;
         }

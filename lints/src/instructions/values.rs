@@ -606,3 +606,80 @@ fn is_git_source(source: &str) -> bool {
     let without_fragment = source.split('#').next().unwrap_or(source);
     is_url(source) && without_fragment.ends_with(".git")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration_nanos("0"), Ok(0.0));
+        assert_eq!(go_duration_nanos("1m30s"), Ok(90e9));
+        assert_eq!(go_duration_nanos("500us"), Ok(500e3));
+        assert_eq!(go_duration_nanos("-5s"), Ok(-5e9));
+        assert!(go_duration_nanos("30").is_err());
+        assert!(go_duration_nanos("1d").is_err());
+        assert!(go_duration_nanos("often").is_err());
+        assert!(go_duration_nanos("$IV").is_err());
+    }
+
+    #[test]
+    fn platforms() {
+        for valid in [
+            "linux/amd64",
+            "linux/arm/v7",
+            "plan9/amd64",
+            "linux",
+            "arm64",
+            "windows(10.0.17763)/amd64",
+        ] {
+            assert_eq!(platform_problem(valid), None, "{valid}");
+        }
+        for invalid in [
+            "linux/amd64/v2/extra",
+            "linux/AMD_64!",
+            "foo",
+            "linux//amd64",
+        ] {
+            assert!(platform_problem(invalid).is_some(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn port_specs() {
+        for valid in [
+            "80",
+            "53/udp",
+            "80/TCP",
+            "80/",
+            "0",
+            "8000-8010",
+            "8080:80",
+            "127.0.0.1:8080:80",
+        ] {
+            assert_eq!(port_spec_problem(valid), None, "{valid}");
+        }
+        for invalid in ["80/http", "http", "-1", "8010-8000", "999.1.1.1:8080:80"] {
+            assert!(port_spec_problem(invalid).is_some(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn chmod_modes() {
+        for valid in ["755", "0644", "7777", "u+x", "go-w,a+r", "u=rwx,g=rx"] {
+            assert_eq!(chmod_problem(valid), None, "{valid}");
+        }
+        for invalid in ["789", "77777", "u+q", "abc"] {
+            assert!(chmod_problem(invalid).is_some(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn digests() {
+        let hex = "3b0c5e7d9a1f2e4c6b8d0a2c4e6f8a0b1c3d5e7f9a1b3c5d7e9f0a2b4c6d8e0f";
+        assert_eq!(digest_problem(&format!("sha256:{hex}")), None);
+        assert!(digest_problem("abc123").is_some());
+        assert!(digest_problem("md5:0123456789abcdef0123456789abcdef").is_some());
+        assert!(digest_problem("sha256:abc").is_some());
+    }
+}
