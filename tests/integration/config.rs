@@ -211,17 +211,25 @@ fn show_config_names_the_source_and_the_rule_settings() {
 }
 
 #[test]
-fn the_build_gate_stops_on_an_untrusted_registry() {
+fn the_build_gate_stops_on_an_untrusted_registry_when_the_project_makes_it_an_error() {
     harness::engine();
     let sandbox = Sandbox::new();
     std::fs::create_dir_all(sandbox.work().join(".git")).unwrap();
     sandbox.write("Dockerfile", format!("FROM {BASE_IMAGE}\nRUN true\n"));
+    // A warning by default (the build works): the gate reports it and builds.
     sandbox.write(
         ".rbuild.toml",
         "trusted-registries = [\"registry.example.com\"]\n",
     );
     let mut images = Images::new("config");
     let tag = images.name("untrusted", "1");
+    let out = run(sandbox.rbuild().args(["-t", &tag, "."]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("warning[RB801]"), "{}", out.stderr);
+    sandbox.write(
+        ".rbuild.toml",
+        "trusted-registries = [\"registry.example.com\"]\n[severity]\nRB801 = \"error\"\n",
+    );
     let out = run(sandbox.rbuild().args(["-t", &tag, "."]));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(

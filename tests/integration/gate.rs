@@ -417,3 +417,71 @@ fn pull_checks_local_images_in_their_registry_too() {
         pulled.stderr
     );
 }
+
+#[test]
+fn a_flag_the_builder_rejects_stops_the_build_before_the_upload() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("bad-flag", "1");
+    large_context(
+        &sandbox,
+        &format!("FROM {BASE_IMAGE}\nCOPY --chonw=1000 big.bin /big.bin\n"),
+    );
+    let started = Instant::now();
+    let out = rbuild(&sandbox, &["-t", &tag, "."]);
+    let took = started.elapsed();
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("error[RB001]: COPY has no flag `--chonw`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("did you mean `--chown`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("┌─ Dockerfile:2:6"), "{}", out.stderr);
+    // 400 MB take tens of seconds to upload here.
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn an_arg_without_default_in_from_stops_the_build_unless_a_build_arg_sets_it() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let tag = images.name("arg-base", "1");
+    sandbox.write("Dockerfile", "ARG BASE\nFROM $BASE\nRUN echo built\n");
+    // `lint` does not know the build args: a build may set it, so a warning.
+    let linted = run(sandbox
+        .rbuild()
+        .args(["lint", "--format", "concise", "Dockerfile"]));
+    let finding = format!("{}{}", linted.stdout, linted.stderr);
+    assert!(
+        finding.contains("Dockerfile:2:6: warning[RB109]"),
+        "{linted:?}"
+    );
+    assert!(!finding.contains("error["), "{linted:?}");
+    // The gate knows them: without it the image name is empty, for certain.
+    let stopped = rbuild(&sandbox, &["-t", &tag, "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped.stderr.contains("error[RB103]"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("nothing was sent to the daemon"),
+        "{}",
+        stopped.stderr
+    );
+    let build_arg = format!("BASE={BASE_IMAGE}");
+    let built = rbuild(
+        &sandbox,
+        &["-q", "-t", &tag, "--build-arg", &build_arg, "."],
+    );
+    assert_eq!(built.code, 0, "{built:?}");
+}

@@ -15,7 +15,9 @@ pub static RULE: Rule = Rule {
 does not end with `/`.",
         why_is_this_bad:
             "With several sources the destination must be a directory, and the builder \
-only accepts it when it ends with `/`: the build fails.",
+only accepts it when it ends with `/`: the classic builder fails the build. A warning, not an error: \
+BuildKit creates the directory and builds, and the gate cannot know which builder a daemon will use \
+for every file it sees.",
         example: "FROM node:20\nCOPY package.json package-lock.json /app\n",
         use_instead: "FROM node:20\nCOPY package.json package-lock.json /app/\n",
     },

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
 ENV instruction sets `NAME`. Single-quoted values, which are not expanded, are left alone.",
         why_is_this_bad: "The builder expands every value of an ENV with the variables as they \
 were before the instruction: the reference gets the old value (often empty), not the one set a \
-few words earlier.",
+few words earlier. A warning: the build works, with a value the author probably did not mean.",
         example: "FROM python:3.12\nENV APP_HOME=/srv/app PYTHONPATH=$APP_HOME/lib\n",
         use_instead: "FROM python:3.12\nENV APP_HOME=/srv/app\nENV PYTHONPATH=$APP_HOME/lib\n",
     },

@@ -15,7 +15,8 @@ pub static RULE: Rule = Rule {
 defined above it. Stage names are matched case-insensitively, like the builder does.",
         why_is_this_bad: "A stage is only visible to the stages after it. A FROM naming a later stage \
 (or itself) is read as an image name: the builder tries to pull an image called `builder` from Docker \
-Hub, and fails or — worse — finds one.",
+Hub, and fails or — worse — finds one. A warning, not an error: BuildKit accepts the file, and an \
+image of that name may exist (the daemon-aware check, RB106, confirms or refutes it before a build).",
         example: "FROM app AS test\nRUN make test\nFROM golang:1.22 AS app\nRUN make\n",
         use_instead: "FROM golang:1.22 AS app\nRUN make\nFROM app AS test\nRUN make test\n",
     },

@@ -8,14 +8,15 @@ use super::run_support::{runs, written_words};
 pub static RULE: Rule = Rule {
     code: "RB415",
     name: "sudo-in-run",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "`sudo` used in a RUN",
     docs: Docs {
         what_it_does: "Finds commands run through `sudo` in RUN instructions.",
         why_is_this_bad: "sudo is made for people switching users at a terminal: in a build it needs a \
 configured sudoers entry and often a TTY, its environment handling changes the command's variables, \
 and its presence in the image lets any process regain root. Switch users with the USER instruction \
-instead, and run root steps before it.",
+instead, and run root steps before it. A warning: where the base image has sudo and root runs \
+the step, it works.",
         example: "FROM debian:12\nUSER app\nRUN sudo apt-get update\n",
         use_instead: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\nUSER app\n",
     },

@@ -19,7 +19,8 @@ declared before the first FROM, and the platform ARGs the builder defines itself
         why_is_this_bad:
             "An undeclared variable expands to nothing, so the build pulls another image \
 than intended (`node:` + nothing = an invalid name, or `node:22` instead of `node:22-alpine`), and \
-`--build-arg` cannot set it.",
+`--build-arg` cannot set it. A warning: when the result is still a valid image (a fallback \
+`${TAG:-3.20}`, an optional suffix) the build works, and when it is not, RB103 reports the error.",
         example: "FROM node:22${VARIANT} AS build\n",
         use_instead: "ARG VARIANT=-alpine3.20\nFROM node:22${VARIANT} AS build\n",
     },

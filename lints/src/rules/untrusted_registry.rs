@@ -9,7 +9,7 @@ use super::support::earlier_stage;
 pub static RULE: Rule = Rule {
     code: "RB801",
     name: "untrusted-registry",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     summary: "FROM image from a registry outside the trusted registries",
     docs: Docs {
         what_it_does: "When `trusted-registries` is configured, checks the registry of every \
@@ -19,7 +19,9 @@ named by a variable are not checked. Without a configured list the rule is quiet
 examples assume `trusted-registries = [\"docker.io\", \"*.example.com\"]`.)",
         why_is_this_bad: "Images from an unvetted registry can change or disappear without \
 review, and are a way in for compromised software. Organisations that mirror or vet images \
-want every build to use those.",
+want every build to use those. A warning by default, since the build works; a project that \
+forbids other registries makes it an error (`[severity] RB801 = \"error\"`) and the gate then stops \
+such builds.",
         example: "FROM quay.io/prometheus/busybox:latest\n",
         use_instead: "FROM registry.example.com/mirror/busybox:1.36\n",
     },
