@@ -21,6 +21,9 @@ pub struct Rule {
     pub name: &'static str,
     /// Default severity.
     pub severity: Severity,
+    /// Why the rule has that severity, under the policy in README: `error` only when the
+    /// builder rejects the file, a step is certain to fail, or the image cannot start.
+    pub severity_reason: &'static str,
     /// One line: what is wrong when it fires.
     pub summary: &'static str,
     pub docs: Docs,

@@ -156,6 +156,7 @@ fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
         fixable(rule),
         equivalents(rule)
     )?;
+    writeln!(out, "Why {}: {}.", rule.severity, rule.severity_reason)?;
     for (heading, text) in [
         ("What it does", rule.docs.what_it_does),
         ("Why is this bad", rule.docs.why_is_this_bad),
@@ -176,6 +177,7 @@ fn rule_json(rule: &Rule) -> serde_json::Value {
         "code": rule.code,
         "name": rule.name,
         "severity": rule.severity,
+        "severity_reason": rule.severity_reason,
         "summary": rule.summary,
         "fixable": rule.fix,
         "hadolint": rule.equivalents.hadolint,

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB518",
     name: "add-local-files",
     severity: Severity::Error,
+    severity_reason: "the build works; ADD also unpacks archives and fetches URLs, so a plain COPY says what is meant",
     summary: "ADD of local files or folders instead of COPY",
     docs: Docs {
         what_it_does: "Finds ADD instructions that take plain files or folders from the build \

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB406",
     name: "apt-in-scripts",
     severity: Severity::Warning,
+    severity_reason: "the build works, but `apt` warns that its interface is not stable for scripts",
     summary: "`apt` used in a RUN instead of `apt-get` or `apt-cache`",
     docs: Docs {
         what_it_does: "Finds RUN instructions that call `apt` (`apt install`, `apt update`, \

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB404",
     name: "apt-install-recommends",
     severity: Severity::Info,
+    severity_reason: "advice: a smaller image, the build works either way",
     summary: "`apt-get install` without `--no-install-recommends`",
     docs: Docs {
         what_it_does: "Finds `apt-get install` without `--no-install-recommends` (or \

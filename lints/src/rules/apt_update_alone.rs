@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB303",
     name: "package-index-update-alone",
     severity: Severity::Warning,
+    severity_reason: "the build works, but a cached index goes stale and installs fail or differ later",
     summary: "Package index update in a RUN without the install that uses it",
     docs: Docs {
         what_it_does: "Finds RUN instructions that refresh a package index (`apt-get update`, `apt update`, \

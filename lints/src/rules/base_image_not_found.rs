@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB106",
     name: "image-not-found",
     severity: Severity::Error,
+    severity_reason: "the image exists neither in the daemon nor in its registry: the pull fails for certain",
     summary: "An image the build uses is neither in the daemon nor in its registry",
     docs: Docs {
         what_it_does: "Before a build (and with `lint --daemon`), looks up every image the build will \

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB414",
     name: "cd-in-run",
     severity: Severity::Warning,
+    severity_reason: "the build works; WORKDIR states it once for all later steps",
     summary: "RUN starts with `cd` where WORKDIR would do",
     docs: Docs {
         what_it_does: "Finds RUN instructions whose first command (after any `set` of shell options) is `cd DIR`. A `cd` later in the \

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB410",
     name: "consecutive-run",
     severity: Severity::Info,
+    severity_reason: "advice: fewer layers, the build works either way",
     summary: "Cheap RUN instructions in a row with the same options: they could be one",
     docs: Docs {
         what_it_does: "Finds a RUN that directly follows another RUN of the same stage (comments \

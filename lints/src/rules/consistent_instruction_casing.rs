@@ -8,6 +8,8 @@ pub static RULE: Rule = Rule {
     code: "RB701",
     name: "consistent-instruction-casing",
     severity: Severity::Warning,
+    severity_reason:
+        "the build works; mixed casing is a readability problem the builder warns about",
     summary: "Instruction keyword does not match the case of the others",
     docs: Docs {
         what_it_does: "Finds instruction keywords whose case differs from the file's majority: \

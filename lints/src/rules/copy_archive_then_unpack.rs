@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     code: "RB519",
     name: "copy-archive-then-unpack",
     severity: Severity::Info,
+    severity_reason: "advice: ADD unpacks the archive in one layer",
     summary: "COPY of a tar archive that a later RUN unpacks with tar",
     docs: Docs {
         what_it_does: "Finds a COPY of a tar archive from the build context when a later RUN of \

@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     code: "RB301",
     name: "copy-before-dependency-install",
     severity: Severity::Warning,
+    severity_reason: "the build works; every source change re-runs the install, a cache problem",
     summary: "The whole context is copied before a dependency install that needs only the manifests",
     docs: Docs {
         what_it_does: "In each stage, finds a broad COPY or ADD of the build context (`.`, `./`, `*`, a \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB512",
     name: "copy-ignored-file",
     severity: Severity::Error,
+    severity_reason: "the file is not in the context the daemon receives: the COPY fails for certain",
     summary: "COPY or ADD of a file that .dockerignore excludes from the context",
     docs: Docs {
         what_it_does: "Reads the `.dockerignore` of the build context (when the context is known: \

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB517",
     name: "copy-multiple-sources-to-file",
     severity: Severity::Warning,
+    severity_reason: "the classic builder fails the build, BuildKit creates the directory; which builder runs it is not always known",
     summary: "COPY of several sources to a destination that does not end in `/`",
     docs: Docs {
         what_it_does:

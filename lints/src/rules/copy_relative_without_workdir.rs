@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     code: "RB521",
     name: "copy-relative-without-workdir",
     severity: Severity::Warning,
+    severity_reason:
+        "the build works, but the destination depends on the base image's WORKDIR: a likely bug",
     summary: "COPY to a relative destination before any WORKDIR",
     docs: Docs {
         what_it_does: "Finds COPY instructions with a relative destination in a stage that has \

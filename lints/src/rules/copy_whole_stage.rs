@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB522",
     name: "copy-whole-stage",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the image gets a whole other filesystem: a size problem and a likely bug",
     summary: "COPY --from of another stage's whole filesystem",
     docs: Docs {
         what_it_does: "Finds `COPY --from=STAGE` (or ADD) whose source is the root directory `/`, \

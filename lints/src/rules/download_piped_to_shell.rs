@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB603",
     name: "download-piped-to-shell",
     severity: Severity::Warning,
+    severity_reason: "the build works, but whatever the server sends runs as root: a security problem",
     summary: "Downloaded script piped into a shell without verification",
     docs: Docs {
         what_it_does: "Finds `curl` or `wget` output piped into an interpreter that runs it (`sh`, \

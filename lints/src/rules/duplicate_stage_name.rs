@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB501",
     name: "duplicate-stage-name",
     severity: Severity::Warning,
+    severity_reason: "the builder accepts it and uses the last stage of that name: a likely bug",
     summary: "Two stages have the same name",
     docs: Docs {
         what_it_does: "Finds a stage whose `AS name` was already given to an earlier stage. Stage \

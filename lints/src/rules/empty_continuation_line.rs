@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB003",
     name: "empty-continuation-line",
     severity: Severity::Warning,
+    severity_reason: "the builder accepts it today and says it will become an error",
     summary: "Empty line inside a continued instruction",
     docs: Docs {
         what_it_does:

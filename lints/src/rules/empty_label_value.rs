@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB805",
     name: "empty-label-value",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the label carries no information: a likely bug",
     summary: "A label of the label schema has an empty value",
     docs: Docs {
         what_it_does: "When a label schema is configured, reports labels it declares that are \

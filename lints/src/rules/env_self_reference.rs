@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB520",
     name: "env-self-reference",
     severity: Severity::Warning,
+    severity_reason: "the build works, with a value the author probably did not mean",
     summary: "ENV value that uses a variable set earlier in the same ENV",
     docs: Docs {
         what_it_does:

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB203",
     name: "exec-form-shell-syntax",
     severity: Severity::Warning,
+    severity_reason: "the command runs, but not as written: a likely bug",
     summary: "Exec form uses shell syntax that no shell will interpret",
     docs: Docs {
         what_it_does: "Finds exec-form RUN, CMD, ENTRYPOINT and HEALTHCHECK CMD whose elements contain \

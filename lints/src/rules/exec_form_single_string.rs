@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB202",
     name: "exec-form-single-string",
     severity: Severity::Error,
+    severity_reason: "the image certainly cannot start: no executable has that name",
     summary: "Exec form whose program name contains spaces, like [\"npm start\"]",
     docs: Docs {
         what_it_does: "Finds exec-form RUN, CMD, ENTRYPOINT and HEALTHCHECK CMD whose first element \

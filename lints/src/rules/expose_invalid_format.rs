@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB508",
     name: "expose-invalid-format",
     severity: Severity::Warning,
+    severity_reason: "the builder accepts it and ignores the host part: a likely bug",
     summary: "EXPOSE with an IP address or a host-port mapping",
     docs: Docs {
         what_it_does: "Finds EXPOSE ports written like `docker run -p` mappings: \

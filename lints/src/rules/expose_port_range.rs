@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB516",
     name: "expose-port-range",
     severity: Severity::Error,
+    severity_reason: "the builder rejects a port outside 0-65535",
     summary: "EXPOSE port outside 0-65535",
     docs: Docs {
         what_it_does:

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB704",
     name: "expose-proto-casing",
     severity: Severity::Warning,
+    severity_reason: "the build works; the builder lower-cases the protocol",
     summary: "EXPOSE protocol is not lower case",
     docs: Docs {
         what_it_does: "Finds EXPOSE ports whose protocol is not written in lower case \

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB606",
     name: "expose-ssh-port",
     severity: Severity::Warning,
+    severity_reason: "the image works, but an SSH server in a container is a security problem",
     summary: "EXPOSE 22: an SSH server in the container",
     docs: Docs {
         what_it_does: "Finds EXPOSE instructions that list port 22, alone or inside a range.",

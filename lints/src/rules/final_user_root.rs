@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB607",
     name: "final-user-root",
     severity: Severity::Warning,
+    severity_reason: "the image works, but its processes run as root: a security problem",
     summary: "The image's last USER is root",
     docs: Docs {
         what_it_does: "Looks at the stage the build produces (the `--target` stage, else the last \

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB109",
     name: "from-arg-without-default",
     severity: Severity::Warning,
+    severity_reason: "a build that passes the `--build-arg` works; the build's gate, which knows the build args, makes it an error (RB103) when it is missing",
     summary: "The base image needs a --build-arg: an ARG it uses has no default",
     docs: Docs {
         what_it_does: "Expands each FROM's image with the ARG defaults alone and reports one that is \

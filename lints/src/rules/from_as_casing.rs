@@ -7,6 +7,8 @@ pub static RULE: Rule = Rule {
     code: "RB702",
     name: "from-as-casing",
     severity: Severity::Warning,
+    severity_reason:
+        "the build works; mixed casing is a readability problem the builder warns about",
     summary: "`AS` in a FROM line is not in the same case as `FROM`",
     docs: Docs {
         what_it_does: "Finds `FROM image as name` (upper-case FROM, lower-case `as`) and \

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB515",
     name: "from-latest-tag",
     severity: Severity::Warning,
+    severity_reason: "the build works, but what it builds on changes over time: a reproducibility problem",
     summary: "FROM an image with the `latest` tag",
     docs: Docs {
         what_it_does: "Finds FROM lines whose image is tagged `latest` without a digest to pin it. \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB524",
     name: "from-platform-flag",
     severity: Severity::Warning,
+    severity_reason: "the build works, but a variable platform is easy to get wrong",
     summary: "FROM --platform set from a variable other than the build's platform arguments",
     docs: Docs {
         what_it_does: "Finds FROM lines whose `--platform` comes from a variable of the \

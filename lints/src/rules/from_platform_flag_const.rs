@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB503",
     name: "from-platform-flag-const",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the image is for that platform whatever the build asks for",
     summary: "FROM --platform names a fixed platform",
     docs: Docs {
         what_it_does: "Finds `FROM --platform=linux/amd64` (a platform written out rather than taken \

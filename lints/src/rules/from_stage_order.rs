@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB104",
     name: "from-later-stage",
     severity: Severity::Warning,
+    severity_reason: "the builder accepts it and pulls an image of that name, which may exist; the image checks confirm or refute it",
     summary: "FROM names a stage that is defined later in the file, or its own stage",
     docs: Docs {
         what_it_does: "Checks that a FROM naming a stage of this Dockerfile (by `AS` name) names one \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB514",
     name: "from-untagged",
     severity: Severity::Warning,
+    severity_reason: "the build works, but what it builds on changes over time: a reproducibility problem",
     summary: "FROM an image without an explicit tag",
     docs: Docs {
         what_it_does: "Finds FROM lines naming an image with neither a tag nor a digest. `scratch`, \

@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB002",
     name: "unknown-rule-in-ignore",
     severity: Severity::Warning,
+    severity_reason: "the build is unaffected, but a misspelt code silences nothing, so the check it meant to silence still reports",
     summary: "An ignore comment names a rule that does not exist",
     docs: Docs {
         what_it_does: "Checks the codes and names in `# rbuild ignore=...`, `# rbuild global ignore=...`, \

@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB107",
     name: "image-not-verified",
     severity: Severity::Warning,
+    severity_reason: "the image could not be checked; the daemon may still find it",
     summary: "An image is not in the daemon and its registry could not be reached",
     docs: Docs {
         what_it_does: "Reports an image the build uses that the daemon does not have, when the daemon \

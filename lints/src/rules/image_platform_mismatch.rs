@@ -7,6 +7,8 @@ pub static RULE: Rule = Rule {
     code: "RB108",
     name: "image-platform-mismatch",
     severity: Severity::Warning,
+    severity_reason:
+        "the build may run under emulation or pull the right variant, but probably not as meant",
     summary: "The daemon's copy of an image is for another platform than the build asks for",
     docs: Docs {
         what_it_does:

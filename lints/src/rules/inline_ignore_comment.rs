@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB526",
     name: "inline-ignore-comment",
     severity: Severity::Info,
+    severity_reason: "advice: a team policy about where ignore comments may stand",
     summary: "An inline ignore comment (off by default)",
     docs: Docs {
         what_it_does: "Reports every `# rbuild ignore=...` and `# hadolint ignore=...` comment, \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB103",
     name: "invalid-base-image",
     severity: Severity::Error,
+    severity_reason: "the image name is invalid for certain, so the build fails at that FROM",
     summary: "The base image is not a valid image reference (after ARG expansion)",
     docs: Docs {
         what_it_does:

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     // Experimental in Docker's build checks (off unless asked for): the lowest severity keeps it
     // from failing anything by default while still showing it.
     severity: Severity::Style,
+    severity_reason: "style: the comment is not a description",
     summary: "Comment above a stage or ARG is not a description of it",
     docs: Docs {
         what_it_does: "Looks at the comment line directly above `FROM ... AS name` and above ARG. \

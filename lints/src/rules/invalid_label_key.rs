@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB802",
     name: "invalid-label-key",
     severity: Severity::Style,
+    severity_reason: "style: the builder accepts any key",
     summary: "LABEL key that is not a valid label key",
     docs: Docs {
         what_it_does: "Checks LABEL keys against Docker's label key guidelines: lowercase \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB806",
     name: "label-format",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the value does not have the format the schema declares: a likely bug",
     summary: "Label value does not have the format the label schema declares",
     docs: Docs {
         what_it_does: "When a label schema is configured, checks the value of each label it \

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB804",
     name: "label-not-in-schema",
     severity: Severity::Info,
+    severity_reason: "advice: the project's label schema does not declare it",
     summary: "Label not declared in the label schema (strict labels)",
     docs: Docs {
         what_it_does: "When `strict-labels` is on, reports every LABEL key the label schema \

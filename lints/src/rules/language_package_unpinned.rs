@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB402",
     name: "language-package-unpinned",
     severity: Severity::Warning,
+    severity_reason: "the build works, but what it installs changes over time: a reproducibility problem",
     summary: "Language package installed by name without a version",
     docs: Docs {
         what_it_does: "Finds packages named without a version in `pip install` (`flask==3.0.3`, or any \

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB509",
     name: "legacy-key-value-format",
     severity: Severity::Warning,
+    severity_reason: "the build works; the legacy form is ambiguous",
     summary: "Key and value separated by a space instead of `=`",
     docs: Docs {
         what_it_does:

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB412",
     name: "ln-bin-sh",
     severity: Severity::Warning,
+    severity_reason: "the build works, but every later RUN and the image's users get another shell: a likely bug",
     summary: "`/bin/sh` replaced with `ln` to change the shell",
     docs: Docs {
         what_it_does: "Finds `ln` commands whose link is `/bin/sh` (`ln -sf /bin/bash /bin/sh`).",

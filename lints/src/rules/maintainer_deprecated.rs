@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB506",
     name: "maintainer-deprecated",
     severity: Severity::Warning,
+    severity_reason: "the build works; the instruction is deprecated",
     summary: "MAINTAINER is deprecated; use a LABEL",
     docs: Docs {
         what_it_does: "Finds MAINTAINER instructions.",

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB101",
     name: "missing-from",
     severity: Severity::Error,
+    severity_reason: "the builder rejects the file: there is no stage to run the instruction in",
     summary: "A build instruction comes before the first FROM",
     docs: Docs {
         what_it_does: "Checks that the first instruction other than ARG is a FROM. Only ARG may stand \

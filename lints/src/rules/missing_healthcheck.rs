@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB525",
     name: "missing-healthcheck",
     severity: Severity::Info,
+    severity_reason: "advice: orchestrators cannot tell a hung container from a healthy one",
     summary: "The image has no HEALTHCHECK (off by default)",
     docs: Docs {
         what_it_does: "Reports the stage the build produces (the `--target` stage, else the last \

@@ -238,6 +238,7 @@ mod tests {
         for rule in RULES {
             for (part, text) in [
                 ("summary", rule.summary),
+                ("severity reason", rule.severity_reason),
                 ("what it does", rule.docs.what_it_does),
                 ("why is this bad", rule.docs.why_is_this_bad),
                 ("example", rule.docs.example),

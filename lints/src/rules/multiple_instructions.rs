@@ -13,6 +13,7 @@ pub static RULE: Rule = Rule {
     code: "RB505",
     name: "multiple-instructions",
     severity: Severity::Warning,
+    severity_reason: "the build works; only the last one counts, so the others are likely bugs",
     summary: "More than one CMD, ENTRYPOINT or HEALTHCHECK in a stage",
     docs: Docs {
         what_it_does: "Finds CMD, ENTRYPOINT and HEALTHCHECK instructions that a later instruction \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB605",
     name: "npm-install-with-lockfile",
     severity: Severity::Info,
+    severity_reason: "advice: `npm ci` is faster and installs exactly the lockfile",
     summary: "`npm install` from a copied lockfile, where `npm ci` fits",
     docs: Docs {
         what_it_does: "Finds `npm install` (or `npm i`) without package names, in a stage where an \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB401",
     name: "os-package-unpinned",
     severity: Severity::Warning,
+    severity_reason: "the build works, but what it installs changes over time: a reproducibility problem",
     summary: "System package installed without a version",
     docs: Docs {
         what_it_does: "Finds packages named without a version in `apt-get install` (`pkg=1.2-3`), \

@@ -14,6 +14,7 @@ pub static RULE: Rule = Rule {
     code: "RB405",
     name: "package-cache-kept",
     severity: Severity::Info,
+    severity_reason: "advice: a smaller image, the build works either way",
     summary: "Package manager cache or index left in the image",
     docs: Docs {
         what_it_does: "Finds RUN instructions whose package manager leaves its cache in the layer:

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     code: "RB302",
     name: "package-install-after-copy",
     severity: Severity::Warning,
+    severity_reason: "the build works; every source change re-runs the package install, a cache problem",
     summary: "OS packages are installed after a broad COPY of the build context",
     docs: Docs {
         what_it_does: "In each stage, finds system package installs (`apt-get install`, `apt install`, \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB403",
     name: "package-install-prompts",
     severity: Severity::Warning,
+    severity_reason: "the install may wait for an answer that never comes and fail; where the tool defaults to yes, it works",
     summary: "Package install without the option that answers its confirmation prompt",
     docs: Docs {
         what_it_does: "Finds `apt-get install` without `-y` (or `--yes`, `--assume-yes`, `-qq`), \

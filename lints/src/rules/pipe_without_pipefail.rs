@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB413",
     name: "pipe-without-pipefail",
     severity: Severity::Warning,
+    severity_reason: "the build works, but a failing command before the pipe goes unnoticed: a likely bug",
     summary: "Pipe in a RUN without `set -o pipefail`",
     docs: Docs {
         what_it_does: "Finds RUN scripts (shell form and heredocs) with a pipe `a | b` where neither \

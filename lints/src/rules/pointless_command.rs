@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     code: "RB416",
     name: "pointless-command",
     severity: Severity::Info,
+    severity_reason: "the command does nothing useful in a build, or waits for a user: a likely bug",
     summary: "Interactive or system-control command in a RUN",
     docs: Docs {
         what_it_does: "Finds RUN commands that only make sense on a running machine with a person at \

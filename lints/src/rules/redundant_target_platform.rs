@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB504",
     name: "redundant-target-platform",
     severity: Severity::Warning,
+    severity_reason: "advice: it is the default",
     summary: "FROM --platform=$TARGETPLATFORM is redundant",
     docs: Docs {
         what_it_does: "Finds FROM lines whose `--platform` is exactly `$TARGETPLATFORM` (or \

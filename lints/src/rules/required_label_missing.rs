@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB803",
     name: "required-label-missing",
     severity: Severity::Info,
+    severity_reason: "advice: the project's label schema asks for it",
     summary: "A label required by the label schema is missing",
     docs: Docs {
         what_it_does: "When a label schema is configured, checks that the image built (the \

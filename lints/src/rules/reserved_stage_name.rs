@@ -10,6 +10,8 @@ pub static RULE: Rule = Rule {
     code: "RB502",
     name: "reserved-stage-name",
     severity: Severity::Warning,
+    severity_reason:
+        "the build works, but the name shadows what the builder means by it: a likely bug",
     summary: "Stage named with a word the builder reserves (`scratch`, `context`)",
     docs: Docs {
         what_it_does: "Finds stages named `scratch` or `context` (in any case).",

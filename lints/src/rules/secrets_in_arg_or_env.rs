@@ -28,6 +28,7 @@ pub static RULE: Rule = Rule {
     code: "RB511",
     name: "secrets-in-arg-or-env",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the value ends up in the image's history: a security problem",
     summary: "ARG or ENV name suggests it carries a secret",
     docs: Docs {
         what_it_does: "Finds ARG and ENV names made of parts such as `password`, `secret`, `token`, \

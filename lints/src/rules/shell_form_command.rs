@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB201",
     name: "shell-form-command",
     severity: Severity::Warning,
+    severity_reason: "the container starts, but `docker stop` waits for its timeout and signals are lost: a likely bug",
     summary: "CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form",
     docs: Docs {
         what_it_does: "Finds CMD and ENTRYPOINT (and HEALTHCHECK CMD) written in shell form \

@@ -7,6 +7,7 @@ pub static RULE: Rule = Rule {
     code: "RB901",
     name: "shellcheck",
     severity: Severity::Warning,
+    severity_reason: "ShellCheck's level for each finding: its findings are likely bugs or advice, never certain build failures",
     summary: "ShellCheck reports a problem in a RUN script",
     docs: Docs {
         what_it_does:

@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     code: "RB602",
     name: "signature-verification-disabled",
     severity: Severity::Warning,
+    severity_reason: "the build works, but packages can be tampered with: a security problem",
     summary: "Package signature verification switched off",
     docs: Docs {
         what_it_does: "Finds package installs told to skip signature checks: `apk --allow-untrusted`, \

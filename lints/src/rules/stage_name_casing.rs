@@ -7,6 +7,8 @@ pub static RULE: Rule = Rule {
     code: "RB703",
     name: "stage-name-casing",
     severity: Severity::Warning,
+    severity_reason:
+        "the build works; the builder lower-cases stage names, so other casing misleads",
     summary: "Stage name is not lower case",
     docs: Docs {
         what_it_does: "Finds stage names (`AS BuilderBase`) that contain upper-case letters.",

@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB415",
     name: "sudo-in-run",
     severity: Severity::Warning,
+    severity_reason: "where the base image has sudo and root runs the step, it works; elsewhere it fails or prompts",
     summary: "`sudo` used in a RUN",
     docs: Docs {
         what_it_does: "Finds commands run through `sudo` in RUN instructions.",

@@ -8,6 +8,7 @@ pub static RULE: Rule = Rule {
     code: "RB001",
     name: "syntax-error",
     severity: Severity::Error,
+    severity_reason: "the builder rejects the file: the build cannot start",
     summary: "The Dockerfile cannot be parsed",
     docs: Docs {
         what_it_does: "Reports what the builder itself rejects, as BuildKit's Dockerfile frontend does. \

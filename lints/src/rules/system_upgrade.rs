@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB407",
     name: "system-upgrade",
     severity: Severity::Info,
+    severity_reason: "advice: the build works, but it is less reproducible",
     summary: "Distribution upgrade (`apt-get upgrade`, `zypper dist-upgrade`) in a RUN",
     docs: Docs {
         what_it_does: "Finds `apt-get upgrade`, `apt-get dist-upgrade`, `apt-get full-upgrade` \

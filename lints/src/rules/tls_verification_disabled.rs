@@ -11,6 +11,7 @@ pub static RULE: Rule = Rule {
     code: "RB601",
     name: "tls-verification-disabled",
     severity: Severity::Warning,
+    severity_reason: "the build works, but downloads can be tampered with: a security problem",
     summary: "TLS certificate verification switched off",
     docs: Docs {
         what_it_does: "Finds downloads and tools told to accept any certificate: `curl -k`/`--insecure`, \

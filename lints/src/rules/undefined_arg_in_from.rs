@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB102",
     name: "undefined-arg-in-from",
     severity: Severity::Warning,
+    severity_reason: "the build may still work (a fallback, an optional suffix); when the image name comes out invalid, RB103 reports the error",
     summary: "FROM uses a variable that is not declared with ARG before the first FROM",
     docs: Docs {
         what_it_does:

@@ -132,6 +132,7 @@ pub static RULE: Rule = Rule {
     code: "RB510",
     name: "undefined-var",
     severity: Severity::Warning,
+    severity_reason: "the build works with an empty value: a likely bug (the base image's ENV may still set it)",
     summary: "Variable used but not defined by ARG, ENV or the base image",
     docs: Docs {
         what_it_does: "Checks the variables that instructions expand themselves (COPY, ADD, ENV, \

@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB105",
     name: "unknown-stage-reference",
     severity: Severity::Error,
+    severity_reason: "the builder rejects a later, own or missing stage index, and a near-miss of a stage name makes it pull an image that is not meant",
     summary: "COPY --from, RUN --mount=from= or FROM names a missing, later or own stage",
     docs: Docs {
         what_it_does: "Checks the stage that `COPY --from=`, `ADD --from=` and `RUN --mount=...,from=` \

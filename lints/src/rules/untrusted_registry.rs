@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB801",
     name: "untrusted-registry",
     severity: Severity::Warning,
+    severity_reason: "the build works; a project that forbids other registries makes it an error with `[severity] RB801 = \"error\"`",
     summary: "FROM image from a registry outside the trusted registries",
     docs: Docs {
         what_it_does: "When `trusted-registries` is configured, checks the registry of every \

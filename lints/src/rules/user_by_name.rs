@@ -12,6 +12,7 @@ pub static RULE: Rule = Rule {
     code: "RB608",
     name: "user-by-name",
     severity: Severity::Info,
+    severity_reason: "advice: a numeric id works even where the name is unknown",
     summary: "USER given as a name, not a numeric id",
     docs: Docs {
         what_it_does: "Finds USER instructions whose user (or group) is a name rather than a \

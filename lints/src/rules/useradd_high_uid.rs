@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB408",
     name: "useradd-high-uid",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the image grows by gigabytes: a size problem",
     summary: "`useradd` with a large UID and without `-l` makes a huge log file",
     docs: Docs {
         what_it_does: "Finds `useradd` given a UID of six digits or more (`-u 100000`) without \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB304",
     name: "volatile-arg-before-run",
     severity: Severity::Warning,
+    severity_reason: "the build works; every build re-runs the steps after the ARG, a cache problem",
     summary: "An ARG that changes on every build is declared before RUN steps that do not use it",
     docs: Docs {
         what_it_does: "Finds ARGs in a stage whose names say they change on every build — build dates and \

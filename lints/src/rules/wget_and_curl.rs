@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB411",
     name: "wget-and-curl",
     severity: Severity::Warning,
+    severity_reason: "the build works; two download tools make the image larger",
     summary: "Both wget and curl are used in one stage",
     docs: Docs {
         what_it_does: "Finds stages whose RUN instructions call both `wget` and `curl`; the finding \

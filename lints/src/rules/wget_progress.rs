@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB409",
     name: "wget-progress",
     severity: Severity::Info,
+    severity_reason: "advice: a quieter build log",
     summary: "`wget` without `-q`, `-nv` or `--progress` fills the build log",
     docs: Docs {
         what_it_does: "Finds `wget` calls without an option that quiets its progress output: \

@@ -10,6 +10,7 @@ pub static RULE: Rule = Rule {
     code: "RB507",
     name: "workdir-relative-path",
     severity: Severity::Warning,
+    severity_reason: "the build works, but the directory depends on the base image: a likely bug",
     summary: "Relative WORKDIR that depends on the base image's working directory",
     docs: Docs {
         what_it_does:

@@ -27,6 +27,7 @@ pub static RULE: Rule = Rule {
     code: "RB523",
     name: "workdir-system-directory",
     severity: Severity::Warning,
+    severity_reason: "the build works, but later steps write into a system directory: a likely bug",
     summary: "WORKDIR set to a system directory",
     docs: Docs {
         what_it_does: "Finds WORKDIR instructions naming a directory of the operating system \

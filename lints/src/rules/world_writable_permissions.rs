@@ -9,6 +9,7 @@ pub static RULE: Rule = Rule {
     code: "RB604",
     name: "world-writable-permissions",
     severity: Severity::Warning,
+    severity_reason: "the build works, but any user can change those files: a security problem",
     summary: "`chmod` makes files writable by every user (`chmod 777`)",
     docs: Docs {
         what_it_does: "Finds `chmod` with a mode that gives write permission to all users: numeric \
