@@ -11,7 +11,8 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what_it_does: "Reports what the builder itself would reject while reading the file: an unknown \
 instruction, a JSON array that is not an array of strings, a malformed flag, an unterminated heredoc, a line \
-longer than 65,535 bytes, bytes that are not UTF-8. No other rule runs on a file that does not parse.",
+longer than 65,535 bytes. No other rule runs on a file that does not parse. Bytes that are not UTF-8 \
+are not a syntax error: the builder reads bytes (RB004).",
         why_is_this_bad: "The build fails before its first step.",
         example: "FROM alpine\nRUNN echo hello\n",
         use_instead: "FROM alpine\nRUN echo hello\n",
