@@ -159,7 +159,7 @@ enum Lookup {
     InRegistry,
     /// The registry does not know it; `local`: the daemon has it (asked because of `--pull`).
     NotFound { local: bool },
-    /// The daemon cannot connect to the registry (DNS, TCP or TLS failed), for this reason.
+    /// The daemon cannot connect to the registry (see [`registry_unreachable`]), for this reason.
     Unreachable { reason: String, local: bool },
     /// The registry's answer settles nothing (a server error, no answer in time, refused or
     /// missing credentials), or the daemon could not be asked, for this reason.
@@ -247,19 +247,18 @@ fn registry_denies(status_code: u16, message: &str) -> bool {
             && !message.contains("no such host")
 }
 
-/// The daemon's messages for a registry it cannot connect to: the name does not resolve, the
-/// connection is refused or cannot be routed, the TLS handshake fails. A registry that answers,
-/// even with a server error, or that the daemon's connection attempt still waits for (our own
-/// timeout), is not unreachable: its next answer may differ.
+/// The daemon's messages for a registry it cannot connect to: the name does not exist, the
+/// connection is refused or cannot be routed, the registry's certificate is not trusted. A
+/// registry that answers, even with a server error, and one that times out (a slow DNS server,
+/// TCP connection or TLS handshake; our own timeout) is not unreachable: its next answer may
+/// differ.
 fn registry_unreachable(message: &str) -> bool {
     let message = message.to_ascii_lowercase();
     [
         "no such host",
-        "server misbehaving",
         "connection refused",
         "no route to host",
         "network is unreachable",
-        "tls handshake timeout",
         "x509: ",
     ]
     .iter()
@@ -474,12 +473,13 @@ mod tests {
         for message in [
             "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host",
             "Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused",
-            "Get \"https://registry.example.com/v2/\": net/http: TLS handshake timeout",
             "Get \"https://10.0.0.9/v2/\": x509: certificate signed by unknown authority",
         ] {
             assert!(registry_unreachable(message), "{message}");
         }
         for message in [
+            "Get \"https://registry.example.com/v2/\": net/http: TLS handshake timeout",
+            "Get \"https://registry.example.com/v2/\": dial tcp: lookup registry.example.com on 10.0.0.2:53: server misbehaving",
             "received unexpected HTTP status: 503 Service Unavailable",
             "toomanyrequests: You have reached your pull rate limit.",
             "manifest unknown: manifest unknown",

@@ -16,8 +16,8 @@ args and only for the stages `--target` needs — in the daemon's image store. A
 there (or every image, with `--pull`) is looked up in its registry through the daemon. This rule \
 reports it when the registry answers that it does not know the image or that access is denied, and \
 when the daemon cannot connect to the registry at all (the name does not resolve, the connection is \
-refused or cannot be routed, the TLS handshake fails: an offline machine, say). The message names the \
-closest image the daemon has. An image the daemon has costs no registry question (without `--pull`), \
+refused or cannot be routed, the registry's certificate is not trusted: an offline machine, say). \
+The message names the closest image the daemon has. An image the daemon has costs no registry question (without `--pull`), \
 so offline builds from local images are not slowed down.",
         why_is_this_bad: "The build would fail at that step — after the whole context was uploaded and \
 every earlier stage was built. A typo in an image name is cheaper to learn in a second. It is an error \

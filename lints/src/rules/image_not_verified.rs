@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         what_it_does:
             "Reports an image the build uses that the daemon does not have (or any image, \
 with `--pull`), when asking its registry through the daemon settles nothing: the registry answers \
-with a server error or a rate limit, gives no answer within 10 s, refuses the credentials it was \
+with a server error or a rate limit, gives no answer within 10 s (or the daemon's DNS lookup, \
+connection or TLS handshake times out), refuses the credentials it was \
 asked with, or was asked without them because their credential helper failed; or the daemon itself \
 could not look the image up. The build goes on: the daemon will try to pull the image itself. A \
 registry the daemon cannot connect to at all is RB106's case, an error.",
