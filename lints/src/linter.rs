@@ -103,8 +103,10 @@ pub struct LintResult {
 pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> LintResult {
     // BuildKit reads bytes: a file that is not UTF-8 is linted as `parse_bytes` reads it, and
     // said so once.
-    let not_utf8 = rules::first_invalid_utf8(bytes)
-        .and_then(|finding| make_diagnostic(&INVALID_UTF8, finding, settings));
+    let invalid_utf8 = rules::first_invalid_utf8(bytes);
+    let replaced = invalid_utf8.is_some();
+    let not_utf8 =
+        invalid_utf8.and_then(|finding| make_diagnostic(&INVALID_UTF8, finding, settings));
     let dockerfile = match syntax::parse_bytes(bytes) {
         Ok(dockerfile) => dockerfile,
         Err(error) => {
@@ -143,6 +145,10 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
         diagnostics.extend(make_diagnostic(&IGNORE_COMMENT, finding, settings));
     }
     diagnostics.extend(not_utf8.filter(|_| !ignores.file_wide.contains(INVALID_UTF8.code)));
+    if replaced {
+        // Edits of the replaced text would write U+FFFD over the file's own bytes.
+        diagnostics.iter_mut().for_each(|d| d.fix = None);
+    }
     diagnostics.sort_by(|a, b| {
         (a.span.start, a.rule.code, a.span.end).cmp(&(b.span.start, b.rule.code, b.span.end))
     });

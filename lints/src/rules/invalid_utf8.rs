@@ -16,7 +16,8 @@ BuildKit reads it: BuildKit's parser works on bytes and does not check their enc
 rules see each invalid sequence as U+FFFD (`�`); positions after the first one are positions in \
 that text: lines are unchanged, a replaced sequence counts as one column, and byte offsets (the \
 JSON report's `offset`) are the file's up to the first invalid byte; after it, each replaced \
-sequence of n bytes (3 for U+FFFD) shifts them by 3 - n: by 2 for a single byte.",
+sequence of n bytes (3 for U+FFFD) shifts them by 3 - n: by 2 for a single byte. No fix is \
+offered for such a file: its edits would write U+FFFD over the file's own bytes.",
         why_is_this_bad:
             "Tools disagree on what the bytes mean: editors, diffs and build logs show \
 them differently, and in an instruction they reach the image unchanged (a file name in COPY, a \
@@ -141,6 +142,14 @@ mod tests {
         let position = dockerfile.position(shell_form.span.start);
         assert_eq!((position.line, position.column), (3, 5));
         assert_eq!(dockerfile.text(shell_form.span), "echo \u{FFFD}");
+        // Its fix would write U+FFFD into the file: there is none for a file that is not UTF-8.
+        assert!(shell_form.fix.is_none());
+        let utf8 = lint(
+            b"FROM alpine:3.19\nCMD echo hi\n",
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        assert!(utf8.diagnostics.iter().any(|d| d.fix.is_some()));
     }
 
     #[test]
