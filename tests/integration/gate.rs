@@ -101,6 +101,13 @@ fn a_typo_of_a_local_image_offline_stops_before_the_upload_and_warn_builds_anywa
         stopped.stderr
     );
     assert_nothing_uploaded(&spy, &stopped);
+    let asked = spy.requests();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.contains("/distribution/rbuild-test/busybx")),
+        "the registry is asked through the daemon: {asked:?}"
+    );
     // The spy is the proof, not a time; the time shows with `--nocapture`.
     eprintln!("the offline typo stopped after {took:?}");
 
@@ -267,8 +274,20 @@ fn a_local_image_builds_offline_without_delay() {
         "Dockerfile",
         format!("FROM {BASE_IMAGE}\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n"),
     );
-    // Warm the cache so both timed builds do the same work.
-    assert_eq!(rbuild(&sandbox, &["-q", "-t", &tag, "."]).code, 0);
+    // Warm the cache so both timed builds do the same work. The daemon has the image, so the
+    // gate asks no registry (the daemon's /distribution endpoint) about it.
+    let spy = EngineSpy::start();
+    let warm = rbuild(&sandbox, &["-H", &spy.host, "build", "-q", "-t", &tag, "."]);
+    assert_eq!(warm.code, 0, "{warm:?}");
+    let requests = spy.requests();
+    assert!(
+        requests.iter().any(|r| r.contains("/build?")),
+        "{requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/distribution/")),
+        "{requests:?}"
+    );
     let timed = |lint: &str| {
         let started = Instant::now();
         let out = rbuild(
