@@ -30,7 +30,8 @@ pub enum GateLevel {
 
 /// Everything the gate looks at.
 pub struct GateInput<'a> {
-    pub dockerfile_text: &'a str,
+    /// The Dockerfile's bytes (not necessarily UTF-8: see `rbuild_lints::syntax::parse_bytes`).
+    pub dockerfile: &'a [u8],
     pub dockerfile_display: &'a str,
     pub options: LintOptions,
     pub settings: RuleSettings,
@@ -75,10 +76,12 @@ pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> any
     let stderr = std::io::stderr();
     let color = terminal::colors_enabled(stderr.is_terminal());
     let mut out = stderr.lock();
+    // The text the diagnostics' spans refer to.
+    let text = String::from_utf8_lossy(input.dockerfile);
     let file = |diagnostics| {
         FileReport::new(
             input.dockerfile_display.to_string(),
-            input.dockerfile_text.to_string(),
+            text.to_string(),
             diagnostics,
         )
     };
@@ -100,11 +103,7 @@ pub async fn diagnostics(
     docker: &Docker,
     input: &GateInput<'_>,
 ) -> anyhow::Result<Vec<Diagnostic>> {
-    let result = lint(
-        input.dockerfile_text.as_bytes(),
-        &input.options,
-        &input.settings,
-    );
+    let result = lint(input.dockerfile, &input.options, &input.settings);
     let mut diagnostics = result.diagnostics;
     let Some(dockerfile) = result.dockerfile else {
         return Ok(diagnostics);
@@ -122,7 +121,7 @@ pub async fn diagnostics(
     if let Some(shellcheck) = input.shellcheck.clone() {
         let mut report = FileReport::new(
             input.dockerfile_display.to_string(),
-            input.dockerfile_text.to_string(),
+            dockerfile.source.clone(),
             Vec::new(),
         );
         let settings = input.settings.clone();

@@ -59,7 +59,9 @@ pub async fn check(
     let local_names = if verdicts.iter().any(|v| {
         matches!(
             v,
-            Lookup::NotFound { local: false } | Lookup::Unverified { local: false, .. }
+            Lookup::NotFound { local: false }
+                | Lookup::Unreachable { local: false, .. }
+                | Lookup::Unverified { local: false, .. }
         )
     }) {
         local_image_names(check.docker).await
@@ -102,6 +104,27 @@ pub async fn check(
                     )
                     .with_help("build without `--pull` to use the local image"),
                 )),
+                // The daemon pulls through the endpoints it was just asked through: it cannot
+                // reach them either, so the step is certain to fail.
+                Lookup::Unreachable { reason, local: false } => findings.push((
+                    &IMAGE_NOT_FOUND,
+                    Finding::new(
+                        image.span,
+                        format!(
+                            "{what} `{reference}` is not in the daemon, and the daemon cannot reach its registry to pull it ({reason}){}",
+                            suggestion()
+                        ),
+                    )
+                    .with_help("use an image the daemon has (`docker images` lists them), or build where the daemon reaches the registry"),
+                )),
+                Lookup::Unreachable { reason, local: true } => findings.push((
+                    &IMAGE_NOT_FOUND,
+                    Finding::new(
+                        image.span,
+                        format!("{what} `{reference}` is in the daemon, but `--pull` needs its registry, which the daemon cannot reach ({reason})"),
+                    )
+                    .with_help("build without `--pull` to use the local image"),
+                )),
                 Lookup::Unverified { reason, local: false } => findings.push((
                     &IMAGE_NOT_VERIFIED,
                     Finding::new(
@@ -136,7 +159,10 @@ enum Lookup {
     InRegistry,
     /// The registry does not know it; `local`: the daemon has it (asked because of `--pull`).
     NotFound { local: bool },
-    /// The registry could not be asked, for this reason.
+    /// The daemon cannot connect to the registry (see [`registry_unreachable`]), for this reason.
+    Unreachable { reason: String, local: bool },
+    /// The registry's answer settles nothing (a server error, no answer in time, refused or
+    /// missing credentials), or the daemon could not be asked, for this reason.
     Unverified { reason: String, local: bool },
 }
 
@@ -179,6 +205,11 @@ async fn lookup(check: &ImageCheck<'_>, auths: &Auths<'_>, reference: &str) -> L
         })) => {
             if registry_denies(status_code, &message) && denial_is_final(&auth, &message) {
                 Lookup::NotFound { local: is_local }
+            } else if registry_unreachable(&message) {
+                Lookup::Unreachable {
+                    reason: first_line(&message),
+                    local: is_local,
+                }
             } else {
                 Lookup::Unverified {
                     reason: first_line(&message),
@@ -214,6 +245,24 @@ fn registry_denies(status_code: u16, message: &str) -> bool {
         .any(|needle| message.contains(needle))
             && !message.contains("dial tcp")
             && !message.contains("no such host")
+}
+
+/// The daemon's messages for a registry it cannot connect to: the name does not exist, the
+/// connection is refused or cannot be routed, the registry's certificate is not trusted. A
+/// registry that answers, even with a server error, and one that times out (a slow DNS server,
+/// TCP connection or TLS handshake; our own timeout) is not unreachable: its next answer may
+/// differ.
+fn registry_unreachable(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "no such host",
+        "connection refused",
+        "no route to host",
+        "network is unreachable",
+        "x509: ",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
 }
 
 /// Whether a "no such image" answer (see [`registry_denies`]) is the registry's last word,
@@ -417,6 +466,26 @@ mod tests {
             "errors:\ndenied: requested access to the resource is denied"
         ));
         assert!(!registry_denies(500, "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io: no such host"));
+    }
+
+    #[test]
+    fn connection_failures_are_unreachable_answers_are_not() {
+        for message in [
+            "Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host",
+            "Get \"http://127.0.0.1:1/v2/\": dial tcp 127.0.0.1:1: connect: connection refused",
+            "Get \"https://10.0.0.9/v2/\": x509: certificate signed by unknown authority",
+        ] {
+            assert!(registry_unreachable(message), "{message}");
+        }
+        for message in [
+            "Get \"https://registry.example.com/v2/\": net/http: TLS handshake timeout",
+            "Get \"https://registry.example.com/v2/\": dial tcp: lookup registry.example.com on 10.0.0.2:53: server misbehaving",
+            "received unexpected HTTP status: 503 Service Unavailable",
+            "toomanyrequests: You have reached your pull rate limit.",
+            "manifest unknown: manifest unknown",
+        ] {
+            assert!(!registry_unreachable(message), "{message}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::rule::{Check, Checker, LintOptions, Rule};
-use crate::rules::{self, IGNORE_COMMENT, SYNTAX_ERROR};
+use crate::rules::{self, IGNORE_COMMENT, INVALID_UTF8, SYNTAX_ERROR};
 use crate::syntax::{self, Dockerfile, Span};
 
 /// Which rules run and at what severity, after configuration and command-line flags.
@@ -101,13 +101,22 @@ pub struct LintResult {
 
 /// Parses `bytes` and runs every enabled rule.
 pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> LintResult {
+    // BuildKit reads bytes: a file that is not UTF-8 is linted as `parse_bytes` reads it, and
+    // said so once.
+    let invalid_utf8 = rules::first_invalid_utf8(bytes);
+    let replaced = invalid_utf8.is_some();
+    let not_utf8 =
+        invalid_utf8.and_then(|finding| make_diagnostic(&INVALID_UTF8, finding, settings));
     let dockerfile = match syntax::parse_bytes(bytes) {
         Ok(dockerfile) => dockerfile,
         Err(error) => {
             let finding = Finding::new(error.span, error.message);
-            let diagnostics = make_diagnostic(&SYNTAX_ERROR, finding, settings)
-                .into_iter()
-                .collect();
+            let mut diagnostics: Vec<Diagnostic> =
+                make_diagnostic(&SYNTAX_ERROR, finding, settings)
+                    .into_iter()
+                    .chain(not_utf8)
+                    .collect();
+            diagnostics.sort_by_key(|d| d.span.start);
             return LintResult {
                 dockerfile: None,
                 diagnostics,
@@ -134,6 +143,11 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
     }
     for finding in ignores.problems {
         diagnostics.extend(make_diagnostic(&IGNORE_COMMENT, finding, settings));
+    }
+    diagnostics.extend(not_utf8.filter(|_| !ignores.file_wide.contains(INVALID_UTF8.code)));
+    if replaced {
+        // Edits of the replaced text would write U+FFFD over the file's own bytes.
+        diagnostics.iter_mut().for_each(|d| d.fix = None);
     }
     if checks_are_errors(&dockerfile) {
         // `# check=error=true`: the builder fails the build on any build-check warning.

@@ -157,8 +157,12 @@ fn directives_at_the_top_only_case_insensitive_once() {
     assert_eq!(d.escape, '\\');
 
     let err = parse("# escape=`\n# escape=\\\nFROM x\n").expect_err("twice");
-    assert_eq!(err.message, "only one escape parser directive can be used");
-    assert_eq!(err.line, 2);
+    // At the first directive, as the reference reports it; the message names the repeat.
+    assert_eq!(
+        err.message,
+        "only one escape parser directive can be used: line 2 repeats this one"
+    );
+    assert_eq!(err.line, 1);
     let err = parse("# escape=x\nFROM x\n").expect_err("bad escape");
     assert!(err.message.contains("invalid escape token 'x'"), "{err}");
 }
@@ -330,15 +334,29 @@ fn stages_and_arg_scopes() {
 }
 
 #[test]
-fn empty_and_comment_only_files_are_rejected_and_invalid_utf8_names_offset() {
+fn empty_and_comment_only_files_are_rejected_and_invalid_utf8_is_read_as_replacements() {
     assert_eq!(parse("").unwrap_err().message, "file with no instructions");
     assert_eq!(
         parse("# only\n\n# comments\n").unwrap_err().message,
         "file with no instructions"
     );
-    let err = parse_bytes(b"FROM x\nRUN \xc3\x28\n").unwrap_err();
-    assert_eq!(err.message, "invalid UTF-8 at byte offset 11");
-    assert_eq!((err.line, err.column), (2, 5));
+    // BuildKit reads bytes: an invalid sequence is U+FFFD, and spans are offsets into that text.
+    let d = parse_bytes(b"FROM x\nRUN \xc3\x28 \xff\nCMD [\"\xe9\"]\n").unwrap();
+    assert_eq!(
+        d.source,
+        "FROM x\nRUN \u{FFFD}( \u{FFFD}\nCMD [\"\u{FFFD}\"]\n"
+    );
+    let Arguments::Shell(script) = &d.instructions[1].args else {
+        panic!("shell form: {:?}", d.instructions[1].args);
+    };
+    assert_eq!(script.value, "\u{FFFD}( \u{FFFD}");
+    assert_eq!(d.text(script.span), script.value);
+    let Arguments::Exec(words) = &d.instructions[2].args else {
+        panic!("exec form: {:?}", d.instructions[2].args);
+    };
+    assert_eq!(words[0].value, "\u{FFFD}");
+    let position = d.position(words[0].span.start);
+    assert_eq!((position.line, position.column), (3, 6));
 }
 
 #[test]

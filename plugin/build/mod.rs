@@ -86,7 +86,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     let wants_shellcheck = gate_level != GateLevel::Off
         && (config.shellcheck || config_file.is_some_and(|file| file.shellcheck));
     let gate_input = GateInput {
-        dockerfile_text: &build_context.dockerfile_text,
+        dockerfile: &build_context.dockerfile,
         dockerfile_display: &build_context.dockerfile_display,
         options: LintOptions {
             context_dir: build_context.context_dir.clone(),
@@ -121,7 +121,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     };
     let options = config.options(&build_context.dockerfile_name, builder);
     let dockerfile_display = build_context.dockerfile_display.clone();
-    let dockerfile_text = build_context.dockerfile_text.clone();
+    let dockerfile_text = String::from_utf8_lossy(&build_context.dockerfile).into_owned();
     let upload = match config.progress {
         ProgressMode::Plain | ProgressMode::Live => UploadProgress::for_stderr(),
         ProgressMode::Quiet | ProgressMode::RawJson => UploadProgress::Hidden,

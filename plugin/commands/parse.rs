@@ -90,6 +90,17 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let bytes = config.read()?;
     let dockerfile = syntax::parse_bytes(&bytes)
         .map_err(|e| input_error(format!("{}:{e}", config.display_name())))?;
+    // BuildKit reads bytes, so this is no error; offsets after it are into the replaced text.
+    if let Some(finding) = rbuild_lints::rules::first_invalid_utf8(&bytes) {
+        let at = dockerfile.position(finding.span.start);
+        eprintln!(
+            "warning: {}:{}:{}: {}",
+            config.display_name(),
+            at.line,
+            at.column,
+            finding.message
+        );
+    }
     let output = match config.format {
         ParseFormat::Buildkit => syntax::buildkit_dump(&dockerfile),
         ParseFormat::Json => {

@@ -44,8 +44,9 @@ pub struct ContextSpec {
 pub struct BuildContext {
     /// The `dockerfile` query parameter: the Dockerfile's path inside the archive.
     pub dockerfile_name: String,
-    /// The Dockerfile's text.
-    pub dockerfile_text: String,
+    /// The Dockerfile's bytes, as they are sent: BuildKit reads bytes, so they need not be UTF-8
+    /// (the lint gate reads them as `rbuild_lints::syntax::parse_bytes` does).
+    pub dockerfile: Vec<u8>,
     /// How to name the Dockerfile to the user: the path as given, or `<stdin>`.
     pub dockerfile_display: String,
     /// The local context directory, when there is one (a git context has its checkout).
@@ -166,11 +167,11 @@ fn from_tree(
     let mut archive = TreeArchive::list(&root, &ignore)?;
     let dockerfile_name = match located.inside_name {
         Some(name) => name,
-        None => add_generated_dockerfile(&mut archive, &located.text)?,
+        None => add_generated_dockerfile(&mut archive, &located.bytes)?,
     };
     Ok(BuildContext {
         dockerfile_name,
-        dockerfile_text: located.text,
+        dockerfile: located.bytes,
         dockerfile_display: located.display,
         context_dir: Some(root),
         payload: Payload::Tree { archive, checkout },
@@ -183,7 +184,7 @@ struct LocatedDockerfile {
     path: Option<PathBuf>,
     /// Its path inside the context, `/`-separated, when it is inside.
     inside_name: Option<String>,
-    text: String,
+    bytes: Vec<u8>,
     display: String,
 }
 
@@ -198,7 +199,7 @@ fn locate_dockerfile(
             return Ok(LocatedDockerfile {
                 path: None,
                 inside_name: None,
-                text: read_stdin_text()?,
+                bytes: read_stdin_dockerfile()?,
                 display: "<stdin>".to_string(),
             })
         }
@@ -229,8 +230,6 @@ fn locate_dockerfile(
     }
     let bytes = std::fs::read(&resolved)
         .map_err(|err| input_error(format!("cannot read the Dockerfile {display}: {err}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| input_error(format!("the Dockerfile {display} is not UTF-8 text")))?;
     let inside_name = resolved
         .strip_prefix(root)
         .ok()
@@ -238,7 +237,7 @@ fn locate_dockerfile(
     Ok(LocatedDockerfile {
         path: Some(path),
         inside_name,
-        text,
+        bytes,
         display,
     })
 }
@@ -246,8 +245,11 @@ fn locate_dockerfile(
 /// Adds a Dockerfile that is not part of the context under a name derived from its content
 /// (docker uses a random `.dockerfile.<hex>`; a stable name keeps the build cache), and lists
 /// that name in the archive's `.dockerignore` so `COPY . ...` does not pick it up.
-fn add_generated_dockerfile(archive: &mut TreeArchive, text: &str) -> anyhow::Result<String> {
-    let digest = Sha256::digest(text.as_bytes());
+fn add_generated_dockerfile(
+    archive: &mut TreeArchive,
+    dockerfile: &[u8],
+) -> anyhow::Result<String> {
+    let digest = Sha256::digest(dockerfile);
     let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
     let name = format!(".dockerfile.{hex}");
     let existing = archive
@@ -268,7 +270,7 @@ fn add_generated_dockerfile(archive: &mut TreeArchive, text: &str) -> anyhow::Re
     ignore_text.extend_from_slice(format!("{name}\n").as_bytes());
     archive.items.push(Item::Generated {
         name: name.clone(),
-        contents: text.as_bytes().to_vec(),
+        contents: dockerfile.to_vec(),
     });
     archive.items.push(Item::Generated {
         name: IGNORE_FILE.to_string(),
@@ -277,13 +279,13 @@ fn add_generated_dockerfile(archive: &mut TreeArchive, text: &str) -> anyhow::Re
     Ok(name)
 }
 
-/// Reads all of stdin as the Dockerfile's text.
-fn read_stdin_text() -> anyhow::Result<String> {
+/// Reads all of stdin as the Dockerfile.
+fn read_stdin_dockerfile() -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     io::stdin()
         .read_to_end(&mut bytes)
         .context("cannot read the Dockerfile from stdin")?;
-    String::from_utf8(bytes).map_err(|_| input_error("the Dockerfile on stdin is not UTF-8 text"))
+    Ok(bytes)
 }
 
 /// `-` as the context: a tar archive (plain or gzip), or the text of a Dockerfile.
@@ -300,18 +302,16 @@ fn from_stdin(dockerfile: &DockerfileArg) -> anyhow::Result<BuildContext> {
             stdin
                 .read_to_end(&mut bytes)
                 .context("cannot read the Dockerfile from stdin")?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| input_error("the Dockerfile on stdin is not UTF-8 text"))?;
             let archive = TreeArchive {
                 root: PathBuf::new(),
                 items: vec![Item::Generated {
                     name: DEFAULT_DOCKERFILE.to_string(),
-                    contents: text.as_bytes().to_vec(),
+                    contents: bytes.clone(),
                 }],
             };
             return Ok(BuildContext {
                 dockerfile_name: DEFAULT_DOCKERFILE.to_string(),
-                dockerfile_text: text,
+                dockerfile: bytes,
                 dockerfile_display: "<stdin>".to_string(),
                 context_dir: None,
                 payload: Payload::Tree {
@@ -336,30 +336,31 @@ fn from_stdin(dockerfile: &DockerfileArg) -> anyhow::Result<BuildContext> {
         DockerfileArg::Path(path) => vec![path.as_str()],
         _ => vec![DEFAULT_DOCKERFILE, DEFAULT_DOCKERFILE_LOWERCASE],
     };
-    let (name, text) = find_in_archive(&mut spool, gzip, &wanted)?;
+    let (name, dockerfile) = find_in_archive(&mut spool, gzip, &wanted)?;
     spool.rewind()?;
     Ok(BuildContext {
         dockerfile_name: name.clone(),
-        dockerfile_text: text,
+        dockerfile,
         dockerfile_display: name,
         context_dir: None,
         payload: Payload::Spooled(spool),
     })
 }
 
-/// Finds the first of `wanted` (in order of preference) among the archive's regular files.
+/// Finds the first of `wanted` (in order of preference) among the archive's regular files:
+/// its name and bytes.
 fn find_in_archive(
     file: &mut File,
     gzip: bool,
     wanted: &[&str],
-) -> anyhow::Result<(String, String)> {
+) -> anyhow::Result<(String, Vec<u8>)> {
     let reader: Box<dyn Read + '_> = if gzip {
         Box::new(flate2::read::GzDecoder::new(file))
     } else {
         Box::new(file)
     };
     let wanted: Vec<String> = wanted.iter().map(|w| dockerignore::clean_path(w)).collect();
-    let mut found: Vec<Option<String>> = vec![None; wanted.len()];
+    let mut found: Vec<Option<Vec<u8>>> = vec![None; wanted.len()];
     let invalid = |err: io::Error| {
         input_error(format!(
             "the context on stdin is not a valid tar archive: {err}"
@@ -373,20 +374,16 @@ fn find_in_archive(
         }
         let path = dockerignore::clean_path(&entry.path().map_err(invalid)?.to_string_lossy());
         if let Some(index) = wanted.iter().position(|w| *w == path) {
-            let mut text = String::new();
-            entry.read_to_string(&mut text).map_err(|_| {
-                input_error(format!(
-                    "the Dockerfile {path} in the stdin archive is not UTF-8 text"
-                ))
-            })?;
-            found[index] = Some(text);
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).map_err(invalid)?;
+            found[index] = Some(bytes);
         }
     }
     let missing = wanted[0].clone();
     wanted
         .into_iter()
         .zip(found)
-        .find_map(|(name, text)| text.map(|text| (name, text)))
+        .find_map(|(name, bytes)| bytes.map(|bytes| (name, bytes)))
         .ok_or_else(|| {
             input_error(format!(
                 "cannot find the Dockerfile {missing} in the archive on stdin"
@@ -466,7 +463,7 @@ mod tests {
 
         let context = prepare(&spec(root, None)).unwrap();
         assert_eq!(context.dockerfile_name, "Dockerfile");
-        assert_eq!(context.dockerfile_text, "FROM scratch\n");
+        assert_eq!(context.dockerfile, b"FROM scratch\n");
         assert_eq!(
             context.context_dir.as_deref(),
             Some(root.canonicalize().unwrap().as_path())
@@ -553,6 +550,31 @@ mod tests {
         let entries = read_back(context);
         assert_eq!(entries[name.as_str()].4, "FROM scratch\n");
         assert_eq!(entries[".dockerignore"].4, format!("*.tmp\n{name}\n"));
+    }
+
+    #[test]
+    fn a_dockerfile_that_is_not_utf8_is_sent_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("ctx");
+        write(&root, "file", "x");
+        let latin1 = b"# Auteur: Ren\xe9\nFROM scratch\n";
+        let dockerfile = dir.path().join("Dockerfile");
+        std::fs::write(&dockerfile, latin1).unwrap();
+        let context = prepare(&spec(&root, Some(&dockerfile.to_string_lossy()))).unwrap();
+        assert_eq!(context.dockerfile, latin1);
+        let name = context.dockerfile_name.clone();
+        let mut bytes = Vec::new();
+        context.payload.write_to(&mut bytes).unwrap();
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        let mut entry = archive
+            .entries()
+            .unwrap()
+            .map(Result::unwrap)
+            .find(|entry| entry.path().unwrap().to_string_lossy() == name)
+            .expect("the generated Dockerfile");
+        let mut sent = Vec::new();
+        entry.read_to_end(&mut sent).unwrap();
+        assert_eq!(sent, latin1);
     }
 
     #[test]
@@ -673,9 +695,12 @@ mod tests {
         let mut spool = tempfile::tempfile().unwrap();
         spool.write_all(&tar).unwrap();
         spool.rewind().unwrap();
-        let (name, text) =
+        let (name, dockerfile) =
             find_in_archive(&mut spool, false, &["Dockerfile", "dockerfile"]).unwrap();
-        assert_eq!((name.as_str(), text.as_str()), ("dockerfile", "FROM b\n"));
+        assert_eq!(
+            (name.as_str(), dockerfile.as_slice()),
+            ("dockerfile", &b"FROM b\n"[..])
+        );
         spool.rewind().unwrap();
         let (name, _) = find_in_archive(&mut spool, false, &["./sub/Dockerfile.ci"]).unwrap();
         assert_eq!(name, "sub/Dockerfile.ci");

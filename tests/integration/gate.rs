@@ -1,16 +1,17 @@
 //! The lint gate of `docker rbuild` and the daemon-aware image checks, against the real engine
 //! and a real registry on loopback.
 
+use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use crate::harness::{self, run, Images, LocalRegistry, Output, Sandbox, BASE_IMAGE};
+use crate::harness::{self, run, EngineSpy, Images, LocalRegistry, Output, Sandbox, BASE_IMAGE};
 
 fn rbuild(sandbox: &Sandbox, args: &[&str]) -> Output {
     run(sandbox.rbuild().args(args))
 }
 
-/// A context with a large file: uploading it takes many seconds, so a gate that answers
-/// in well under that cannot have sent it.
+/// A context with a large (sparse) file: 400 MB to upload, which [`assert_nothing_uploaded`]
+/// would see.
 fn large_context(sandbox: &Sandbox, dockerfile: &str) {
     sandbox.write("Dockerfile", dockerfile);
     let big = std::fs::File::create(sandbox.work().join("big.bin")).unwrap();
@@ -28,9 +29,8 @@ fn missing_base_image_stops_the_build_before_the_upload() {
         &sandbox,
         &format!("# a base image the registry does not have\nFROM {}/rbuild-test/nope:1\nRUN echo never\n", registry.address),
     );
-    let started = Instant::now();
-    let out = rbuild(&sandbox, &["-t", &tag, "."]);
-    let took = started.elapsed();
+    let spy = EngineSpy::start();
+    let out = rbuild(&sandbox, &["-H", &spy.host, "build", "-t", &tag, "."]);
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
         out.stderr.contains(&format!(
@@ -46,30 +46,196 @@ fn missing_base_image_stops_the_build_before_the_upload() {
         "{}",
         out.stderr
     );
-    // 400 MB take tens of seconds to upload here: the check itself took about a second at most.
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert_nothing_uploaded(&spy, &out);
+}
+
+/// Asserts that the engine behind `spy` got no build request and nothing the size of a
+/// context.
+fn assert_nothing_uploaded(spy: &EngineSpy, out: &Output) {
+    let requests = spy.requests();
+    assert!(
+        !requests.iter().any(|r| r.contains("/build")),
+        "the daemon got a build: {requests:?}\n{out:?}"
+    );
+    assert!(
+        spy.bytes_sent() < 1024 * 1024,
+        "{} bytes sent to the daemon: {out:?}",
+        spy.bytes_sent()
+    );
 }
 
 #[test]
-fn a_typo_of_a_local_image_names_the_local_image() {
+fn a_typo_of_a_local_image_offline_stops_before_the_upload_and_warn_builds_anyway() {
+    harness::engine();
+    let spy = EngineSpy::start();
+    let sandbox = Sandbox::new();
+    sandbox.install_plugin();
+    // The daemon has rbuild-test/busybox:static; Docker Hub is not reachable from here.
+    large_context(&sandbox, "FROM rbuild-test/busybx:static\nRUN echo never\n");
+    let build = |lint: &str| {
+        run(sandbox
+            .docker()
+            .args(["-H", &spy.host, "rbuild", "--progress=plain", lint, "."]))
+    };
+    let started = Instant::now();
+    let stopped = build("--lint=error");
+    let took = started.elapsed();
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped.stderr.contains(
+            "error[RB106]: base image `rbuild-test/busybx:static` is not in the daemon, and the \
+             daemon cannot reach its registry to pull it ("
+        ),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped
+            .stderr
+            .contains("); did you mean `rbuild-test/busybox:static`?"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains("┌─ Dockerfile:1:6"),
+        "{}",
+        stopped.stderr
+    );
+    assert_nothing_uploaded(&spy, &stopped);
+    let asked = spy.requests();
+    assert!(
+        asked
+            .iter()
+            .any(|r| r.contains("/distribution/rbuild-test/busybx")),
+        "the registry is asked through the daemon: {asked:?}"
+    );
+    // The spy is the proof, not a time; the time shows with `--nocapture`.
+    eprintln!("the offline typo stopped after {took:?}");
+
+    // `--lint=warn` builds anyway, and the daemon fails at FROM, as `docker build` would.
+    let built = build("--lint=warn");
+    assert_eq!(built.code, 1, "{built:?}");
+    assert!(
+        built.stderr.contains(
+            "Dockerfile:1:6: error[RB106] base image `rbuild-test/busybx:static` is not in the daemon"
+        ),
+        "{}",
+        built.stderr
+    );
+    assert!(built.stderr.contains("step 1/2 failed"), "{}", built.stderr);
+    assert!(
+        spy.requests().iter().any(|r| r.contains("/build?")),
+        "{:?}",
+        spy.requests()
+    );
+    assert!(spy.bytes_sent() > 400 * 1024 * 1024, "{}", spy.bytes_sent());
+}
+
+#[test]
+fn a_typo_of_a_stage_name_stops_before_the_upload() {
+    harness::engine();
+    let spy = EngineSpy::start();
+    let sandbox = Sandbox::new();
+    sandbox.install_plugin();
+    large_context(
+        &sandbox,
+        "FROM golang:1.22 AS builder\nRUN mkdir /app\n\nFROM rbuild-test/busybox:static\nCOPY --from=build /app /app\n",
+    );
+    let out = run(sandbox.docker().args(["-H", &spy.host, "rbuild", "."]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("unknown stage `build`; did you mean `builder`?"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("┌─ Dockerfile:5:"), "{}", out.stderr);
+    assert_nothing_uploaded(&spy, &out);
+}
+
+#[test]
+fn a_latin1_dockerfile_builds_unchanged_and_lint_warns_at_its_byte() {
     harness::engine();
     let sandbox = Sandbox::new();
-    sandbox.write("Dockerfile", "FROM rbuild-test/busybx\n");
-    // No registry is reachable here: the finding is a warning, the daemon then fails to pull.
-    let out = rbuild(&sandbox, &["--progress=plain", "."]);
-    let line = out
-        .stderr
-        .lines()
-        .find(|l| l.contains("RB107"))
-        .unwrap_or_else(|| panic!("{out:?}"));
+    sandbox.install_plugin();
+    let mut images = Images::new("gate");
+    let tag = images.name("latin1", "1");
+    let dockerfile = [
+        b"# Auteur: Ren\xe9\n".as_slice(),
+        format!("FROM {BASE_IMAGE}\nCOPY Dockerfile /Dockerfile\nCMD [\"cat\", \"/Dockerfile\"]\n")
+            .as_bytes(),
+    ]
+    .concat();
+    sandbox.write("Dockerfile", &dockerfile);
+    let built = run(sandbox
+        .docker()
+        .args(["rbuild", "--progress=plain", "-t", &tag, "."]));
+    assert_eq!(built.code, 0, "{built:?}");
+    let warning = "Dockerfile:1:14: warning[RB004] the byte E9 is not UTF-8: ";
     assert!(
-        line.starts_with("Dockerfile:1:6: warning[RB107] base image `rbuild-test/busybx`"),
-        "{line}"
+        built.stderr.lines().any(|l| l.starts_with(warning)),
+        "{}",
+        built.stderr
     );
+    // The daemon got the bytes as they are.
+    let shown = sandbox
+        .command("docker")
+        .args(["run", "--rm", &tag])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    assert_eq!(shown.stdout, dockerfile);
+    // From stdin (`-f -`), the bytes go into the context as they are, too.
+    let mut from_stdin = sandbox
+        .docker()
+        .args(["rbuild", "-q", "-f", "-", "."])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A write error (the plugin gone early) shows in the exit status below.
+    let _ = from_stdin.stdin.take().unwrap().write_all(&dockerfile);
+    let from_stdin = from_stdin.wait_with_output().unwrap();
+    assert!(from_stdin.status.success(), "{from_stdin:?}");
+
+    let linted =
+        run(sandbox
+            .docker()
+            .args(["rbuild", "lint", "--format", "concise", "Dockerfile"]));
+    assert_eq!(
+        linted.code, 1,
+        "a warning reaches the default threshold: {linted:?}"
+    );
+    let lines: Vec<&str> = linted.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", linted.stdout);
+    assert!(lines[0].starts_with(warning), "{}", linted.stdout);
+}
+
+#[test]
+fn add_of_a_local_file_builds_with_its_finding_printed() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    sandbox.install_plugin();
+    let mut images = Images::new("gate");
+    let tag = images.name("add-local", "1");
+    sandbox.write("hello.txt", "hello\n");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {BASE_IMAGE}\nADD hello.txt /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n"),
+    );
+    let built = run(sandbox
+        .docker()
+        .args(["rbuild", "--progress=plain", "-t", &tag, "."]));
+    assert_eq!(built.code, 0, "{built:?}");
     assert!(
-        line.ends_with("did you mean `rbuild-test/busybox:static`?"),
-        "{line}"
+        built.stderr.lines().any(|l| l
+            == "Dockerfile:2:1: warning[RB518] ADD of local `hello.txt`: COPY copies it plainly"),
+        "{}",
+        built.stderr
     );
+    let shown = run(sandbox.command("docker").args(["run", "--rm", &tag]));
+    assert_eq!(shown.stdout, "hello\n", "{shown:?}");
 }
 
 #[test]
@@ -104,8 +270,20 @@ fn a_local_image_builds_offline_without_delay() {
         "Dockerfile",
         format!("FROM {BASE_IMAGE}\nRUN echo built > /built\nCMD [\"cat\", \"/built\"]\n"),
     );
-    // Warm the cache so both timed builds do the same work.
-    assert_eq!(rbuild(&sandbox, &["-q", "-t", &tag, "."]).code, 0);
+    // Warm the cache so both timed builds do the same work. The daemon has the image, so the
+    // gate asks no registry (the daemon's /distribution endpoint) about it.
+    let spy = EngineSpy::start();
+    let warm = rbuild(&sandbox, &["-H", &spy.host, "build", "-q", "-t", &tag, "."]);
+    assert_eq!(warm.code, 0, "{warm:?}");
+    let requests = spy.requests();
+    assert!(
+        requests.iter().any(|r| r.contains("/build?")),
+        "{requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.contains("/distribution/")),
+        "{requests:?}"
+    );
     let timed = |lint: &str| {
         let started = Instant::now();
         let out = rbuild(
@@ -345,9 +523,10 @@ fn lint_daemon_reports_missing_images_and_respects_ignore() {
         "{}",
         out.stdout
     );
+    // Docker Hub is not reachable from here: the daemon could not pull it either.
     assert!(
         lines[1].starts_with(
-            "Dockerfile:2:6: warning[RB107] image (COPY --from) `rbuild-test/busybx:static`"
+            "Dockerfile:2:6: error[RB106] image (COPY --from) `rbuild-test/busybx:static` is not in the daemon, and the daemon cannot reach its registry"
         ) && lines[1].ends_with("did you mean `rbuild-test/busybox:static`?"),
         "{}",
         out.stdout

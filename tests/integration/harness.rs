@@ -336,3 +336,104 @@ pub fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receive
     });
     received
 }
+
+/// A Unix socket in front of the engine at [`ENGINE_HOST`] that passes everything through and
+/// records what clients send: the start of each connection, and how many bytes in all. It
+/// shows whether a client sent a build (and its context) without relying on the client's own
+/// output.
+pub struct EngineSpy {
+    /// The spy's endpoint, for `-H`.
+    pub host: String,
+    seen: std::sync::Arc<std::sync::Mutex<SpySeen>>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Default)]
+struct SpySeen {
+    /// The first [`SPY_CAPTURE`] bytes each client sent, by connection.
+    starts: Vec<Vec<u8>>,
+    bytes: u64,
+}
+
+/// How much of each connection's start is kept: every request line before a large body (a
+/// build context) is in it.
+const SPY_CAPTURE: usize = 64 * 1024;
+
+impl EngineSpy {
+    pub fn start() -> EngineSpy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        let dir = tempfile::tempdir().expect("spy dir");
+        let path = dir.path().join("docker.sock");
+        let listener = UnixListener::bind(&path).expect("bind the spy socket");
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(SpySeen::default()));
+        let engine_path = ENGINE_HOST.trim_start_matches("unix://").to_string();
+        let record = seen.clone();
+        // The accept loop ends with the test process; a dropped spy's socket file is gone.
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let Ok(engine) = UnixStream::connect(&engine_path) else {
+                    continue;
+                };
+                let (mut client_in, mut engine_out) = (client.try_clone().unwrap(), engine);
+                let (mut engine_in, mut client_out) = (engine_out.try_clone().unwrap(), client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut engine_in, &mut client_out);
+                    let _ = client_out.shutdown(std::net::Shutdown::Write);
+                });
+                let record = record.clone();
+                let connection = {
+                    let mut seen = record.lock().unwrap();
+                    seen.starts.push(Vec::new());
+                    seen.starts.len() - 1
+                };
+                std::thread::spawn(move || {
+                    use std::io::{Read, Write};
+                    let mut buffer = vec![0; 64 * 1024];
+                    while let Ok(n @ 1..) = client_in.read(&mut buffer) {
+                        {
+                            let mut seen = record.lock().unwrap();
+                            seen.bytes += n as u64;
+                            let start = &mut seen.starts[connection];
+                            let keep = n.min(SPY_CAPTURE.saturating_sub(start.len()));
+                            start.extend_from_slice(&buffer[..keep]);
+                        }
+                        if engine_out.write_all(&buffer[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = engine_out.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        EngineSpy {
+            host: format!("unix://{}", path.display()),
+            seen,
+            _dir: dir,
+        }
+    }
+
+    /// The HTTP request lines clients sent, like `POST /v1.41/build?t=x HTTP/1.1`.
+    pub fn requests(&self) -> Vec<String> {
+        let seen = self.seen.lock().unwrap();
+        seen.starts
+            .iter()
+            .flat_map(|start| {
+                String::from_utf8_lossy(start)
+                    .lines()
+                    .filter(|line| {
+                        ["GET /", "HEAD /", "POST /", "PUT /", "DELETE /"]
+                            .iter()
+                            .any(|method| line.starts_with(method))
+                            && line.ends_with(" HTTP/1.1")
+                    })
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Bytes clients have sent so far.
+    pub fn bytes_sent(&self) -> u64 {
+        self.seen.lock().unwrap().bytes
+    }
+}

@@ -70,7 +70,7 @@ fn parse_syntax_error_reports_file_line_column_and_exits_2() {
 }
 
 #[test]
-fn parse_unreadable_file_and_invalid_utf8_exit_2() {
+fn parse_unreadable_file_exits_2_and_invalid_utf8_is_read_as_buildkit_reads_it() {
     let sandbox = Sandbox::new();
     let out = run(sandbox.rbuild().args(["parse", "missing/Dockerfile"]));
     assert_eq!(out.code, 2, "{out:?}");
@@ -80,12 +80,17 @@ fn parse_unreadable_file_and_invalid_utf8_exit_2() {
         "{out:?}"
     );
 
+    // BuildKit's parser reads bytes: no error, one warning at the byte, U+FFFD in its place.
     sandbox.write("Dockerfile", b"FROM busybox\nRUN echo \xff\n");
-    let out = run(sandbox.rbuild().args(["parse", "Dockerfile"]));
-    assert_eq!(out.code, 2, "{out:?}");
-    assert_eq!(
-        out.stderr.trim_end(),
-        "error: Dockerfile:2:10: invalid UTF-8 at byte offset 22"
+    let out = run(sandbox
+        .rbuild()
+        .args(["parse", "--format", "buildkit", "Dockerfile"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.stdout, "(from \"busybox\")\n(run \"echo \u{FFFD}\")\n");
+    assert!(
+        out.stderr
+            .starts_with("warning: Dockerfile:2:10: the byte FF is not UTF-8: "),
+        "{out:?}"
     );
 }
 

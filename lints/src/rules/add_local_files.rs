@@ -9,7 +9,7 @@ use super::support::{context_sources, is_tar_archive};
 pub static RULE: Rule = Rule {
     code: "RB518",
     name: "add-local-files",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     severity_reason: "the build works; ADD also unpacks archives and fetches URLs, so a plain COPY says what is meant",
     summary: "ADD of local files or folders instead of COPY",
     docs: Docs {
@@ -18,7 +18,11 @@ context. ADD of URLs, git repositories and tar archives (which ADD unpacks) is l
 a source given through a variable. A `.zip` is reported: ADD does not unpack it.",
         why_is_this_bad: "ADD also fetches URLs and unpacks tar archives, so a reader cannot tell \
 what it will do without knowing the file; COPY only copies. Using COPY for plain files keeps ADD \
-as a signal that something more happens.",
+as a signal that something more happens. ADD recognises a local archive by its content, not its \
+name: a file that happens to be a tar archive is unpacked instead of copied. That surprise makes \
+this a warning, not an error: the builder accepts ADD of local files and, for a file that is not \
+an archive, does exactly what COPY does, so the build does not fail (hadolint reports DL3020 as \
+an error).",
         example: "FROM python:3.12-slim\nADD requirements.txt /app/\nADD src /app/src\n",
         use_instead: "FROM python:3.12-slim\nCOPY requirements.txt /app/\nCOPY src /app/src\n",
     },

@@ -14,7 +14,8 @@ pub static RULE: Rule = Rule {
         what_it_does: "Reports what the builder itself rejects, as BuildKit's Dockerfile frontend does. \
 While reading the file: an unknown instruction, a JSON array that is not an array of strings, an \
 unterminated heredoc, a line longer than 65,535 bytes, a repeated or invalid parser directive; no other rule \
-runs on a file that does not parse. Then, per instruction: argument counts and forms (`COPY app.conf`, \
+runs on a file that does not parse. Bytes that are not UTF-8 are not a syntax error: the builder reads \
+bytes (RB004). Then, per instruction: argument counts and forms (`COPY app.conf`, \
 `SHELL /bin/bash -c`, `HEALTHCHECK NONE /bin/check`), flags (unknown `--chonw`, with a did-you-mean; \
 repeated; `--from` without `=`; `--link=yes`), `RUN --mount` specs (types, options, values, targets), \
 `--network` and `--security` modes, HEALTHCHECK durations and retries, `--chmod` modes, `ADD --checksum` \

@@ -72,20 +72,13 @@ pub fn parse(source: &str) -> Result<Dockerfile, SyntaxError> {
     parser::parse(source.to_string())
 }
 
-/// Parses raw file bytes: a UTF-8 BOM is allowed, invalid UTF-8 is an error naming the byte offset.
+/// Parses raw file bytes as BuildKit reads them: a UTF-8 BOM is allowed, and bytes that are not
+/// UTF-8 are no error (BuildKit's parser works on bytes and never checks the encoding). Each
+/// invalid sequence is read as U+FFFD, as [`String::from_utf8_lossy`] replaces it, so the model's
+/// spans are byte offsets into that text: the same as the file's up to the first invalid byte
+/// (which [`crate::rules::first_invalid_utf8`] finds); after it, each replaced sequence of n
+/// bytes shifts them by 3 - n. Lines are never shifted; columns count characters, a replaced
+/// sequence as one.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, SyntaxError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text),
-        Err(e) => {
-            let offset = e.valid_up_to();
-            let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
-            let lines = LineIndex::new(&valid);
-            Err(SyntaxError::new(
-                format!("invalid UTF-8 at byte offset {offset}"),
-                Span::new(offset, offset),
-                &valid,
-                &lines,
-            ))
-        }
-    }
+    parse(&String::from_utf8_lossy(bytes))
 }
