@@ -103,7 +103,12 @@ pub async fn diagnostics(
     docker: &Docker,
     input: &GateInput<'_>,
 ) -> anyhow::Result<Vec<Diagnostic>> {
-    let result = lint(input.dockerfile, &input.options, &input.settings);
+    let mut options = input.options.clone();
+    if let Ok(parsed) = rbuild_lints::syntax::parse_bytes(input.dockerfile) {
+        options.image_configs =
+            images::base_image_configs(docker, &parsed, &options, input.pull).await;
+    }
+    let result = lint(input.dockerfile, &options, &input.settings);
     let mut diagnostics = result.diagnostics;
     let Some(dockerfile) = result.dockerfile else {
         return Ok(diagnostics);

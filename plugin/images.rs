@@ -12,7 +12,7 @@ use bollard::Docker;
 use futures_util::future::join_all;
 use rbuild_lints::diagnostic::Finding;
 use rbuild_lints::images::{image_uses, ImageUse, ImageUseKind};
-use rbuild_lints::rule::{LintOptions, Rule};
+use rbuild_lints::rule::{ImageConfig, LintOptions, Rule};
 use rbuild_lints::rules::{IMAGE_NOT_FOUND, IMAGE_NOT_VERIFIED, IMAGE_PLATFORM_MISMATCH};
 use rbuild_lints::suggest;
 use rbuild_lints::syntax::Dockerfile;
@@ -34,6 +34,48 @@ pub struct ImageCheck<'a> {
     /// The docker configuration directory, whose credentials for a registry are sent with the
     /// question to it.
     pub config_dir: Option<PathBuf>,
+}
+
+/// The ENV and WORKDIR of the base images the daemon has, by reference, so that the linter can
+/// judge values that depend on them (a mount target or VOLUME path from a variable, a relative
+/// mount target). With `--pull` the daemon may get another version first: nothing is known then.
+pub async fn base_image_configs(
+    docker: &Docker,
+    dockerfile: &Dockerfile,
+    options: &LintOptions,
+    pull: bool,
+) -> BTreeMap<String, ImageConfig> {
+    if pull {
+        return BTreeMap::new();
+    }
+    let bases: Vec<String> = image_uses(dockerfile, options)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|image| image.kind == ImageUseKind::Base)
+        .map(|image| image.reference)
+        .collect();
+    let inspected = join_all(
+        bases
+            .iter()
+            .map(|reference| docker.inspect_image(reference)),
+    )
+    .await;
+    bases
+        .into_iter()
+        .zip(inspected)
+        .filter_map(|(reference, image)| {
+            let config = image.ok()?.config.unwrap_or_default();
+            let env = config
+                .env
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect();
+            let working_dir = config.working_dir.filter(|dir| !dir.is_empty());
+            Some((reference, ImageConfig { env, working_dir }))
+        })
+        .collect()
 }
 
 /// The findings of the daemon rules, in file order.

@@ -53,8 +53,15 @@ fn missing_base_image_stops_the_build_before_the_upload() {
 /// context.
 fn assert_nothing_uploaded(spy: &EngineSpy, out: &Output) {
     let requests = spy.requests();
+    // `POST /v1.41/build?t=...`; not `GET /images/build/json` for an image called `build`.
+    let is_build = |request: &String| {
+        request
+            .split_whitespace()
+            .nth(1)
+            .is_some_and(|path| path.contains("/build?") || path.ends_with("/build"))
+    };
     assert!(
-        !requests.iter().any(|r| r.contains("/build")),
+        !requests.iter().any(is_build),
         "the daemon got a build: {requests:?}\n{out:?}"
     );
     assert!(
@@ -662,5 +669,46 @@ fn an_arg_without_default_in_from_stops_the_build_unless_a_build_arg_sets_it() {
         &sandbox,
         &["-q", "-t", &tag, "--build-arg", &build_arg, "."],
     );
+    assert_eq!(built.code, 0, "{built:?}");
+}
+
+#[test]
+fn the_gate_judges_values_by_the_base_images_env() {
+    harness::engine();
+    let sandbox = Sandbox::new();
+    let mut images = Images::new("gate");
+    let base = images.name("env-base", "1");
+    let tag = images.name("env-volume", "1");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {BASE_IMAGE}\nVOLUME [\"$DATA_DIR\"]\n"),
+    );
+    // `lint` cannot know the base image's ENV: no error.
+    let linted = run(sandbox
+        .rbuild()
+        .args(["lint", "--format", "concise", "Dockerfile"]));
+    assert!(!linted.stdout.contains("error["), "{linted:?}");
+    // The gate asks the daemon: the image sets no DATA_DIR, so the path is empty for certain.
+    let stopped = rbuild(&sandbox, &["-t", &tag, "."]);
+    assert_eq!(stopped.code, 1, "{stopped:?}");
+    assert!(
+        stopped
+            .stderr
+            .contains("error[RB001]: VOLUME path `$DATA_DIR` expands to nothing"),
+        "{}",
+        stopped.stderr
+    );
+    // A base image whose ENV sets it builds.
+    sandbox.write(
+        "base.Dockerfile",
+        format!("FROM {BASE_IMAGE}\nENV DATA_DIR=/data\n"),
+    );
+    let built_base = rbuild(&sandbox, &["-q", "-t", &base, "-f", "base.Dockerfile", "."]);
+    assert_eq!(built_base.code, 0, "{built_base:?}");
+    sandbox.write(
+        "Dockerfile",
+        format!("FROM {base}\nVOLUME [\"$DATA_DIR\"]\n"),
+    );
+    let built = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
     assert_eq!(built.code, 0, "{built:?}");
 }

@@ -35,11 +35,13 @@ index past the last stage, or the stage's own index, fails the build.",
             "FROM alpine\nFROM alpine\nCOPY --from=5 /x /x\n",
             "FROM alpine AS one\nCOPY --from=two /x /x\nFROM alpine AS two\n",
             "FROM alpine AS cache\nFROM alpine\nRUN --mount=type=cache,target=/c,from=cahce make\n",
+            "FROM golang:1.22 AS builder\nFROM alpine\nCOPY --from=build /app /app\n",
         ],
         pass: &[
             "FROM alpine AS a\nFROM alpine\nCOPY --from=0 /x /x\nCOPY --from=A /y /y\n",
             "FROM alpine\nCOPY --from=nginx:1.27 /etc/nginx /etc/nginx\n",
             "FROM alpine AS a\nFROM alpine\nRUN --mount=type=bind,from=a,target=/a ls /a\n",
+            "FROM alpine AS engine\nFROM alpine\nCOPY --from=nginx /etc/nginx /etc/nginx\n",
         ],
     },
     check: Checker::Static(check),
@@ -123,7 +125,21 @@ fn problem<'a>(check: &Check<'a>, stage: &Stage, name: &str) -> Option<Problem<'
             .iter()
             .any(|s| s.name.as_ref().is_some_and(|n| n.value == *candidate))
     });
-    suggest::closest(name, earlier_names).map(Problem::Typo)
+    earlier_names
+        .filter_map(|candidate| Some((stage_name_distance(name, candidate)?, candidate)))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| Problem::Typo(candidate))
+}
+
+/// How far `name` is from the stage name `candidate`, when it is close enough to be a slip:
+/// one edit, or two that keep the first three letters (`build` for `builder`, not `nginx`
+/// for `engine`).
+fn stage_name_distance(name: &str, candidate: &str) -> Option<usize> {
+    let (name, candidate) = (name.to_lowercase(), candidate.to_lowercase());
+    let distance = suggest::edit_distance(&name, &candidate);
+    let same_start =
+        name.chars().take(3).eq(candidate.chars().take(3)) && name.chars().count() >= 3;
+    (distance == 1 || (distance == 2 && same_start)).then_some(distance)
 }
 
 impl Problem<'_> {
