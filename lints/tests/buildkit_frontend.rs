@@ -11,6 +11,7 @@ use rbuild_lints::images::{image_uses, ImageUseKind};
 use rbuild_lints::linter::{lint, RuleSettings};
 use rbuild_lints::rule::{ImageConfig, LintOptions};
 use serde_json::Value;
+use std::path::Path;
 
 /// Error-level rules that may fire on a file BuildKit accepts, with the reason the severity
 /// policy allows it: the image certainly cannot work as written.
@@ -19,6 +20,11 @@ const ALLOWED_ON_ACCEPTED: &[(&str, &str)] = &[
         "RB202",
         "an exec-form CMD/ENTRYPOINT whose program has a space (`[\"echo hi\"]`): no such \
          executable, so the container cannot start",
+    ),
+    (
+        "RB512",
+        "COPY of a file the context's .dockerignore excludes: the daemon never receives it, so \
+         the COPY fails (BuildKit's check only warns, CopyIgnoredFile; its build fails)",
     ),
     (
         "RB105",
@@ -31,6 +37,8 @@ const ALLOWED_ON_ACCEPTED: &[(&str, &str)] = &[
 struct Verdict {
     name: String,
     source: Vec<u8>,
+    /// The context's `.dockerignore`, where the case has one.
+    dockerignore: Option<String>,
     /// `None`: accepted. `Some(line)`: rejected at that 1-based line (`None` when BuildKit names
     /// no line). A file the check accepts but a build of it fails counts as rejected.
     rejected_at: Option<Option<usize>>,
@@ -60,6 +68,7 @@ fn verdict(name: String, source: Vec<u8>, record: &Value) -> Verdict {
     Verdict {
         name,
         source,
+        dockerignore: record["dockerignore"].as_str().map(str::to_string),
         rejected_at: rejected.then(|| line(&error["line"])),
         message: error["message"].as_str().unwrap_or_default().to_string(),
         phase: error["phase"].as_str().unwrap_or_default().to_string(),
@@ -92,9 +101,10 @@ fn corpus() -> Vec<Verdict> {
 
 /// The options of the lint gate in front of the build BuildKit's verdicts come from: no build
 /// args, and base images whose configuration is empty (the stub images of FORMAT.md).
-fn gate_options(source: &[u8]) -> LintOptions {
+fn gate_options(source: &[u8], context_dir: Option<&Path>) -> LintOptions {
     let mut options = LintOptions {
         build_args_complete: true,
+        context_dir: context_dir.map(Path::to_path_buf),
         ..LintOptions::default()
     };
     if let Ok(dockerfile) = rbuild_lints::syntax::parse_bytes(source) {
@@ -109,8 +119,12 @@ fn gate_options(source: &[u8]) -> LintOptions {
 }
 
 /// The error-level findings of the default rules on `source`, as (line, code, message and help).
-fn errors(source: &[u8]) -> Vec<(usize, &'static str, String)> {
-    let result = lint(source, &gate_options(source), &RuleSettings::default());
+fn errors(source: &[u8], context_dir: Option<&Path>) -> Vec<(usize, &'static str, String)> {
+    let result = lint(
+        source,
+        &gate_options(source, context_dir),
+        &RuleSettings::default(),
+    );
     let position = |d: &Diagnostic| match &result.dockerfile {
         Some(dockerfile) => dockerfile.position(d.span.start).line,
         None => {
@@ -134,8 +148,18 @@ fn errors(source: &[u8]) -> Vec<(usize, &'static str, String)> {
 /// Checks every verdict; returns the disagreements, one line each.
 fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
     let mut out = Vec::new();
+    // One context per call: the tests run in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let context =
+        std::env::temp_dir().join(format!("rbuild-frontend-{}-{call}", std::process::id()));
     for v in verdicts {
-        let errors = errors(&v.source);
+        let context_dir = v.dockerignore.as_ref().map(|ignore| {
+            std::fs::create_dir_all(&context).expect("create the context");
+            std::fs::write(context.join(".dockerignore"), ignore).expect("write .dockerignore");
+            context.as_path()
+        });
+        let errors = errors(&v.source, context_dir);
         match v.rejected_at {
             Some(line) => {
                 let at_line: Vec<_> = errors
@@ -171,6 +195,7 @@ fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
             }
         }
     }
+    let _ = std::fs::remove_dir_all(&context);
     out
 }
 
