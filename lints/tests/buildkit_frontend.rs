@@ -148,6 +148,7 @@ fn errors(source: &[u8], context_dir: Option<&Path>) -> Vec<(usize, &'static str
 /// Checks every verdict; returns the disagreements, one line each.
 fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
     let mut out = Vec::new();
+    let mut allowed = Vec::new();
     // One context per call: the tests run in parallel.
     static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -191,11 +192,30 @@ fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
                     .collect();
                 if !blocking.is_empty() {
                     out.push(format!("BLOCKED {}: {blocking:?}", v.name));
+                } else if !errors.is_empty() {
+                    allowed.push(format!(
+                        "{}: {:?}",
+                        v.name,
+                        errors.iter().map(|e| e.1).collect::<Vec<_>>()
+                    ));
                 }
             }
         }
     }
     let _ = std::fs::remove_dir_all(&context);
+    // The agreement, for the record (`cargo test --test buildkit_frontend -- --nocapture`).
+    let rejected = verdicts.iter().filter(|v| v.rejected_at.is_some()).count();
+    let missed = out.iter().filter(|line| line.starts_with("MISSED")).count();
+    let blocked = out.len() - missed;
+    eprintln!(
+        "{} of {rejected} rejections caught at BuildKit's line; {} of {} accepted files without an \
+         error-level finding, {} with an allowed one ({}), {blocked} blocked",
+        rejected - missed,
+        verdicts.len() - rejected - blocked - allowed.len(),
+        verdicts.len() - rejected,
+        allowed.len(),
+        allowed.join("; ")
+    );
     out
 }
 
