@@ -228,26 +228,46 @@ impl ConfigFile {
     }
 }
 
-/// Finds `.rbuild.toml` in `dir` or above, not beyond the first directory containing `.git`;
-/// when there is none, hadolint's `.hadolint.yaml` (or `.yml`) the same way.
-pub fn discover(dir: &Path) -> Option<PathBuf> {
-    discover_one_of(dir, &[FILE_NAME]).or_else(|| discover_one_of(dir, &hadolint::FILE_NAMES))
+/// Finds `.rbuild.toml` in a directory or above, not beyond the first directory containing
+/// `.git`; when there is none, hadolint's `.hadolint.yaml` (or `.yml`) the same way. Every
+/// directory's answer is kept, so the Dockerfiles of one tree cost one look per directory,
+/// not one per file and parent.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// By directory: the `.rbuild.toml` and the hadolint file in force there.
+    found: HashMap<PathBuf, [Option<PathBuf>; 2]>,
 }
 
-fn discover_one_of(dir: &Path, names: &[&str]) -> Option<PathBuf> {
-    for dir in dir.ancestors() {
-        if let Some(found) = names
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|p| p.is_file())
-        {
-            return Some(found);
-        }
-        if dir.join(".git").exists() {
-            return None;
-        }
+impl Discovery {
+    pub fn find(&mut self, dir: &Path) -> Option<PathBuf> {
+        let [rbuild, hadolint] = self.in_force(dir);
+        rbuild.or(hadolint)
     }
-    None
+
+    fn in_force(&mut self, dir: &Path) -> [Option<PathBuf>; 2] {
+        if let Some(found) = self.found.get(dir) {
+            return found.clone();
+        }
+        let here = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|p| p.is_file())
+        };
+        let mut found = [here(&[FILE_NAME]), here(&hadolint::FILE_NAMES)];
+        if found.iter().any(Option::is_none) && !dir.join(".git").exists() {
+            if let Some(parent) = dir.parent() {
+                let above = self.in_force(parent);
+                for (here, above) in found.iter_mut().zip(above) {
+                    if here.is_none() {
+                        *here = above;
+                    }
+                }
+            }
+        }
+        self.found.insert(dir.to_path_buf(), found.clone());
+        found
+    }
 }
 
 /// Where a part of the effective configuration came from.
@@ -381,6 +401,7 @@ pub struct Resolver {
     flags: Flags,
     explicit: Option<Arc<ConfigFile>>,
     by_path: HashMap<PathBuf, Arc<ConfigFile>>,
+    discovery: Discovery,
 }
 
 impl Resolver {
@@ -393,6 +414,7 @@ impl Resolver {
             flags,
             explicit,
             by_path: HashMap::new(),
+            discovery: Discovery::default(),
         })
     }
 
@@ -409,7 +431,7 @@ impl Resolver {
                 } else {
                     absolute.parent().unwrap_or(Path::new("/"))
                 };
-                match discover(dir) {
+                match self.discovery.find(dir) {
                     Some(found) => Some(match self.by_path.get(&found) {
                         Some(file) => file.clone(),
                         None => {
@@ -644,9 +666,15 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("app")).unwrap();
         std::fs::write(dir.path().join(".hadolint.yml"), "").unwrap();
         let app = dir.path().join("app");
-        assert_eq!(discover(&app), Some(dir.path().join(".hadolint.yml")));
+        assert_eq!(
+            Discovery::default().find(&app),
+            Some(dir.path().join(".hadolint.yml"))
+        );
         std::fs::write(dir.path().join(FILE_NAME), "").unwrap();
-        assert_eq!(discover(&app), Some(dir.path().join(FILE_NAME)));
+        assert_eq!(
+            Discovery::default().find(&app),
+            Some(dir.path().join(FILE_NAME))
+        );
     }
 
     #[test]
@@ -655,7 +683,13 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), "").unwrap();
         std::fs::create_dir_all(dir.path().join("repo/.git")).unwrap();
         std::fs::create_dir_all(dir.path().join("repo/sub")).unwrap();
-        assert_eq!(discover(&dir.path().join("repo/sub")), None);
-        assert_eq!(discover(dir.path()), Some(dir.path().join(FILE_NAME)));
+        assert_eq!(
+            Discovery::default().find(&dir.path().join("repo/sub")),
+            None
+        );
+        assert_eq!(
+            Discovery::default().find(dir.path()),
+            Some(dir.path().join(FILE_NAME))
+        );
     }
 }

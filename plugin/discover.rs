@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::input_error;
-
 /// One input of the lint command.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
@@ -21,45 +19,79 @@ impl Input {
     }
 }
 
+/// What the command-line paths name: the inputs, and one message per path that names nothing
+/// lintable (missing, not a regular file, a directory without Dockerfiles), so that the other
+/// paths are still linted.
+#[derive(Debug, Default)]
+pub struct Found {
+    pub inputs: Vec<Input>,
+    pub problems: Vec<String>,
+}
+
 /// Expands the command-line paths: files as given, directories searched recursively (skipping
 /// `.git` and what `.gitignore` files ignore), `-` for standard input. No paths means
-/// `./Dockerfile`. Sorted and without repeats.
-pub fn inputs(paths: &[PathBuf], stdin_name: &Path) -> anyhow::Result<Vec<Input>> {
+/// `./Dockerfile`. Inputs are sorted within each directory and without repeats.
+pub fn inputs(paths: &[PathBuf], stdin_name: &Path) -> Found {
     let default = [PathBuf::from("Dockerfile")];
     let paths = if paths.is_empty() {
         &default[..]
     } else {
         paths
     };
-    let mut inputs = Vec::new();
+    let mut found = Found::default();
     for path in paths {
         if path.as_os_str() == "-" {
-            inputs.push(Input::Stdin(stdin_name.to_path_buf()));
+            found.inputs.push(Input::Stdin(stdin_name.to_path_buf()));
             continue;
         }
-        let metadata = std::fs::metadata(path)
-            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(e) => {
+                found
+                    .problems
+                    .push(format!("{}: {}", path.display(), io_reason(&e)));
+                continue;
+            }
+        };
         if metadata.is_dir() {
-            let before = inputs.len();
-            walk(path, &mut inputs)?;
-            inputs[before..].sort();
+            let before = found.inputs.len();
+            if let Err(problem) = walk(path, &mut found.inputs) {
+                found.problems.push(problem);
+            }
+            if found.inputs.len() == before {
+                found.problems.push(format!(
+                    "{}: no Dockerfile found (looked for {DOCKERFILE_NAMES})",
+                    path.display()
+                ));
+            }
+            found.inputs[before..].sort();
+        } else if !metadata.is_file() {
+            found.problems.push(format!(
+                "{}: {}",
+                path.display(),
+                crate::input::not_regular(&metadata.file_type())
+            ));
         } else {
-            inputs.push(Input::File(path.clone()));
+            found.inputs.push(Input::File(path.clone()));
         }
     }
     let mut seen = std::collections::HashSet::new();
-    inputs.retain(|input| seen.insert(input.clone()));
-    Ok(inputs)
+    found.inputs.retain(|input| seen.insert(input.clone()));
+    found
 }
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>) -> anyhow::Result<()> {
+/// The names [`is_dockerfile_name`] accepts, for messages.
+const DOCKERFILE_NAMES: &str =
+    "Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, Dockerfile-*";
+
+fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), String> {
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
         .filter_entry(|entry| entry.file_name() != ".git")
         .build();
     for entry in walker {
-        let entry = entry.map_err(|e| input_error(format!("{}: {e}", dir.display())))?;
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
         if entry.file_type().is_some_and(|t| t.is_file()) && is_dockerfile_name(entry.file_name()) {
             inputs.push(Input::File(entry.into_path()));
         }
@@ -140,9 +172,10 @@ mod tests {
             std::fs::write(path, "FROM scratch\n").unwrap();
         }
         std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
-        let found = inputs(&[root.to_path_buf()], Path::new("-")).unwrap();
+        let found = inputs(&[root.to_path_buf()], Path::new("-"));
+        assert_eq!(found.problems, Vec::<String>::new());
         assert_eq!(
-            found,
+            found.inputs,
             vec![
                 Input::File(root.join("Dockerfile")),
                 Input::File(root.join("svc/api.Dockerfile"))
@@ -151,12 +184,32 @@ mod tests {
     }
 
     #[test]
-    fn missing_path_is_an_input_error() {
-        let err = inputs(&[PathBuf::from("/no/such/Dockerfile")], Path::new("-")).unwrap_err();
-        assert!(err.is::<crate::error::InputError>());
+    fn paths_naming_nothing_lintable_are_problems_and_the_others_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let dockerfile = dir.path().join("Dockerfile");
+        std::fs::write(&dockerfile, "FROM scratch\n").unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let found = inputs(
+            &[
+                PathBuf::from("/no/such/Dockerfile"),
+                dockerfile.clone(),
+                empty.clone(),
+                PathBuf::from("/dev/null"),
+            ],
+            Path::new("-"),
+        );
+        assert_eq!(found.inputs, vec![Input::File(dockerfile)]);
         assert_eq!(
-            err.to_string(),
-            "/no/such/Dockerfile: No such file or directory"
+            found.problems,
+            vec![
+                "/no/such/Dockerfile: No such file or directory".to_string(),
+                format!(
+                    "{}: no Dockerfile found (looked for {DOCKERFILE_NAMES})",
+                    empty.display()
+                ),
+                "/dev/null: not a regular file (a character device)".to_string(),
+            ]
         );
     }
 }

@@ -16,9 +16,11 @@ mod endpoint;
 mod error;
 mod gate;
 mod images;
+mod input;
 mod metadata;
 mod report;
 mod shellcheck;
+mod stop;
 mod terminal;
 
 use std::process::ExitCode;

@@ -21,6 +21,10 @@ use serde::Deserialize;
 use crate::error::input_error;
 use crate::report::FileReport;
 
+mod cache;
+
+use cache::Cache;
+
 /// Codes that mean nothing in a build, off by default: sourced files live in the image, not
 /// next to the Dockerfile (SC1090, SC1091); `ash` scripts are checked as `dash` (SC2187).
 pub const OFF_BY_DEFAULT: &[&str] = &["SC1090", "SC1091", "SC2187"];
@@ -35,6 +39,8 @@ const MAX_BATCH: usize = 400;
 #[derive(Debug, Clone)]
 pub struct ShellCheck {
     program: PathBuf,
+    /// Whether results are looked up in and stored to the user's cache (see [`cache`]).
+    cache: bool,
 }
 
 impl ShellCheck {
@@ -46,7 +52,36 @@ impl ShellCheck {
                  `shellcheck` program is not on PATH (install it, e.g. `apt-get install shellcheck`)",
             )
         })?;
-        Ok(ShellCheck { program })
+        Ok(ShellCheck {
+            program,
+            cache: true,
+        })
+    }
+
+    /// `--no-cache`: every script is checked, and nothing is stored.
+    pub fn with_cache(self, cache: bool) -> ShellCheck {
+        ShellCheck { cache, ..self }
+    }
+
+    /// The options every ShellCheck process gets (besides `--shell`).
+    fn options() -> Vec<String> {
+        vec![
+            "--format=json1".to_string(),
+            format!("--exclude={}", OFF_BY_DEFAULT.join(",")),
+        ]
+    }
+
+    /// The cache for this program's version, when caching is on and the cache can be used.
+    fn open_cache(&self) -> Option<Cache> {
+        if !self.cache {
+            return None;
+        }
+        let output = Command::new(&self.program).arg("--version").output().ok()?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let version = text
+            .lines()
+            .find_map(|line| line.strip_prefix("version:"))?;
+        Cache::open(version.trim(), &Self::options())
     }
 
     /// Adds the ShellCheck findings of every report's Dockerfile, under its rule settings.
@@ -90,13 +125,15 @@ impl ShellCheck {
     }
 
     /// Runs ShellCheck over `scripts`: one temporary file per distinct script (templated
-    /// Dockerfiles repeat many), a few processes per shell dialect, in parallel. Returns each
-    /// script's comments.
+    /// Dockerfiles repeat many) that the cache does not answer, a few processes per shell
+    /// dialect, in parallel. Returns each script's comments.
     fn run(&self, scripts: &[&Script]) -> anyhow::Result<Vec<Vec<Comment>>> {
-        let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+        let cache = self.open_cache();
         let mut distinct: HashMap<(&str, String), usize> = HashMap::new();
         let mut file_of_script = Vec::with_capacity(scripts.len());
-        let mut by_shell: HashMap<&str, Vec<(usize, PathBuf)>> = HashMap::new();
+        let mut comments: Vec<Vec<Comment>> = Vec::new();
+        // The scripts ShellCheck must see: (distinct index, shell, text).
+        let mut missed: Vec<(usize, &str, String)> = Vec::new();
         for script in scripts {
             let next = distinct.len();
             let index = *distinct
@@ -104,14 +141,45 @@ impl ShellCheck {
                 .or_insert(next);
             file_of_script.push(index);
             if index == next {
-                let path = dir.path().join(format!("{index}.sh"));
-                std::fs::write(&path, script.text())
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                by_shell
-                    .entry(script.shell)
-                    .or_default()
-                    .push((index, path));
+                let text = script.text();
+                match cache
+                    .as_ref()
+                    .and_then(|cache| cache.get(script.shell, &text))
+                {
+                    Some(cached) => comments.push(cached),
+                    None => {
+                        comments.push(Vec::new());
+                        missed.push((index, script.shell, text));
+                    }
+                }
             }
+        }
+        if !missed.is_empty() {
+            for (index, found) in self.check(&missed)? {
+                comments[index].push(found);
+            }
+            if let Some(cache) = &cache {
+                for (index, shell, text) in &missed {
+                    cache.put(shell, text, &comments[*index]);
+                }
+                cache.prune();
+            }
+        }
+        Ok(file_of_script
+            .into_iter()
+            .map(|index| comments[index].clone())
+            .collect())
+    }
+
+    /// Checks `scripts` ((index, shell, text)) and returns (index, comment) pairs.
+    fn check(&self, scripts: &[(usize, &str, String)]) -> anyhow::Result<Vec<(usize, Comment)>> {
+        let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+        let mut by_shell: HashMap<&str, Vec<(usize, PathBuf)>> = HashMap::new();
+        for (index, shell, text) in scripts {
+            let path = dir.path().join(format!("{index}.sh"));
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            by_shell.entry(shell).or_default().push((*index, path));
         }
         let threads = rayon::current_num_threads().max(1);
         let batches: Vec<(&str, &[(usize, PathBuf)])> = by_shell
@@ -125,28 +193,22 @@ impl ShellCheck {
             .par_iter()
             .map(|(shell, files)| self.run_batch(shell, files))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut comments: Vec<Vec<Comment>> = vec![Vec::new(); distinct.len()];
         let index_of: HashMap<&Path, usize> = by_shell
             .values()
             .flatten()
             .map(|(index, path)| (path.as_path(), *index))
             .collect();
-        for comment in outputs.into_iter().flatten() {
-            if let Some(&index) = index_of.get(comment.file.as_path()) {
-                comments[index].push(comment);
-            }
-        }
-        Ok(file_of_script
+        Ok(outputs
             .into_iter()
-            .map(|index| comments[index].clone())
+            .flatten()
+            .filter_map(|comment| Some((*index_of.get(comment.file.as_path())?, comment)))
             .collect())
     }
 
     fn run_batch(&self, shell: &str, files: &[(usize, PathBuf)]) -> anyhow::Result<Vec<Comment>> {
         let output = Command::new(&self.program)
-            .arg("--format=json1")
+            .args(Self::options())
             .arg(format!("--shell={shell}"))
-            .arg(format!("--exclude={}", OFF_BY_DEFAULT.join(",")))
             .args(files.iter().map(|(_, path)| path))
             .output()
             .with_context(|| format!("cannot run {}", self.program.display()))?;
@@ -171,9 +233,11 @@ struct Json1 {
     comments: Vec<Comment>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Comment {
+    /// The checked file; not stored in the cache, whose entries are per script.
+    #[serde(default, skip_serializing)]
     file: PathBuf,
     line: usize,
     end_line: usize,

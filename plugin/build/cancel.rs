@@ -1,11 +1,13 @@
-//! What stops a running build: Ctrl-C (SIGINT), SIGTERM, or the docker CLI going away.
+//! What stops a running command: Ctrl-C (SIGINT), SIGTERM, or the docker CLI going away.
 //!
 //! When the docker CLI runs a plugin it sets `DOCKER_CLI_PLUGIN_SOCKET` to a unix socket
 //! (abstract when it starts with `@`). The plugin connects; the CLI closes the connection
-//! when it wants the plugin to stop (or dies), so end-of-file means "terminate".
+//! when it wants the plugin to stop (or dies), so end-of-file means "terminate". Older CLIs
+//! (20.10) have no socket: the parent process exiting (the plugin is re-parented) means the same.
 
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::UnixStream;
@@ -20,6 +22,19 @@ pub enum StopReason {
     Interrupt,
     Terminate,
     CliClosed,
+    ParentExited,
+}
+
+impl StopReason {
+    /// 143 (128 + 15) for SIGTERM, as a shell reports it; 130 (128 + SIGINT) otherwise.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            StopReason::Terminate => crate::error::EXIT_TERMINATED,
+            StopReason::Interrupt | StopReason::CliClosed | StopReason::ParentExited => {
+                crate::error::EXIT_INTERRUPTED
+            }
+        }
+    }
 }
 
 impl fmt::Display for StopReason {
@@ -28,6 +43,7 @@ impl fmt::Display for StopReason {
             StopReason::Interrupt => "SIGINT",
             StopReason::Terminate => "SIGTERM",
             StopReason::CliClosed => "the docker CLI (it closed the plugin socket)",
+            StopReason::ParentExited => "the docker CLI (its process exited)",
         })
     }
 }
@@ -38,7 +54,12 @@ pub struct StopSignals {
     interrupt: Signal,
     terminate: Signal,
     cli: Option<UnixStream>,
+    /// The process that started us, when it was not init already.
+    parent: Option<u32>,
 }
+
+/// How often the parent process is looked at: a stopped CLI is noticed within this time.
+const PARENT_POLL: Duration = Duration::from_millis(200);
 
 impl StopSignals {
     pub async fn listen() -> io::Result<StopSignals> {
@@ -57,6 +78,7 @@ impl StopSignals {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
             cli,
+            parent: Some(std::os::unix::process::parent_id()).filter(|&pid| pid > 1),
         })
     }
 
@@ -73,10 +95,21 @@ impl StopSignals {
                 None => std::future::pending::<()>().await,
             }
         };
+        let parent = self.parent;
+        let parent_exited = async {
+            let Some(parent) = parent else {
+                return std::future::pending::<()>().await;
+            };
+            let mut poll = tokio::time::interval(PARENT_POLL);
+            while std::os::unix::process::parent_id() == parent {
+                poll.tick().await;
+            }
+        };
         tokio::select! {
             _ = self.interrupt.recv() => StopReason::Interrupt,
             _ = self.terminate.recv() => StopReason::Terminate,
             _ = cli_closed => StopReason::CliClosed,
+            _ = parent_exited => StopReason::ParentExited,
         }
     }
 }
@@ -111,6 +144,7 @@ mod tests {
             interrupt: signal(SignalKind::interrupt()).unwrap(),
             terminate: signal(SignalKind::terminate()).unwrap(),
             cli: Some(stream),
+            parent: None,
         };
         drop(accepted);
         assert_eq!(stops.recv().await, StopReason::CliClosed);

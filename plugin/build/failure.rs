@@ -22,12 +22,13 @@ pub fn emit(
     text: &str,
 ) -> std::io::Result<()> {
     let file = SimpleFile::new(name, text);
-    let diagnostic = diagnostic(failure, text);
+    // The step's output keeps the build's colours only where colours are shown.
+    let diagnostic = diagnostic(failure, text, writer.supports_color());
     term::emit_to_write_style(writer, &term::Config::default(), &file, &diagnostic)
         .map_err(std::io::Error::other)
 }
 
-fn diagnostic(failure: &StepFailure, text: &str) -> Diagnostic<()> {
+fn diagnostic(failure: &StepFailure, text: &str, color: bool) -> Diagnostic<()> {
     let mut diagnostic = Diagnostic::error().with_message(&failure.message);
     let Some(step) = &failure.step else {
         if let Some(span) = failure.line.and_then(|line| line_span(text, line)) {
@@ -48,7 +49,12 @@ fn diagnostic(failure: &StepFailure, text: &str) -> Diagnostic<()> {
     }
     if !step.output.is_empty() {
         let skip = step.output.len().saturating_sub(SHOWN_OUTPUT_LINES);
-        let lines: Vec<&str> = step.output.iter().skip(skip).map(String::as_str).collect();
+        let lines: Vec<String> = step
+            .output
+            .iter()
+            .skip(skip)
+            .map(|line| crate::terminal::printable_output(line, color))
+            .collect();
         diagnostic = diagnostic.with_note(format!("last output lines:\n{}", lines.join("\n")));
     }
     diagnostic

@@ -153,7 +153,8 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         io::stderr(),
         io::stdout(),
         Instant::now(),
-    );
+    )
+    .with_width(crate::terminal::stderr_width());
     let outcome = tokio::select! {
         outcome = renderer.render(messages) => outcome?,
         reason = stops.recv() => {
@@ -188,7 +189,8 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
 }
 
 fn stopped(reason: StopReason) -> anyhow::Error {
-    anyhow::Error::new(Interrupted).context(format!("build stopped by {reason}"))
+    anyhow::Error::new(Interrupted(reason.exit_code()))
+        .context(format!("build stopped by {reason}"))
 }
 
 /// Colors on a terminal unless `NO_COLOR` is set (to anything but the empty string).

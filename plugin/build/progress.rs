@@ -201,6 +201,18 @@ pub struct Renderer<P: Write, R: Write> {
     vertexes: Vertexes,
     /// The last vertex whose `#N` header the plain view printed.
     plain_vertex: Option<usize>,
+    /// The terminal's width in columns, when known: live step lines are cut to it, in the
+    /// middle, so that the step's timer stays visible.
+    width: Option<usize>,
+}
+
+/// The columns of ` ERROR` or ` CACHED` after a step's name.
+fn mark_width(error: bool, cached: bool) -> usize {
+    match (error, cached) {
+        (true, _) => " ERROR".len(),
+        (false, true) => " CACHED".len(),
+        (false, false) => 0,
+    }
 }
 
 fn step_line() -> &'static Regex {
@@ -252,7 +264,29 @@ impl<P: Write, R: Write> Renderer<P, R> {
             started: now,
             vertexes: Vertexes::default(),
             plain_vertex: None,
+            width: None,
         }
+    }
+
+    /// Lays live lines out for a terminal `width` columns wide.
+    pub fn with_width(mut self, width: Option<usize>) -> Self {
+        self.width = width;
+        self
+    }
+
+    /// `text` cut with `…` so that a line with `fixed` other columns fits the terminal.
+    fn fit<'t>(&self, text: &'t str, fixed: usize) -> std::borrow::Cow<'t, str> {
+        let Some(width) = self.width else {
+            return text.into();
+        };
+        // The last column stays free: some terminals wrap a line that fills it.
+        let room = width.saturating_sub(fixed + 1).max(1);
+        if text.chars().count() <= room {
+            return text.into();
+        }
+        let mut cut: String = text.chars().take(room - 1).collect();
+        cut.push('…');
+        cut.into()
     }
 
     /// Consumes the stream to its end and says how the build went. A stream error after the
@@ -590,14 +624,21 @@ impl<P: Write, R: Write> Renderer<P, R> {
             (None, true) => self.paint("34", " CACHED"),
             (None, false) => String::new(),
         };
-        let seconds = vertex.elapsed(now).as_secs_f64();
+        let seconds = format!("{:.1}s", vertex.elapsed(now).as_secs_f64());
+        let fixed = match title.is_empty() {
+            true => 0,
+            false => title.chars().count() + 1,
+        } + mark_width(vertex.error.is_some(), vertex.cached)
+            + 1
+            + seconds.len();
         let title = match title.is_empty() {
             true => String::new(),
             false => format!("{} ", self.paint("1", &title)),
         };
         format!(
-            "{title}{rest}{mark} {}",
-            self.paint("2", &format!("{seconds:.1}s"))
+            "{title}{}{mark} {}",
+            self.fit(rest, fixed),
+            self.paint("2", &seconds)
         )
     }
 
@@ -633,12 +674,14 @@ impl<P: Write, R: Write> Renderer<P, R> {
         } else {
             String::new()
         };
-        let seconds = step.duration(now).as_secs_f64();
+        let seconds = format!("{:.1}s", step.duration(now).as_secs_f64());
+        let number = format!("[{}/{}]", step.number, step.total);
+        let fixed = number.len() + 1 + mark_width(false, step.cached) + 1 + seconds.len();
         format!(
             "{} {}{cached} {}",
-            self.paint("1", &format!("[{}/{}]", step.number, step.total)),
-            step.instruction,
-            self.paint("2", &format!("{seconds:.1}s"))
+            self.paint("1", &number),
+            self.fit(&step.instruction, fixed),
+            self.paint("2", &seconds)
         )
     }
 

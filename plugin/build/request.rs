@@ -124,6 +124,9 @@ impl BuildConfig {
             .collect::<anyhow::Result<Vec<_>>>()?;
         let shm_size = args.shm_size.as_deref().map(parse_byte_size).transpose()?;
         let platform = non_empty("--platform", args.platform)?;
+        if let Some(platform) = &platform {
+            validate_platform(platform)?;
+        }
         let target = non_empty("--target", args.target)?;
         let network = non_empty("--network", args.network)?;
         let progress = if args.quiet {
@@ -290,6 +293,24 @@ fn reject_unservable(args: &BuildArgs) -> anyhow::Result<()> {
         BuilderChoice::Auto => format!("{classic}, and {buildkit}"),
     };
     Err(input_error(format!("{flag} is not supported: {why}")))
+}
+
+/// `os[/arch[/variant]]`, each part letters, digits, `_`, `.` or `-`, as the daemon's platform
+/// parser accepts them: checked before any request, so a typo is an input error.
+fn validate_platform(platform: &str) -> anyhow::Result<()> {
+    let parts: Vec<&str> = platform.split('/').collect();
+    let valid_part = |part: &&str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    if parts.len() > 3 || !parts.iter().all(valid_part) {
+        return Err(input_error(format!(
+            "invalid --platform {platform:?}: expected OS[/ARCH[/VARIANT]], such as linux/amd64 or linux/arm64/v8"
+        )));
+    }
+    Ok(())
 }
 
 fn non_empty(flag: &str, value: Option<String>) -> anyhow::Result<Option<String>> {

@@ -1,6 +1,6 @@
 //! `docker rbuild lint [OPTIONS] [PATH...]`: lint Dockerfiles.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,9 +17,10 @@ use crate::config::{Flags, Resolver, Threshold};
 use crate::discover::{self, io_reason, Input};
 use crate::error::input_error;
 use crate::images::{self, ImageCheck};
+use crate::input;
 use crate::report::{self, FileReport, Format};
 use crate::shellcheck::ShellCheck;
-use crate::terminal;
+use crate::{stop, terminal};
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -78,6 +79,11 @@ pub struct LintArgs {
     /// findings are reported as RB901 with their SC code
     #[arg(long)]
     pub shellcheck: bool,
+
+    /// Check every RUN script with ShellCheck again instead of reusing the results stored in
+    /// the cache (`$XDG_CACHE_HOME/docker-rbuild`, else `~/.cache/docker-rbuild`)
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// One Dockerfile to lint, with the settings in force for it.
@@ -95,6 +101,8 @@ struct Job {
 enum LintConfig {
     Lint {
         jobs: Vec<Job>,
+        /// Paths that name nothing lintable: reported, and the run exits with 2.
+        problems: Vec<String>,
         format: Format,
         output: Option<PathBuf>,
         /// Found when any job asks for ShellCheck.
@@ -150,7 +158,8 @@ impl LintConfig {
                 resolver.resolve(&target)?.show(&target),
             ));
         }
-        let inputs = discover::inputs(&args.paths, &args.stdin_filename)?;
+        let discover::Found { inputs, problems } =
+            discover::inputs(&args.paths, &args.stdin_filename);
         if inputs
             .iter()
             .filter(|i| matches!(i, Input::Stdin(_)))
@@ -174,12 +183,13 @@ impl LintConfig {
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let shellcheck = if jobs.iter().any(|job| job.shellcheck) {
-            Some(ShellCheck::find()?)
+            Some(ShellCheck::find()?.with_cache(!args.no_cache))
         } else {
             None
         };
         Ok(LintConfig::Lint {
             jobs,
+            problems,
             format: args.format,
             output: args.output,
             shellcheck,
@@ -189,25 +199,43 @@ impl LintConfig {
 
 pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> {
     let daemon = args.daemon;
-    let (jobs, format, output, shellcheck) = match LintConfig::from_args(args)? {
+    let (jobs, mut problems, format, output, shellcheck) = match LintConfig::from_args(args)? {
         LintConfig::ShowConfig(text) => {
             print!("{text}");
             return Ok(ExitCode::SUCCESS);
         }
         LintConfig::Lint {
             jobs,
+            problems,
             format,
             output,
             shellcheck,
-        } => (jobs, format, output, shellcheck),
+        } => (jobs, problems, format, output, shellcheck),
     };
-    let inputs: Vec<Input> = jobs.iter().map(|job| job.input.clone()).collect();
-    let stdin = read_stdin_if_named(&inputs)?;
-    let reports: Vec<FileReport> = jobs
+    let output_file = output.as_deref().map(OutputFile::create).transpose()?;
+    let stdin = read_stdin_if_named(&jobs)?;
+    // A file that cannot be read is reported, and the others are still linted.
+    let linted: Vec<Result<FileReport, String>> = jobs
         .par_iter()
         .map(|job| lint_input(job, stdin.as_deref()))
-        .collect::<anyhow::Result<_>>()?;
-    let mut reports = reports;
+        .collect();
+    let (jobs, mut reports): (Vec<&Job>, Vec<FileReport>) = jobs
+        .iter()
+        .zip(linted)
+        .filter_map(|(job, linted)| match linted {
+            Ok(report) => Some((job, report)),
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        })
+        .unzip();
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    if reports.is_empty() && !problems.is_empty() {
+        return Ok(ExitCode::from(crate::error::EXIT_INPUT));
+    }
     if let Some(shellcheck) = shellcheck {
         let targets = reports
             .iter_mut()
@@ -221,18 +249,22 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         add_daemon_findings(globals, &jobs, &mut reports)?;
     }
 
-    match &output {
-        Some(path) => write_atomically(path, |out| report::write(format, &reports, out, false))?,
+    // Buffered: a report is written in a few large writes, not one per token.
+    match output_file {
+        Some(file) => file.commit(|out| report::write(format, &reports, out, false))?,
         None => {
             let stdout = std::io::stdout();
             let color = terminal::colors_enabled(stdout.is_terminal());
-            let mut out = stdout.lock();
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
             report::write(format, &reports, &mut out, color)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
         }
     }
 
+    if !problems.is_empty() {
+        return Ok(ExitCode::from(crate::error::EXIT_INPUT));
+    }
     let failed = jobs.iter().zip(&reports).any(|(job, report)| {
         job.fail_at.is_some_and(|threshold| {
             report
@@ -248,11 +280,14 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
     })
 }
 
+/// The size of the report's write buffer.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 /// `--daemon`: the daemon rules' findings (images that do not exist, platform mismatches) for
 /// every file that parsed, under that file's rule settings.
 fn add_daemon_findings(
     globals: &GlobalOptions,
-    jobs: &[Job],
+    jobs: &[&Job],
     reports: &mut [FileReport],
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -291,33 +326,36 @@ fn add_daemon_findings(
     })
 }
 
-fn read_stdin_if_named(inputs: &[Input]) -> anyhow::Result<Option<Vec<u8>>> {
-    if !inputs.iter().any(|i| matches!(i, Input::Stdin(_))) {
+fn read_stdin_if_named(jobs: &[Job]) -> anyhow::Result<Option<Vec<u8>>> {
+    if !jobs.iter().any(|job| matches!(job.input, Input::Stdin(_))) {
         return Ok(None);
     }
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| input_error(format!("cannot read standard input: {}", io_reason(&e))))?;
+    let bytes = input::read_stream(std::io::stdin().lock())
+        .map_err(|reason| input_error(format!("cannot read standard input: {reason}")))?;
     Ok(Some(bytes))
 }
 
-fn lint_input(job: &Job, stdin: Option<&[u8]>) -> anyhow::Result<FileReport> {
+/// Lints one input; a file that cannot be read gives the message that says why.
+fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<FileReport, String> {
     let input = &job.input;
     let path = input.display_path();
+    let read;
     let bytes = match input {
-        Input::Stdin(_) => stdin.unwrap_or_default().to_vec(),
-        Input::File(path) => std::fs::read(path)
-            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?,
+        Input::Stdin(_) => stdin.unwrap_or_default(),
+        Input::File(path) => {
+            read =
+                input::read_file(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
+            &read[..]
+        }
     };
     let options = LintOptions {
         context_dir: context_dir(path),
         ..job.rule_options.clone()
     };
-    let result = lint(&bytes, &options, &job.settings);
+    let result = lint(bytes, &options, &job.settings);
     let source = match result.dockerfile {
         Some(dockerfile) => dockerfile.source,
-        None => String::from_utf8_lossy(&bytes).into_owned(),
+        None => String::from_utf8_lossy(bytes).into_owned(),
     };
     Ok(FileReport::new(
         path.display().to_string(),
@@ -338,26 +376,57 @@ fn context_dir(path: &Path) -> Option<PathBuf> {
     parent.is_dir().then(|| parent.to_path_buf())
 }
 
-/// Writes to a temporary file beside `path` and renames it over `path` only when complete.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let fail = |e: std::io::Error| {
+/// `--output FILE`: a temporary file beside FILE, made before linting (so an unwritable place
+/// fails at once), renamed over FILE only once the report is complete, and removed when the
+/// run fails or is stopped.
+struct OutputFile<'a> {
+    path: &'a Path,
+    file: tempfile::NamedTempFile,
+    registered: stop::Registered,
+}
+
+impl<'a> OutputFile<'a> {
+    fn create(path: &'a Path) -> anyhow::Result<OutputFile<'a>> {
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file = tempfile::NamedTempFile::new_in(dir).map_err(|e| Self::failed(path, &e))?;
+        let registered = stop::Registered::new(file.path());
+        Ok(OutputFile {
+            path,
+            file,
+            registered,
+        })
+    }
+
+    fn commit(
+        self,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        let OutputFile {
+            path,
+            mut file,
+            registered,
+        } = self;
+        let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, &mut file);
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| Self::failed(path, &e))?;
+        drop(out);
+        registered
+            .finish(|| file.persist(path))
+            .map_err(|e| Self::failed(path, &e.error))?;
+        Ok(())
+    }
+
+    fn failed(path: &Path, error: &std::io::Error) -> anyhow::Error {
         input_error(format!(
             "cannot write {}: {}",
             path.display(),
-            io_reason(&e)
+            io_reason(error)
         ))
-    };
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    write(&mut file).and_then(|()| file.flush()).map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,12 @@ use crate::cli::{Cli, Command};
 
 /// Runs the chosen subcommand.
 pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.into_command() {
+    let command = cli.into_command();
+    // A build listens for stop requests inside its own runtime, to cancel what it started.
+    if !matches!(command, Command::Build(_)) {
+        crate::stop::watch()?;
+    }
+    match command {
         Command::Build(args) => build::run(&globals, args),
         Command::Lint(args) => lint::run(&globals, args),
         Command::Parse(args) => parse::run(args),

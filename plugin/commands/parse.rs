@@ -3,7 +3,7 @@
 //! `json` prints our model (schema in README, "docker rbuild parse"); `buildkit` prints the
 //! reference parser's AST dump so the two parsers can be compared file by file.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,15 +72,10 @@ impl ParseConfig {
 
     fn read(&self) -> anyhow::Result<Vec<u8>> {
         match &self.input {
-            Input::Stdin => {
-                let mut bytes = Vec::new();
-                std::io::stdin()
-                    .read_to_end(&mut bytes)
-                    .map_err(|e| input_error(format!("cannot read standard input: {e}")))?;
-                Ok(bytes)
-            }
-            Input::File(path) => std::fs::read(path)
-                .map_err(|e| input_error(format!("cannot read {}: {e}", path.display()))),
+            Input::Stdin => crate::input::read_stream(std::io::stdin().lock())
+                .map_err(|reason| input_error(format!("cannot read standard input: {reason}"))),
+            Input::File(path) => crate::input::read_file(path)
+                .map_err(|reason| input_error(format!("cannot read {}: {reason}", path.display()))),
         }
     }
 }

@@ -228,8 +228,8 @@ fn locate_dockerfile(
             "the Dockerfile {display} is not a file"
         )));
     }
-    let bytes = std::fs::read(&resolved)
-        .map_err(|err| input_error(format!("cannot read the Dockerfile {display}: {err}")))?;
+    let bytes = crate::input::read_file(&resolved)
+        .map_err(|reason| input_error(format!("cannot read the Dockerfile {display}: {reason}")))?;
     let inside_name = resolved
         .strip_prefix(root)
         .ok()

@@ -16,7 +16,7 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                 start.column,
                 diagnostic.severity,
                 diagnostic.rule.code,
-                diagnostic.message
+                super::snippet::display_text(&diagnostic.message)
             )?;
         }
     }

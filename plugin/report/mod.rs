@@ -6,6 +6,7 @@ mod github;
 mod gitlab;
 mod json;
 mod sarif;
+mod snippet;
 mod tty;
 
 use std::io::{self, Write};

@@ -2,19 +2,24 @@
 
 use std::io::{self, Write};
 
+use std::ops::Range;
+
 use codespan_reporting::diagnostic::{Diagnostic as Rendered, Label, Severity as RenderedSeverity};
-use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor};
 use rbuild_lints::diagnostic::{Diagnostic, Safety, Severity};
 
+use super::snippet::{display_text, Snippet};
 use super::FileReport;
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write, color: bool) -> io::Result<()> {
     let config = term::Config::default();
     for report in reports {
-        let file = SimpleFile::new(report.path.as_str(), report.source.as_str());
         for diagnostic in &report.diagnostics {
-            let rendered = render(diagnostic);
+            let spans: Vec<_> = std::iter::once(diagnostic.span)
+                .chain(diagnostic.labels.iter().map(|label| label.span))
+                .collect();
+            let (file, ranges) = Snippet::new(report, &spans);
+            let rendered = render(diagnostic, &ranges);
             if color {
                 let mut writer = termcolor::Ansi::new(&mut *out);
                 term::emit_to_write_style(&mut writer, &config, &file, &rendered)
@@ -29,32 +34,35 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write, color: bool) -> io::Re
 }
 
 /// The codespan diagnostic for one finding: the message, a label on the exact span, secondary
-/// labels, and notes with the help, the fix and where the rule is documented.
-pub fn render(diagnostic: &Diagnostic) -> Rendered<()> {
+/// labels, and notes with the help, the fix and where the rule is documented. `ranges` are the
+/// primary span's and then each label's range in the rendered text.
+pub fn render(diagnostic: &Diagnostic, ranges: &[Range<usize>]) -> Rendered<()> {
     let severity = match diagnostic.severity {
         Severity::Error => RenderedSeverity::Error,
         Severity::Warning => RenderedSeverity::Warning,
         Severity::Info => RenderedSeverity::Note,
         Severity::Style => RenderedSeverity::Help,
     };
-    let mut labels =
-        vec![Label::primary((), diagnostic.span.range()).with_message(diagnostic.rule.name)];
+    let mut labels = vec![Label::primary((), ranges[0].clone()).with_message(diagnostic.rule.name)];
     labels.extend(
         diagnostic
             .labels
             .iter()
-            .map(|label| Label::secondary((), label.span.range()).with_message(&label.message)),
+            .zip(&ranges[1..])
+            .map(|(label, range)| {
+                Label::secondary((), range.clone()).with_message(display_text(&label.message))
+            }),
     );
     let mut notes = Vec::new();
     if let Some(help) = &diagnostic.help {
-        notes.push(format!("help: {help}"));
+        notes.push(format!("help: {}", display_text(help)));
     }
     if let Some(fix) = &diagnostic.fix {
         let safety = match fix.safety {
             Safety::Safe => "fix",
             Safety::Unsafe => "fix (unsafe)",
         };
-        notes.push(format!("{safety}: {}", fix.message));
+        notes.push(format!("{safety}: {}", display_text(&fix.message)));
     }
     notes.push(format!(
         "docs: docker rbuild rules {}",
@@ -62,7 +70,7 @@ pub fn render(diagnostic: &Diagnostic) -> Rendered<()> {
     ));
     Rendered::new(severity)
         .with_code(diagnostic.rule.code)
-        .with_message(&diagnostic.message)
+        .with_message(display_text(&diagnostic.message))
         .with_labels(labels)
         .with_notes(notes)
 }

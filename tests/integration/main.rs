@@ -12,6 +12,7 @@ mod endpoint;
 mod engine26;
 mod gate;
 mod harness;
+mod limits;
 mod lint;
 mod parse;
 mod plugin_protocol;
