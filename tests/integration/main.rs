@@ -15,4 +15,5 @@ mod harness;
 mod lint;
 mod parse;
 mod plugin_protocol;
+mod rule_ids;
 mod shellcheck;

@@ -11,10 +11,10 @@ const PRAGMAS: &[&str] = &["rbuild", "hadolint", "renovate:"];
 pub static RULE: Rule = Rule {
     code: "RB513",
     name: "invalid-definition-description",
-    // Experimental in Docker's build checks (off unless asked for): the lowest severity keeps it
-    // from failing anything by default while still showing it.
+    // Experimental in Docker's build checks: off by default (rules::OFF_BY_DEFAULT), and at the
+    // lowest severity when switched on.
     severity: Severity::Style,
-    summary: "Comment above a stage or ARG is not a description of it",
+    summary: "Comment above a stage or ARG is not a description of it (off by default)",
     docs: Docs {
         what_it_does: "Looks at the comment line directly above `FROM ... AS name` and above ARG. \
 `docker buildx build --call=outline` and `--call=targets` show such a comment as the \
@@ -23,7 +23,9 @@ description of the stage or build argument, and expect it to start with its name
 between the comment and the instruction stops it from being taken as a description. Ignore \
 comments (`# rbuild ignore=...`, `# hadolint ignore=...`) and `# renovate:` annotations, which \
 must stay right above their instruction, are not descriptions and are left alone. This is \
-an experimental check in Docker's build checks, so it has the lowest severity (style).",
+an experimental check in Docker's build checks, so it is off by default as there (`--enable \
+RB513`, or `# check=experimental=InvalidDefinitionDescription` in the file) and has the \
+lowest severity (style).",
         why_is_this_bad: "The outline and targets listings show the unrelated comment as the \
 description of the stage or argument, which confuses whoever reads them.",
         example: "# a non-descriptive comment\nFROM scratch AS base\n\n# another non-descriptive comment\nARG VERSION=1\n",
