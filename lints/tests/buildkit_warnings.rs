@@ -32,11 +32,15 @@ struct Ours {
 /// the first line of the instruction it is in (a continuation line of ours points at the exact
 /// word); NoEmptyContinuation is the exception: BuildKit and we both report the last line.
 fn our_warnings(text: &[u8], context_dir: Option<&Path>) -> Ours {
+    our_warnings_with(text, context_dir, &RuleSettings::default())
+}
+
+fn our_warnings_with(text: &[u8], context_dir: Option<&Path>, settings: &RuleSettings) -> Ours {
     let options = LintOptions {
         context_dir: context_dir.map(Path::to_path_buf),
         ..LintOptions::default()
     };
-    let result = lint(text, &options, &RuleSettings::default());
+    let result = lint(text, &options, settings);
     let error_lines = result
         .diagnostics
         .iter()
@@ -453,6 +457,48 @@ fn deliberate_differences_are_documented_and_real() {
             deliberate.check
         );
     }
+}
+
+/// With the experimental checks on, InvalidDefinitionDescription (RB513) finds what BuildKit's
+/// `warnings_all_rules` has for it on every corpus file.
+#[test]
+fn experimental_description_check_matches_buildkit() {
+    let corpus_dir = common::shared_dir().join("corpus");
+    let all_rules = RuleSettings {
+        ignored: Default::default(),
+        ..RuleSettings::default()
+    };
+    let check = "InvalidDefinitionDescription";
+    let only = |warnings: Vec<Warning>| -> Vec<Warning> {
+        warnings.into_iter().filter(|w| w.0 == check).collect()
+    };
+    let files: Vec<Compared> = read_jsonl("corpus.jsonl")
+        .iter()
+        .map(|entry| {
+            let name = entry["path"].as_str().expect("a path").to_string();
+            let bytes = std::fs::read(corpus_dir.join(&name)).expect("a corpus file");
+            let ours = our_warnings_with(&bytes, None, &all_rules);
+            Compared {
+                error_line: error_line(entry),
+                found: only(ours.warnings),
+                our_error_lines: ours.error_lines,
+                expected: only(warnings_of(&entry["warnings_all_rules"])),
+                dockerignore: None,
+                text: String::from_utf8_lossy(&bytes).into_owned(),
+                name,
+            }
+        })
+        .collect();
+    let (counts, list) = mismatches(&files);
+    for mismatch in &list {
+        println!("{}", describe(mismatch));
+    }
+    let f1 = total(&counts).f1();
+    assert!(
+        f1 >= 0.98,
+        "{}",
+        report("corpus.jsonl, experimental", &counts)
+    );
 }
 
 /// The experimental checks are off by default, as in BuildKit: `warnings` of the reference data

@@ -41,6 +41,7 @@ description of the stage or argument, which confuses whoever reads them.",
         pass: &[
             "# hadolint ignore=DL3006\nFROM alpine AS base\n# renovate: datasource=github-tags depName=x\nARG X_VERSION=1\n",
             "# a non-descriptive comment\n\nFROM scratch AS base\n# any comment above an unnamed stage\nFROM alpine\n# B is the second one\nARG A=1 B=2\n",
+            "FROM alpine\n#\n# setup\n#\nARG VERSION=1\n",
         ],
     },
     check: Checker::Static(check),
@@ -68,6 +69,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             continue;
         };
         let text = dockerfile.text(comment);
+        // An empty `#` line ends a comment block: as in BuildKit, there is no description.
+        if text
+            .trim_start()
+            .strip_prefix('#')
+            .is_some_and(|rest| rest.trim().is_empty())
+        {
+            continue;
+        }
         let first_word = text
             .trim_start_matches('#')
             .trim_start_matches(' ')
