@@ -408,6 +408,7 @@ fn check_set(set: &str, files: &[Compared]) {
         .filter(|(check, _)| !OWNED_ELSEWHERE.contains(&check.as_str()))
         .collect();
     let f1 = total(&owned).f1();
+    println!("{set}: F1 {f1:.4} without {OWNED_ELSEWHERE:?}");
     assert!(f1 >= 0.98, "{set}: F1 {f1:.4} below 0.98");
     for (deliberate, count) in DELIBERATE.iter().zip(used) {
         println!(
