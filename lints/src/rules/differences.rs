@@ -91,6 +91,14 @@ and a path says where a secret is, not what it is. BuildKit matches the name alo
 context, so the COPY cannot find it. BuildKit stays quiet in that case.",
     },
     Difference {
+        code: "RB520",
+        tool: Tool::Buildkit,
+        ids: &[],
+        text: "Reported with BuildKit's UndefinedVar (RB510 leaves the case to this rule, whose \
+message explains it), and also when the name was set before the ENV: `ENV A=0` then `ENV A=1 \
+B=$A` gives `B` the old value 0, which BuildKit does not report as the variable is defined.",
+    },
+    Difference {
         code: "RB105",
         tool: Tool::Hadolint,
         ids: &["DL3022"],

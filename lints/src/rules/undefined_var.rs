@@ -136,8 +136,8 @@ ARG defaults, LABEL, WORKDIR, USER, VOLUME, STOPSIGNAL) against what the stage \
 defines: its ARGs, its ENVs, those of the stage it is built on, the builder's proxy ARGs, and \
 the environment of well-known base images (`python`, `node`, `golang`...). Like the builder, it \
 counts the platform ARGs (`TARGETARCH`...) only once the stage declares them, reports \
-`${NAME:-default}` too (the default hides a typo as well as an unset value), and reports a name \
-used by the ENV that sets it (`ENV A=1 B=$A` expands `$A` before setting `A`). \
+`${NAME:-default}` too (the default hides a typo as well as an unset value). A name used by \
+the ENV that sets it (`ENV A=1 B=$A`) is RB520's finding, which explains it. \
 Stages built on other images are not checked, as their environment is unknown without the \
 daemon. Shell-form RUN, CMD and ENTRYPOINT are left alone: the shell expands those at run \
 time.",
@@ -158,8 +158,8 @@ global ARG used in a stage without being declared again there.",
             "ARG VERSION=1\nFROM alpine\nLABEL version=$VERSION\n",
             "FROM alpine\nENV B=$A A=1\n",
             "FROM alpine AS base\nFROM base\nWORKDIR /opt/${APP}\n",
-            "FROM alpine\nENV A=1 B=$A\n",
             "FROM alpine\nENV A=${UNDEFINED_THING:-x}\n",
+            "FROM alpine\nENV LIBS ${LIBS:+$LIBS:}/opt/lib\n",
             "FROM alpine\nENV ARCH=$TARGETARCH\n",
             "FROM alpine\nRUN --mount=type=cache,target=$NOPE true\n",
         ],
@@ -170,6 +170,8 @@ global ARG used in a stage without being declared again there.",
             "FROM my/custom-image\nCOPY $FROM_THE_IMAGE /\n",
             "ARG VERSION=1\nFROM alpine\nARG VERSION\nLABEL version=$VERSION\n",
             "FROM alpine\nENV A=1\nENV B=$A\n",
+            // RB520's finding.
+            "FROM alpine\nENV A=1 B=$A\n",
         ],
     },
     check: Checker::Static(check),
@@ -194,8 +196,10 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 .collect();
             for word in expanded_words(dockerfile, instruction) {
                 for name in undefined_names(&lexer, &word, &defined) {
-                    let same_env = set_earlier_in_same_env(instruction, &word, &name);
-                    findings.push(finding(dockerfile, &word, &name, &defined, &args, same_env));
+                    // RB520 reports it, explaining the ENV's expansion.
+                    if !set_earlier_in_same_env(instruction, &word, &name) {
+                        findings.push(finding(dockerfile, &word, &name, &defined, &args));
+                    }
                 }
             }
             match instruction.kind {
@@ -310,14 +314,15 @@ fn expanded_words(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<Wor
     words.into_iter().cloned().collect()
 }
 
-/// Whether an earlier pair of the ENV that holds `word` sets `name`: the builder expands the
-/// whole ENV before setting any of it.
+/// Whether an earlier pair of the ENV that holds `word` sets `name`: RB520 reports that mistake
+/// (the builder expands the whole ENV before setting any of it) with a message that explains it.
 fn set_earlier_in_same_env(instruction: &Instruction, word: &Word, name: &str) -> bool {
     instruction.kind == Keyword::Env
         && instruction
             .key_values()
             .iter()
-            .any(|pair| pair.key.value == name && pair.key.span.start < word.span.start)
+            .take_while(|pair| pair.value.span != word.span)
+            .any(|pair| pair.key.value == name)
 }
 
 /// Unset names the word expands, less the proxy ARGs the builder provides.
@@ -346,18 +351,13 @@ fn finding(
     name: &str,
     defined: &BTreeMap<&str, &str>,
     args: &[String],
-    same_env: bool,
 ) -> Finding {
     let mut finding = Finding::new(
         variable_span(dockerfile, word, name),
         format!("`${name}` is not defined here, so it expands to an empty string"),
     );
     let global = dockerfile.global_args.iter().any(|a| a.name == name);
-    finding = if same_env {
-        finding.with_help(format!(
-            "this ENV sets `{name}` too, but expands every value before setting any: set `{name}` in an ENV of its own before this one"
-        ))
-    } else if global && !args.iter().any(|a| a == name) {
+    finding = if global && !args.iter().any(|a| a == name) {
         finding.with_help(format!(
             "`{name}` is declared before the first FROM: declare it again in this stage with `ARG {name}` to use it"
         ))
