@@ -85,7 +85,11 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         "`{tool}` installs {} without a version",
                         unpinned
                             .iter()
-                            .map(|p| format!("`{p}`"))
+                            .map(|p| if is_moving_reference(p) {
+                                format!("`{p}` (a tag, not a version)")
+                            } else {
+                                format!("`{p}`")
+                            })
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
