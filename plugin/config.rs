@@ -136,32 +136,35 @@ impl ConfigFile {
             let start = e.span().map_or(0, |span| span.start);
             input_error(format!("{}: {}", at(start), e.message().trim_end()))
         })?;
-        let unknown = |name: &Spanned<String>| {
-            input_error(format!(
-                "{}: unknown rule `{}` (see `docker rbuild rules`)",
-                at(name.span().start),
-                name.get_ref()
-            ))
+        let unknown = |name: &Spanned<String>, message: String| {
+            input_error(format!("{}: {message}", at(name.span().start)))
         };
-        let rule = |name: &Spanned<String>| {
-            rules::find(name.get_ref().trim())
-                .map(|rule| rule.code)
-                .ok_or_else(|| unknown(name))
+        // Rules by code or name, or by hadolint id or build-check name (maybe several rules).
+        let rules = |name: &Spanned<String>| -> anyhow::Result<Vec<&'static str>> {
+            rules::resolve(name.get_ref().trim())
+                .map(|found| found.iter().map(|rule| rule.code).collect())
+                .map_err(|message| unknown(name, message))
         };
         // `ignore` and `severity` may also name ShellCheck codes (RB901's findings).
-        let check_code = |name: &Spanned<String>| {
-            CheckCode::find(name.get_ref().trim()).ok_or_else(|| unknown(name))
+        let check_codes = |name: &Spanned<String>| -> anyhow::Result<Vec<CheckCode>> {
+            CheckCode::resolve(name.get_ref().trim()).map_err(|message| unknown(name, message))
+        };
+        let all_check_codes = |names: &[Spanned<String>]| -> anyhow::Result<Vec<CheckCode>> {
+            let mut codes = Vec::new();
+            for name in names {
+                codes.extend(check_codes(name)?);
+            }
+            Ok(codes)
         };
         let rule_severities = |table: &BTreeMap<Spanned<String>, Spanned<String>>| {
-            table
-                .iter()
-                .map(|(name, level)| {
-                    let severity = level.get_ref().parse::<Severity>().map_err(|message| {
-                        input_error(format!("{}: {message}", at(level.span().start)))
-                    })?;
-                    Ok((check_code(name)?, severity))
-                })
-                .collect::<anyhow::Result<Vec<_>>>()
+            let mut severities = Vec::new();
+            for (name, level) in table {
+                let severity = level.get_ref().parse::<Severity>().map_err(|message| {
+                    input_error(format!("{}: {message}", at(level.span().start)))
+                })?;
+                severities.extend(check_codes(name)?.into_iter().map(|code| (code, severity)));
+            }
+            anyhow::Ok(severities)
         };
         let mut per_path = Vec::new();
         for raw_override in &raw.per_path {
@@ -185,22 +188,19 @@ impl ConfigFile {
                 matcher: builder
                     .build()
                     .map_err(|e| input_error(format!("{}: {e}", path.display())))?,
-                ignore: raw_override
-                    .ignore
-                    .iter()
-                    .map(check_code)
-                    .collect::<anyhow::Result<_>>()?,
+                ignore: all_check_codes(&raw_override.ignore)?,
                 severities: rule_severities(&raw_override.severity)?,
             });
         }
         Ok(ConfigFile {
             path: path.to_path_buf(),
-            ignore: raw
-                .ignore
+            ignore: all_check_codes(&raw.ignore)?,
+            enable: raw
+                .enable
                 .iter()
-                .map(check_code)
-                .collect::<anyhow::Result<_>>()?,
-            enable: raw.enable.iter().map(rule).collect::<anyhow::Result<_>>()?,
+                .map(rules)
+                .collect::<anyhow::Result<Vec<_>>>()?
+                .concat(),
             severities: rule_severities(&raw.severity)?,
             failure_threshold: raw.failure_threshold,
             build_lint: raw.build_lint,

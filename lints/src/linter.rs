@@ -49,6 +49,19 @@ impl CheckCode {
         is_shellcheck_id(name).then(|| CheckCode::External(name.to_ascii_uppercase()))
     }
 
+    /// What an id names: the rules of [`rules::find_all`] (our codes and names, hadolint ids,
+    /// Docker build-check names), or a ShellCheck code; an unknown id is an error message with
+    /// a suggestion.
+    pub fn resolve(name: &str) -> Result<Vec<CheckCode>, String> {
+        if is_shellcheck_id(name) {
+            return Ok(vec![CheckCode::External(name.to_ascii_uppercase())]);
+        }
+        Ok(rules::resolve(name)?
+            .into_iter()
+            .map(|rule| CheckCode::Rule(rule.code))
+            .collect())
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             CheckCode::Rule(code) => code,
@@ -124,6 +137,18 @@ pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> Lin
         }
     };
     let ignores = IgnoreComments::scan(&dockerfile);
+    // `# check=experimental=` switches on BuildKit's experimental checks, which are off by default.
+    let with_experimental;
+    let settings = if ignores.experimental.is_empty() {
+        settings
+    } else {
+        let mut adjusted = settings.clone();
+        adjusted.ignored.retain(|code| {
+            !(ignores.experimental.contains(code) && rules::OFF_BY_DEFAULT.contains(code))
+        });
+        with_experimental = adjusted;
+        &with_experimental
+    };
     let check = Check::new(&dockerfile, options);
     let mut diagnostics = Vec::new();
     let mut findings = Vec::new();
@@ -244,7 +269,10 @@ pub fn external_diagnostics(
 struct IgnoreComments {
     /// `# rbuild global ignore=`, `# hadolint global ignore=`, `# check=skip=`.
     file_wide: HashSet<&'static str>,
-    /// (the instruction's span, codes silenced in it) for `# rbuild ignore=` before it.
+    /// Experimental BuildKit checks switched on by `# check=experimental=`.
+    experimental: HashSet<&'static str>,
+    /// (the instruction's span, codes silenced in it) for `# rbuild ignore=`, `# hadolint
+    /// ignore=` and `# check=skip=` comments before it.
     next_instruction: Vec<(Span, Vec<&'static str>)>,
     /// Other tools' ids (ShellCheck's `SC2086`), upper-cased: file-wide, and per instruction.
     foreign_file_wide: HashSet<String>,
@@ -271,6 +299,18 @@ impl IgnoreComments {
                 continue;
             }
             let text = dockerfile.text(comment);
+            if let Some(value) = check_comment(text) {
+                // BuildKit also honours a `# check=skip=` comment right before an instruction.
+                if let Some(instruction) = instructions.get(next) {
+                    let mut skipped = IgnoreComments::default();
+                    skipped.read_check_directive(value, comment);
+                    ignores.problems.append(&mut skipped.problems);
+                    ignores
+                        .next_instruction
+                        .push((instruction.span, skipped.file_wide.into_iter().collect()));
+                }
+                continue;
+            }
             let Some(ignore) = text
                 .trim_start()
                 .strip_prefix('#')
@@ -298,27 +338,32 @@ impl IgnoreComments {
         ignores
     }
 
-    /// `# check=skip=A,B;error=true`: BuildKit's rule names, or `all`.
+    /// `# check=skip=A,B;experimental=C;error=true`: BuildKit's rule names, or `all`.
     fn read_check_directive(&mut self, value: &str, span: Span) {
         for part in value.split(';') {
             let Some((key, list)) = part.trim().split_once('=') else {
                 continue;
             };
-            if !key.trim().eq_ignore_ascii_case("skip") {
+            let key = key.trim();
+            let skip = key.eq_ignore_ascii_case("skip");
+            if !skip && !key.eq_ignore_ascii_case("experimental") {
                 continue;
             }
             let names: Vec<&str> = list.split(',').map(str::trim).collect();
-            if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
-                self.file_wide.extend(
-                    rules::RULES
-                        .iter()
-                        .filter(|r| r.equivalents.buildkit.is_some())
-                        .map(|r| r.code),
-                );
-                continue;
+            let codes = if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
+                rules::RULES
+                    .iter()
+                    .filter(|r| r.equivalents.buildkit.is_some())
+                    .map(|r| r.code)
+                    .collect()
+            } else {
+                self.resolve(&names, Tool::Buildkit, span)
+            };
+            if skip {
+                self.file_wide.extend(codes);
+            } else {
+                self.experimental.extend(codes);
             }
-            let codes = self.resolve(&names, Tool::Buildkit, span);
-            self.file_wide.extend(codes);
         }
     }
 
@@ -438,6 +483,13 @@ const KNOWN_BUILDKIT_CHECKS: &[&str] = &[
     "UndefinedVar",
     "WorkdirRelativePath",
 ];
+
+/// The value of a `# check=...` comment (BuildKit's directive syntax: blanks around `=` allowed).
+fn check_comment(comment: &str) -> Option<&str> {
+    let rest = comment.trim().strip_prefix('#')?.trim_start();
+    let rest = rest.strip_prefix("check")?.trim_start();
+    Some(rest.strip_prefix('=')?.trim())
+}
 
 /// True for a comment line (`# ...`) that is an ignore comment of ours or hadolint's.
 pub(crate) fn is_ignore_comment(comment: &str) -> bool {

@@ -142,13 +142,17 @@ impl<'a> Check<'a> {
         }
     }
 
-    /// The simple commands the instruction at `index` runs (none unless it is a RUN).
+    /// The simple commands the instruction at `index` runs (none unless it is a RUN, or an
+    /// ONBUILD holding one).
     pub fn run_commands(&self, index: usize) -> &[Command] {
         let all = self.run_commands.get_or_init(|| {
             self.dockerfile
                 .instructions
                 .iter()
-                .map(|instruction| script::run_commands(self.dockerfile, instruction))
+                .map(|instruction| {
+                    let run = instruction.onbuild_trigger().unwrap_or(instruction);
+                    script::run_commands(self.dockerfile, run)
+                })
                 .collect()
         });
         all.get(index).map_or(&[], Vec::as_slice)

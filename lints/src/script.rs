@@ -32,19 +32,63 @@ impl Command {
             .filter(|w| !w.starts_with('-'))
     }
 
-    /// True when the program is `program` and its first operand is one of `subcommands`.
+    /// True when the program is `program` and its first operand is one of `subcommands`, or an
+    /// alias the program documents for one of them (`dnf in` for `dnf install`).
     pub fn is(&self, program: &str, subcommands: &[&str]) -> bool {
         self.program() == program
             && (subcommands.is_empty()
-                || self
-                    .operands()
-                    .next()
-                    .is_some_and(|sub| subcommands.contains(&sub)))
+                || self.operands().next().is_some_and(|sub| {
+                    subcommands.contains(&sub)
+                        || subcommands.contains(&canonical_subcommand(program, sub))
+                }))
     }
 
     pub fn has_word(&self, word: &str) -> bool {
         self.words.iter().any(|w| w == word)
     }
+}
+
+/// Subcommand aliases, from each tool's own documentation: (programs, alias, subcommand).
+const SUBCOMMAND_ALIASES: &[(&[&str], &str, &str)] = &[
+    // dnf(8) and dnf5: `in`, `rm`, `up`, `mc`; yum is dnf on the distributions that have it.
+    (&["dnf", "yum"], "in", "install"),
+    (&["dnf", "yum"], "rm", "remove"),
+    (&["dnf", "yum"], "up", "upgrade"),
+    (&["dnf", "yum"], "mc", "makecache"),
+    // zypper(8): the short forms of its commands.
+    (&["zypper"], "in", "install"),
+    (&["zypper"], "rm", "remove"),
+    (&["zypper"], "up", "update"),
+    (&["zypper"], "dup", "dist-upgrade"),
+    (&["zypper"], "ref", "refresh"),
+    (&["zypper"], "cc", "clean"),
+    // npm install's documented aliases.
+    (&["npm"], "add", "install"),
+    (&["npm"], "i", "install"),
+    (&["npm"], "in", "install"),
+    (&["npm"], "ins", "install"),
+    (&["npm"], "inst", "install"),
+    (&["npm"], "insta", "install"),
+    (&["npm"], "instal", "install"),
+    (&["npm"], "isnt", "install"),
+    (&["npm"], "isnta", "install"),
+    (&["npm"], "isntal", "install"),
+    (&["npm"], "isntall", "install"),
+    (&["npm"], "clean-install", "ci"),
+    (&["npm"], "ic", "ci"),
+    (&["npm"], "install-clean", "ci"),
+    (&["npm"], "isntall-clean", "ci"),
+    // pnpm and RubyGems.
+    (&["pnpm"], "i", "install"),
+    (&["gem"], "i", "install"),
+];
+
+/// The subcommand `alias` stands for in `program`, or `alias` itself.
+pub fn canonical_subcommand<'a>(program: &str, alias: &'a str) -> &'a str {
+    SUBCOMMAND_ALIASES
+        .iter()
+        .find(|(programs, a, _)| *a == alias && programs.contains(&program))
+        .map_or(alias, |(_, _, subcommand)| subcommand)
 }
 
 /// The commands a RUN instruction runs: its shell-form script and its heredoc bodies.

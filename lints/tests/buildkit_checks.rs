@@ -4,7 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use common::Context;
 
 use rbuild_lints::dockerignore::DockerIgnore;
 use rbuild_lints::linter::{lint, RuleSettings};
@@ -63,31 +65,15 @@ fn fires(rules: &[&Rule], dockerfile: &str, context_dir: Option<&Path>) -> bool 
         context_dir: context_dir.map(Path::to_path_buf),
         ..LintOptions::default()
     };
-    lint(dockerfile.as_bytes(), &options, &RuleSettings::default())
+    // Every rule on: the documentation shows the experimental checks too.
+    let all_rules = RuleSettings {
+        ignored: Default::default(),
+        ..RuleSettings::default()
+    };
+    lint(dockerfile.as_bytes(), &options, &all_rules)
         .diagnostics
         .iter()
         .any(|d| rules.iter().any(|rule| d.rule.code == rule.code))
-}
-
-/// A build context whose `.dockerignore` is `ignore_file`; removed on drop.
-struct Context(PathBuf);
-
-impl Context {
-    fn new(name: &str, ignore_file: &str) -> Context {
-        let dir = std::env::temp_dir().join(format!(
-            "rbuild-buildkit-checks-{name}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).expect("create the context");
-        std::fs::write(dir.join(".dockerignore"), ignore_file).expect("write .dockerignore");
-        Context(dir)
-    }
-}
-
-impl Drop for Context {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The `.dockerignore` the CopyIgnoredFile examples run with. Its documentation shows

@@ -111,24 +111,22 @@ enum LintConfig {
     ShowConfig(String),
 }
 
-/// What a flag names (`find` looks each name up); an unknown name is an input error.
+/// What a flag names (`resolve` looks each name up; one name may stand for several rules); an
+/// unknown name is an input error.
 fn named<T>(
     flag: &str,
     names: &[String],
-    find: impl Fn(&str) -> Option<T>,
+    resolve: impl Fn(&str) -> Result<Vec<T>, String>,
 ) -> anyhow::Result<Vec<T>> {
-    names
+    let mut found = Vec::new();
+    for name in names
         .iter()
         .map(|name| name.trim())
-        .filter(|name| !name.is_empty())
-        .map(|name| {
-            find(name).ok_or_else(|| {
-                input_error(format!(
-                    "{flag}: unknown rule `{name}` (see `docker rbuild rules`)"
-                ))
-            })
-        })
-        .collect()
+        .filter(|n| !n.is_empty())
+    {
+        found.extend(resolve(name).map_err(|message| input_error(format!("{flag}: {message}")))?);
+    }
+    Ok(found)
 }
 
 impl LintConfig {
@@ -136,9 +134,9 @@ impl LintConfig {
         let mut resolver = Resolver::new(Flags {
             config: args.config,
             // `--ignore` may name ShellCheck codes too; only rules can be enabled.
-            ignore: named("--ignore", &args.ignore, CheckCode::find)?,
+            ignore: named("--ignore", &args.ignore, CheckCode::resolve)?,
             enable: named("--enable", &args.enable, |name| {
-                rules::find(name).map(|rule| rule.code)
+                Ok(rules::resolve(name)?.iter().map(|rule| rule.code).collect())
             })?,
             failure_threshold: args.failure_threshold,
             no_fail: args.no_fail,

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use rbuild_lints::rule::{FixAvailability, Rule};
-use rbuild_lints::rules::{self, RULES};
-use rbuild_lints::suggest;
+use rbuild_lints::rules::{self, differences, RULES};
 use serde_json::json;
 
 use crate::error::input_error;
@@ -33,19 +32,10 @@ pub enum RulesFormat {
 }
 
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
+    // A hadolint id or build-check name may stand for several rules: each is shown.
     let selected: Vec<&'static Rule> = match &args.rule {
         None => RULES.to_vec(),
-        Some(wanted) => vec![rules::find(wanted).ok_or_else(|| {
-            let names = RULES.iter().flat_map(|r| [r.code, r.name]);
-            match suggest::closest(wanted, names) {
-                Some(close) => {
-                    input_error(format!("unknown rule `{wanted}`; did you mean `{close}`?"))
-                }
-                None => input_error(format!(
-                    "unknown rule `{wanted}`; `docker rbuild rules` lists them all"
-                )),
-            }
-        })?],
+        Some(wanted) => rules::resolve(wanted.trim()).map_err(input_error)?,
     };
     let mut out = std::io::stdout().lock();
     match (args.format, &args.rule) {
@@ -53,12 +43,23 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
             &mut out,
             &selected.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
         )?,
-        (RulesFormat::Json, Some(_)) => {
+        (RulesFormat::Json, Some(_)) if selected.len() == 1 => {
             serde_json::to_writer_pretty(&mut out, &rule_json(selected[0]))?
         }
+        (RulesFormat::Json, Some(_)) => serde_json::to_writer_pretty(
+            &mut out,
+            &selected.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
+        )?,
         (RulesFormat::Text, None) => write_table(&mut out, &selected)?,
         (RulesFormat::Markdown, _) => write_markdown(&mut out, &selected)?,
-        (RulesFormat::Text, Some(_)) => write_docs(&mut out, selected[0])?,
+        (RulesFormat::Text, Some(_)) => {
+            for (i, rule) in selected.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write_docs(&mut out, rule)?;
+            }
+        }
     }
     if args.format == RulesFormat::Json {
         writeln!(out)?;
@@ -169,6 +170,14 @@ fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
     ] {
         writeln!(out, "\n## {heading}\n```dockerfile\n{}```", dockerfile)?;
     }
+    for difference in differences::of(rule.code) {
+        writeln!(
+            out,
+            "\n## Differs from {}\n{}",
+            difference.tool.as_str(),
+            difference.text
+        )?;
+    }
     Ok(())
 }
 
@@ -183,5 +192,6 @@ fn rule_json(rule: &Rule) -> serde_json::Value {
         "hadolint": rule.equivalents.hadolint,
         "buildkit": rule.equivalents.buildkit,
         "docs": rule.docs,
+        "differences": differences::of(rule.code).collect::<Vec<_>>(),
     })
 }

@@ -421,7 +421,7 @@ fn ignore_comments_silence_and_unknown_codes_are_reported() {
     sandbox.write(
         "Dockerfile",
         "FROM alpine\n# rbuild ignore=RB201 -- no signals to lose\nCMD echo a\n# hadolint ignore=DL3025\nENTRYPOINT echo b\n\
-         # rbuild ignore=RB299\nHEALTHCHECK CMD echo c\n",
+         # rbuild ignore=RB299\nFROM alpine AS second\nCMD echo c\n",
     );
     let out = lint(&sandbox, &["--format", "concise"]);
     let codes: Vec<&str> = out

@@ -16,4 +16,5 @@ mod limits;
 mod lint;
 mod parse;
 mod plugin_protocol;
+mod rule_ids;
 mod shellcheck;

@@ -67,7 +67,7 @@ fn instruction_casing_follows_the_majority() {
     assert_fixes(
         &consistent_instruction_casing::RULE,
         "from alpine\nRun echo hi\nrun true\nonbuild COPY . /x\n",
-        "from alpine\nrun echo hi\nrun true\nonbuild copy . /x\n",
+        "from alpine\nrun echo hi\nrun true\nonbuild COPY . /x\n",
     );
     assert_fixes(
         &consistent_instruction_casing::RULE,

@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::script::Command;
 
 use super::run_support::runs;
 
@@ -35,19 +36,48 @@ promised to stay stable, and it warns so on every run (\"apt does not have a sta
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
+    // One finding per RUN, at its first `apt`, with the others labelled.
     for run in runs(check) {
-        for command in run.commands.iter().filter(|c| c.program() == "apt") {
-            let replacement = match command.operands().next() {
-                Some("search" | "show" | "policy" | "depends" | "rdepends") => "apt-cache",
-                _ => "apt-get",
-            };
-            findings.push(
-                Finding::new(
-                    command.span,
-                    "`apt` is meant for interactive use: its command line is not stable in scripts",
-                )
-                .with_help(format!("use `{replacement}` instead")),
+        let mut uses = run.commands.iter().filter(|c| c.program() == "apt");
+        let Some(first) = uses.next() else { continue };
+        let replacement = |command: &Command| match command.operands().next() {
+            Some("search" | "show" | "policy" | "depends" | "rdepends") => "apt-cache",
+            _ => "apt-get",
+        };
+        let mut finding = Finding::new(
+            first.span,
+            "`apt` is meant for interactive use: its command line is not stable in scripts",
+        )
+        .with_help(format!("use `{}` instead", replacement(first)));
+        for other in uses {
+            finding = finding.with_label(
+                other.span,
+                format!("`apt` here too: use `{}`", replacement(other)),
             );
         }
+        findings.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::linter::{lint, RuleSettings};
+    use crate::rule::LintOptions;
+
+    #[test]
+    fn one_finding_per_run() {
+        let source = "FROM ubuntu:24.04\nRUN apt update && apt install -y git && apt search x\n";
+        let result = lint(
+            source.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        let findings: Vec<_> = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code == "RB406")
+            .collect();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].labels.len(), 2);
     }
 }

@@ -45,7 +45,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 .words
                 .iter()
                 .any(|w| w.contains("APT::Install-Recommends"));
-            if !command.is("apt-get", &["install"]) {
+            if !command.is("apt-get", &["install"]) && !command.is("apt", &["install"]) {
                 // Anything else naming the setting writes it to apt's configuration.
                 recommends_configured_off |= sets_recommends;
                 continue;
@@ -59,7 +59,10 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             findings.push(
                 Finding::new(
                     command.span,
-                    "`apt-get install` also installs every recommended package",
+                    format!(
+                        "`{} install` also installs every recommended package",
+                        command.program()
+                    ),
                 )
                 .with_help("add `--no-install-recommends` and list the packages you need"),
             );

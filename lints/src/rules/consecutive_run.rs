@@ -48,7 +48,8 @@ Small steps in a row (`mkdir`, `chown`, `ln`, `useradd`) are cheaper and clearer
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let mut previous: Option<(usize, &Instruction, bool)> = None;
-    for run in runs(check) {
+    // ONBUILD triggers run in another build: they are not steps of this one.
+    for run in runs(check).filter(|run| !run.onbuild) {
         let cheap = is_small_and_cheap(run.commands);
         if let Some((index, first, first_cheap)) = previous {
             let same_stage = dockerfile.stage_of(index).map(|s| s.index)

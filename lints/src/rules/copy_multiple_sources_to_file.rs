@@ -4,6 +4,8 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::Keyword;
 
+use super::support::with_triggers;
+
 pub static RULE: Rule = Rule {
     code: "RB517",
     name: "copy-multiple-sources-to-file",
@@ -28,7 +30,10 @@ for every file it sees.",
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app\"]\n"],
+        fail: &[
+            "FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app\"]\n",
+            "FROM alpine:3.19\nONBUILD COPY a.conf b.conf /etc/app\n",
+        ],
         pass: &[
             "FROM alpine:3.19\nCOPY app.conf /etc/app.conf\n",
             "FROM alpine:3.19\nCOPY --chown=app a b ./\n",
@@ -39,7 +44,7 @@ for every file it sees.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for instruction in &check.dockerfile.instructions {
+    for instruction in with_triggers(check.dockerfile) {
         if !matches!(instruction.kind, Keyword::Copy | Keyword::Add) {
             continue;
         }

@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::WarningKind;
+use crate::syntax::{Span, WarningKind};
 
 pub static RULE: Rule = Rule {
     code: "RB003",
@@ -13,7 +13,8 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what_it_does:
             "Finds empty lines between the lines of an instruction that is continued with the \
-escape character (`\\`).",
+escape character (`\\`). It reports each instruction once, at its last line as the builder \
+does, and labels every empty line in it.",
         why_is_this_bad:
             "The builder skips them today but warns that they will become an error. They also \
 make the instruction look like it ends where it does not.",
@@ -33,15 +34,36 @@ make the instruction look like it ends where it does not.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for warning in &check.dockerfile.warnings {
+    let dockerfile = check.dockerfile;
+    for warning in &dockerfile.warnings {
         if warning.kind != WarningKind::EmptyContinuationLine {
             continue;
         }
+        let text = dockerfile.text(warning.span);
+        let end = warning.span.start + text.trim_end().len();
+        let last_line = dockerfile.lines.line(end.saturating_sub(1));
+        let line_start = dockerfile
+            .lines
+            .line_start(last_line)
+            .unwrap_or(warning.span.start)
+            .max(warning.span.start);
+        let indent = dockerfile.text(Span::new(line_start, end)).len()
+            - dockerfile
+                .text(Span::new(line_start, end))
+                .trim_start()
+                .len();
+        let count = warning.locations.len();
+        let mut finding = Finding::new(
+            Span::new(line_start + indent, end),
+            format!(
+                "this instruction has {count} empty continuation line{}",
+                if count == 1 { "" } else { "s" }
+            ),
+        )
+        .with_help("remove the empty lines, or end the instruction before them");
         for location in &warning.locations {
-            findings.push(
-                Finding::new(*location, "empty continuation line")
-                    .with_help("remove the empty line, or end the instruction before it"),
-            );
+            finding = finding.with_label(*location, "empty line");
         }
+        findings.push(finding);
     }
 }

@@ -24,9 +24,10 @@ few words earlier. A warning: the build works, with a value the author probably 
         example: "FROM python:3.12\nENV APP_HOME=/srv/app PYTHONPATH=$APP_HOME/lib\n",
         use_instead: "FROM python:3.12\nENV APP_HOME=/srv/app\nENV PYTHONPATH=$APP_HOME/lib\n",
     },
+    // BuildKit reports these as UndefinedVar, with RB510's other findings.
     equivalents: Equivalents {
         hadolint: &["DL3044"],
-        buildkit: None,
+        buildkit: Some("UndefinedVar"),
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {

@@ -4,6 +4,8 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::{Arguments, Keyword, Word};
 
+use super::support::with_triggers;
+
 pub static RULE: Rule = Rule {
     code: "RB203",
     name: "exec-form-shell-syntax",
@@ -24,6 +26,7 @@ program as the literal text `$PORT`, and `&&` is passed as an argument instead o
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nRUN [\"make\", \"&&\", \"make\", \"install\"]\n",
+            "FROM alpine\nONBUILD RUN [\"make\", \"&&\", \"make\", \"install\"]\n",
             "FROM alpine\nENTRYPOINT [\"app\", \"--home=${HOME}\"]\n",
             "FROM alpine\nCMD [\"app\", \">\", \"/var/log/app.log\"]\n",
         ],
@@ -50,7 +53,7 @@ const SHELLS: &[&str] = &[
 ];
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for instruction in &check.dockerfile.instructions {
+    for instruction in with_triggers(check.dockerfile) {
         let elements = match (&instruction.kind, &instruction.args) {
             (Keyword::Run | Keyword::Cmd | Keyword::Entrypoint, Arguments::Exec(words)) => words,
             (Keyword::Healthcheck, Arguments::Healthcheck { command, .. }) => match &**command {

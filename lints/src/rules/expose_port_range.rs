@@ -4,7 +4,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::syntax::Keyword;
 
-use super::support::exposed_ports;
+use super::support::{exposed_ports, with_triggers};
 
 pub static RULE: Rule = Rule {
     code: "RB516",
@@ -29,6 +29,7 @@ and the build fails or the metadata lies. It is usually a typo.",
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nEXPOSE 80 70000/udp\n",
+            "FROM alpine:3.19\nONBUILD EXPOSE 70000\n",
             "FROM alpine:3.19\nEXPOSE 65000-65536\n",
         ],
         pass: &[
@@ -40,7 +41,7 @@ and the build fails or the metadata lies. It is usually a typo.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for instruction in &check.dockerfile.instructions {
+    for instruction in with_triggers(check.dockerfile) {
         if instruction.kind != Keyword::Expose {
             continue;
         }

@@ -11,11 +11,11 @@ const PRAGMAS: &[&str] = &["rbuild", "hadolint", "renovate:"];
 pub static RULE: Rule = Rule {
     code: "RB513",
     name: "invalid-definition-description",
-    // Experimental in Docker's build checks (off unless asked for): the lowest severity keeps it
-    // from failing anything by default while still showing it.
+    // Experimental in Docker's build checks: off by default (rules::OFF_BY_DEFAULT), and at the
+    // lowest severity when switched on.
     severity: Severity::Style,
     severity_reason: "style: the comment is not a description",
-    summary: "Comment above a stage or ARG is not a description of it",
+    summary: "Comment above a stage or ARG is not a description of it (off by default)",
     docs: Docs {
         what_it_does: "Looks at the comment line directly above `FROM ... AS name` and above ARG. \
 `docker buildx build --call=outline` and `--call=targets` show such a comment as the \
@@ -24,7 +24,9 @@ description of the stage or build argument, and expect it to start with its name
 between the comment and the instruction stops it from being taken as a description. Ignore \
 comments (`# rbuild ignore=...`, `# hadolint ignore=...`) and `# renovate:` annotations, which \
 must stay right above their instruction, are not descriptions and are left alone. This is \
-an experimental check in Docker's build checks, so it has the lowest severity (style).",
+an experimental check in Docker's build checks, so it is off by default as there (`--enable \
+RB513`, or `# check=experimental=InvalidDefinitionDescription` in the file) and has the \
+lowest severity (style).",
         why_is_this_bad: "The outline and targets listings show the unrelated comment as the \
 description of the stage or argument, which confuses whoever reads them.",
         example: "# a non-descriptive comment\nFROM scratch AS base\n\n# another non-descriptive comment\nARG VERSION=1\n",
@@ -40,6 +42,7 @@ description of the stage or argument, which confuses whoever reads them.",
         pass: &[
             "# hadolint ignore=DL3006\nFROM alpine AS base\n# renovate: datasource=github-tags depName=x\nARG X_VERSION=1\n",
             "# a non-descriptive comment\n\nFROM scratch AS base\n# any comment above an unnamed stage\nFROM alpine\n# B is the second one\nARG A=1 B=2\n",
+            "FROM alpine\n#\n# setup\n#\nARG VERSION=1\n",
         ],
     },
     check: Checker::Static(check),
@@ -67,6 +70,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             continue;
         };
         let text = dockerfile.text(comment);
+        // An empty `#` line ends a comment block: as in BuildKit, there is no description.
+        if text
+            .trim_start()
+            .strip_prefix('#')
+            .is_some_and(|rest| rest.trim().is_empty())
+        {
+            continue;
+        }
         let first_word = text
             .trim_start_matches('#')
             .trim_start_matches(' ')

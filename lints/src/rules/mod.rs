@@ -16,6 +16,7 @@ mod copy_ignored_file;
 mod copy_multiple_sources_to_file;
 mod copy_relative_without_workdir;
 mod copy_whole_stage;
+pub mod differences;
 mod download_piped_to_shell;
 mod duplicate_stage_name;
 mod empty_continuation_line;
@@ -185,14 +186,61 @@ pub static RULES: &[&Rule] = &[
 ];
 
 /// Rules that run only when switched on (`enable` in `.rbuild.toml`, `--enable`): checks that
-/// suit some teams' policies but would be noise for most.
-pub static OFF_BY_DEFAULT: &[&str] = &["RB525", "RB526"];
+/// suit some teams' policies but would be noise for most, and the checks BuildKit keeps
+/// experimental (a file's `# check=experimental=` switches those on too).
+pub static OFF_BY_DEFAULT: &[&str] = &["RB513", "RB525", "RB526"];
 
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|rule| {
         rule.code.eq_ignore_ascii_case(code_or_name) || rule.name.eq_ignore_ascii_case(code_or_name)
     })
+}
+
+/// The rules an id names (case-insensitive): our code or name, or a hadolint id (`DL3025`) or
+/// Docker build-check name (`JSONArgsRecommended`) through the rules' equivalents, which may
+/// name several rules. Empty when nothing matches.
+pub fn find_all(id: &str) -> Vec<&'static Rule> {
+    if let Some(rule) = find(id) {
+        return vec![rule];
+    }
+    RULES
+        .iter()
+        .copied()
+        .filter(|rule| {
+            rule.equivalents
+                .hadolint
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(id))
+                || rule
+                    .equivalents
+                    .buildkit
+                    .is_some_and(|known| known.eq_ignore_ascii_case(id))
+        })
+        .collect()
+}
+
+/// Like [`find_all`], but an id that names no rule is an error message with a suggestion.
+pub fn resolve(id: &str) -> Result<Vec<&'static Rule>, String> {
+    let found = find_all(id);
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    Err(unknown_rule_message(id))
+}
+
+/// "unknown rule `X`", with the closest code, name or equivalent id when there is one.
+pub fn unknown_rule_message(id: &str) -> String {
+    let known = RULES.iter().flat_map(|rule| {
+        [rule.code, rule.name]
+            .into_iter()
+            .chain(rule.equivalents.hadolint.iter().copied())
+            .chain(rule.equivalents.buildkit)
+    });
+    match crate::suggest::closest(id, known) {
+        Some(close) => format!("unknown rule `{id}`; did you mean `{close}`?"),
+        None => format!("unknown rule `{id}` (see `docker rbuild rules`)"),
+    }
 }
 
 #[cfg(test)]
@@ -228,6 +276,35 @@ mod tests {
         let mut sorted: Vec<_> = RULES.iter().map(|r| r.code).collect();
         sorted.sort();
         assert_eq!(sorted, RULES.iter().map(|r| r.code).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn ids_of_other_tools_name_their_rules() {
+        let codes = |id: &str| find_all(id).iter().map(|r| r.code).collect::<Vec<_>>();
+        assert_eq!(codes("RB201"), ["RB201"]);
+        assert_eq!(codes("shell-form-command"), ["RB201"]);
+        assert_eq!(codes("dl3025"), ["RB201"]);
+        assert_eq!(codes("JSONArgsRecommended"), ["RB201"]);
+        let several: Vec<&str> = RULES
+            .iter()
+            .filter(|r| r.equivalents.hadolint.contains(&"DL3029"))
+            .map(|r| r.code)
+            .collect();
+        assert_eq!(several.len(), 2);
+        assert_eq!(codes("dl3029"), several);
+        assert!(codes("DL9999").is_empty());
+        assert_eq!(
+            resolve("JSONArgsRecomended").unwrap_err(),
+            "unknown rule `JSONArgsRecomended`; did you mean `JSONArgsRecommended`?"
+        );
+        assert_eq!(
+            resolve("RB2O1").unwrap_err(),
+            "unknown rule `RB2O1`; did you mean `RB201`?"
+        );
+        assert_eq!(
+            resolve("no-such-thing-at-all").unwrap_err(),
+            "unknown rule `no-such-thing-at-all` (see `docker rbuild rules`)"
+        );
     }
 
     #[test]

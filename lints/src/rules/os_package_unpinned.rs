@@ -13,9 +13,10 @@ pub static RULE: Rule = Rule {
     severity_reason: "the build works, but what it installs changes over time: a reproducibility problem",
     summary: "System package installed without a version",
     docs: Docs {
-        what_it_does: "Finds packages named without a version in `apt-get install` (`pkg=1.2-3`), \
-`apk add` (`pkg=1.2.3-r0`, `pkg~1.2`), `yum`/`dnf`/`microdnf install` (`pkg-1.2.3`) and \
-`zypper install` (`pkg=1.2`, `pkg>=1.2`). Not reported: versions given by a variable \
+        what_it_does: "Finds packages named without a version in `apt-get install` and `apt \
+install` (`pkg=1.2-3`), `apk add` (`pkg=1.2.3-r0`, `pkg~1.2`), `yum`/`dnf`/`microdnf install` \
+and `dnf in` (`pkg-1.2.3`), `yum`/`dnf module install` (a stream: `nodejs:20`) and \
+`zypper install`/`in` (`pkg=1.2`, `pkg>=1.2`), in RUN and in ONBUILD RUN. Not reported: versions given by a variable \
 (`curl=$CURL_VERSION`), package lists in a variable (`$PACKAGES`), local package files and paths \
 (`./pkg.deb`, `/tmp/x.rpm`), and apt installs from a chosen release (`-t bookworm-backports`, \
 `--target-release`), where the release is the pin.",
@@ -38,6 +39,10 @@ unwanted change into a visible edit.",
             "FROM fedora:40\nRUN dnf install -y nginx && dnf clean all\n",
             "FROM opensuse/leap:15\nRUN zypper install -y git && zypper clean\n",
             "FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y --no-install-recommends git=1:2.39.5-0+deb12u1 make\nEOF\n",
+            "FROM debian:12\nRUN apt update && apt install -y --no-install-recommends curl\n",
+            "FROM fedora:40\nRUN dnf in -y nginx && dnf clean all\n",
+            "FROM rockylinux:9\nRUN yum module install -y nodejs && yum clean all\n",
+            "FROM debian:12\nONBUILD RUN apt-get install -y --no-install-recommends curl\n",
         ],
         pass: &[
             "FROM debian:12\nARG CURL_VERSION\nRUN apt-get update && apt-get install -y --no-install-recommends curl=${CURL_VERSION} \\\n    && rm -rf /var/lib/apt/lists/*\n",
@@ -47,6 +52,7 @@ unwanted change into a visible edit.",
             "FROM alpine:3.19\nRUN apk add --no-cache --virtual .build-deps gcc~13.2 musl-dev=1.2.4-r2\n",
             "FROM fedora:40\nRUN dnf install -y nginx-1.24.0 /tmp/local.rpm && dnf clean all\n",
             "FROM opensuse/leap:15\nRUN zypper install -y 'git>=2.35' && zypper clean\n",
+            "FROM rockylinux:9\nRUN dnf module install -y nodejs:20/common && dnf module enable -y php && dnf clean all\n",
         ],
     },
     check: Checker::Static(check),
@@ -60,6 +66,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             };
             let unpinned: Vec<&str> = arguments(command, manager.value_options)
                 .into_iter()
+                .skip(manager.more_subcommand_words)
                 .filter(|p| !is_dynamic(p) && !is_local_package(p) && !(manager.pinned)(p))
                 .collect();
             if unpinned.is_empty() {
@@ -70,7 +77,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                     command.span,
                     format!(
                         "`{}` installs {} without a version",
-                        manager.command,
+                        written_command(command),
                         unpinned
                             .iter()
                             .map(|p| format!("`{p}`"))
@@ -84,9 +91,22 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
+/// `apt install`, `dnf module install`: the program and its subcommands as written.
+fn written_command(command: &Command) -> String {
+    let mut words = vec![command.program()];
+    for operand in command.operands() {
+        words.push(operand);
+        if operand != "module" {
+            break;
+        }
+    }
+    words.join(" ")
+}
+
 /// How one package manager's install names versions.
 struct Manager {
-    command: &'static str,
+    /// Words of the subcommand after the first (`module install`: 1).
+    more_subcommand_words: usize,
     /// Options whose value is the next word.
     value_options: &'static [&'static str],
     pinned: fn(&str) -> bool,
@@ -94,14 +114,14 @@ struct Manager {
 }
 
 const APT: Manager = Manager {
-    command: "apt-get install",
+    more_subcommand_words: 0,
     value_options: &["-o", "-c", "-t", "--option", "--config-file"],
     pinned: |p| p.contains('='),
     help: "pin the version: `apt-get install curl=7.88.1-10+deb12u8` (`apt-cache policy curl` lists them)",
 };
 
 const APK: Manager = Manager {
-    command: "apk add",
+    more_subcommand_words: 0,
     value_options: &[
         "-t",
         "--virtual",
@@ -118,42 +138,50 @@ const APK: Manager = Manager {
     help: "pin the version: `apk add curl=8.5.0-r0` or a range `curl~8.5`",
 };
 
-const RPM_FAMILY: [Manager; 3] = [
-    rpm_manager("yum install"),
-    rpm_manager("dnf install"),
-    rpm_manager("microdnf install"),
+const RPM: Manager = Manager {
+    more_subcommand_words: 0,
+    value_options: RPM_VALUE_OPTIONS,
+    // `name-version`: a dash followed by a digit.
+    pinned: |p| {
+        p.contains(['=', '<', '>'])
+            || p.split('-')
+                .skip(1)
+                .any(|part| part.starts_with(|c: char| c.is_ascii_digit()))
+    },
+    help:
+        "pin the version: `dnf install nginx-1.24.0` (`dnf list --showduplicates nginx` lists them)",
+};
+
+/// `dnf module install nodejs:20`: a module is pinned by its stream.
+const RPM_MODULE: Manager = Manager {
+    more_subcommand_words: 1,
+    value_options: RPM_VALUE_OPTIONS,
+    pinned: |p| p.contains(':'),
+    help: "name the stream: `dnf module install nodejs:20` (`dnf module list nodejs` lists them)",
+};
+
+const RPM_VALUE_OPTIONS: &[&str] = &[
+    "-x",
+    "--exclude",
+    "--enablerepo",
+    "--disablerepo",
+    "--repo",
+    "--setopt",
+    "--installroot",
+    "--releasever",
+    "-c",
+    "--config",
 ];
 
-const fn rpm_manager(command: &'static str) -> Manager {
-    Manager {
-        command,
-        value_options: &[
-            "-x",
-            "--exclude",
-            "--enablerepo",
-            "--disablerepo",
-            "--repo",
-            "--setopt",
-            "--installroot",
-            "--releasever",
-            "-c",
-            "--config",
-        ],
-        // `name-version`: a dash followed by a digit.
-        pinned: |p| p.contains(['=', '<', '>']) || p.split('-').skip(1).any(|part| part.starts_with(|c: char| c.is_ascii_digit())),
-        help: "pin the version: `dnf install nginx-1.24.0` (`dnf list --showduplicates nginx` lists them)",
-    }
-}
-
 const ZYPPER: Manager = Manager {
-    command: "zypper install",
+    more_subcommand_words: 0,
     value_options: &["-r", "--repo", "-t", "--type", "--from"],
     pinned: |p| p.contains(['=', '<', '>']),
     help: "pin the version: `zypper install 'git=2.35.3'` or a range `'git>=2.35'`",
 };
 
 fn manager_of(command: &Command) -> Option<&'static Manager> {
-    if command.is("apt-get", &["install"]) {
+    if command.is("apt-get", &["install"]) || command.is("apt", &["install"]) {
         // Installing from a chosen release pins the source; the catalog's users ask for this.
         let from_release = has_option(
             command,
@@ -179,12 +207,15 @@ fn manager_of(command: &Command) -> Option<&'static Manager> {
     if command.is("apk", &["add"]) {
         return Some(&APK);
     }
-    for (program, manager) in ["yum", "dnf", "microdnf"].iter().zip(&RPM_FAMILY) {
+    for program in ["yum", "dnf", "microdnf"] {
         if command.is(program, &["install"]) {
-            return Some(manager);
+            return Some(&RPM);
+        }
+        if command.is(program, &["module"]) && command.operands().nth(1) == Some("install") {
+            return Some(&RPM_MODULE);
         }
     }
-    if command.is("zypper", &["install", "in"]) {
+    if command.is("zypper", &["install"]) {
         return Some(&ZYPPER);
     }
     None

@@ -95,7 +95,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             if mounted || cleaned || (cache.kept_off)(dockerfile, run.index, trigger) {
                 continue;
             }
-            findings.push(Finding::new(trigger.span, cache.message).with_help(cache.help));
+            let message = cache.message.replace("{program}", trigger.program());
+            findings.push(Finding::new(trigger.span, message).with_help(cache.help));
         }
     }
 }
@@ -112,6 +113,7 @@ struct Cache {
     directories: &'static [&'static str],
     /// A cache mount whose target contains this also holds it (per-user cache homes).
     mount_hint: Option<&'static str>,
+    /// `{program}` stands for the program as written (`apt` or `apt-get`).
     message: &'static str,
     help: &'static str,
 }
@@ -123,7 +125,7 @@ const CACHES: &[Cache] = &[
         kept_off: |_, _, _| false,
         directories: &["/var/lib/apt/lists", "/var/cache/apt"],
         mount_hint: None,
-        message: "`apt-get update` leaves the package lists of /var/lib/apt/lists in the layer",
+        message: "`{program} update` leaves the package lists of /var/lib/apt/lists in the layer",
         help: "end the RUN with `&& rm -rf /var/lib/apt/lists/*`, or mount a cache: `RUN --mount=type=cache,target=/var/lib/apt/lists ...`",
     },
     Cache {

@@ -67,7 +67,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 
 /// The option the install lacks, if it lacks one.
 fn missing_answer(command: &Command) -> Option<&'static str> {
-    if command.is("apt-get", &["install"]) {
+    if command.is("apt-get", &["install"]) || command.is("apt", &["install"]) {
         let quiet_twice = command
             .words
             .iter()
@@ -95,7 +95,7 @@ fn missing_answer(command: &Command) -> Option<&'static str> {
         );
         return (!answered).then_some("-y");
     }
-    if command.is("zypper", &["install", "in"]) {
+    if command.is("zypper", &["install"]) {
         let answered = has_option(
             command,
             &["--non-interactive", "--no-confirm"],

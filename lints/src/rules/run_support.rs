@@ -7,26 +7,33 @@ use crate::syntax::{Dockerfile, Instruction, Keyword};
 
 use super::support::stage_matches;
 
-/// A RUN instruction with the simple commands it runs.
+/// A RUN instruction, or the RUN an ONBUILD holds, with the simple commands it runs.
 pub struct Run<'a> {
-    /// Index in `Dockerfile::instructions`.
+    /// Index in `Dockerfile::instructions` (of the ONBUILD, for a trigger).
     pub index: usize,
     pub instruction: &'a Instruction,
     pub commands: &'a [Command],
+    /// An ONBUILD trigger: it runs in the builds that use this image as their base.
+    pub onbuild: bool,
 }
 
-/// Every RUN of the file, in order.
+/// Every RUN of the file, ONBUILD triggers included (they run the same commands later, in the
+/// image built on this one; their findings point into the ONBUILD line), in order.
 pub fn runs<'a>(check: &'a Check<'_>) -> impl Iterator<Item = Run<'a>> {
     check
         .dockerfile
         .instructions
         .iter()
         .enumerate()
-        .filter(|(_, instruction)| instruction.kind == Keyword::Run)
-        .map(|(index, instruction)| Run {
-            index,
-            instruction,
-            commands: check.run_commands(index),
+        .filter_map(|(index, instruction)| {
+            let trigger = instruction.onbuild_trigger();
+            let run = trigger.unwrap_or(instruction);
+            (run.kind == Keyword::Run).then(|| Run {
+                index,
+                instruction: run,
+                commands: check.run_commands(index),
+                onbuild: trigger.is_some(),
+            })
         })
 }
 
@@ -82,10 +89,13 @@ pub fn has_option(
     })
 }
 
-/// `pip install` (`pip3`, `pip3.12`) or `python -m pip install`.
+/// `pip install` (`pip2`, `pip3`, `pip3.12`) or `python -m pip install` (`python3.12 -m pip`).
 pub fn is_pip_install(command: &Command) -> bool {
     let program = command.program();
-    ((program == "pip" || program.starts_with("pip3")) && command.is(program, &["install"]))
+    let versioned_pip = program
+        .strip_prefix("pip")
+        .is_some_and(|version| version.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    (versioned_pip && command.is(program, &["install"]))
         || (command.program().starts_with("python")
             && command
                 .words

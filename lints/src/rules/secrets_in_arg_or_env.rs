@@ -19,9 +19,9 @@ const SECRET_PARTS: &[&str] = &[
 ];
 
 /// Name parts that say the value is not secret after all (`PUBLIC_KEY`, `GPG_KEY` fingerprints,
-/// `KEY_FILE` paths to a secret rather than the secret).
+/// `KEY_FILE` paths to a secret rather than the secret, `SECRET_VERSION` numbers).
 const NOT_SECRET_PARTS: &[&str] = &[
-    "public", "gpg", "pgp", "file", "path", "dir", "url", "uri", "keyring", "server",
+    "public", "gpg", "pgp", "file", "path", "dir", "url", "uri", "keyring", "server", "version",
 ];
 
 pub static RULE: Rule = Rule {
@@ -53,7 +53,7 @@ value without keeping it anywhere.",
             "FROM alpine\nENV github_token abc\n",
         ],
         pass: &[
-            "FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\n",
+            "FROM python:3.12\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nARG KEYCLOAK_VERSION=25\nARG SSH_KEY_PATH=/run/key\nENV AUTHOR=me\nARG SECRET_VERSION=2\n",
             "FROM alpine\nENV NGROK_CA_KEY assets/tls/root.key\nENV DB_PASSWORD_FILE=/run/secrets/db\n",
         ],
     },

@@ -1,8 +1,8 @@
-//! RB201: CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form.
+//! RB201: CMD or ENTRYPOINT in shell form.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::{Instruction, Keyword, Word};
+use crate::syntax::{Arguments, Instruction, Keyword, Word};
 
 use super::support::stage_instructions;
 
@@ -11,16 +11,17 @@ pub static RULE: Rule = Rule {
     name: "shell-form-command",
     severity: Severity::Warning,
     severity_reason: "the container starts, but `docker stop` waits for its timeout and signals are lost: a likely bug",
-    summary: "CMD, ENTRYPOINT or HEALTHCHECK CMD in shell form",
+    summary: "CMD or ENTRYPOINT in shell form",
     docs: Docs {
-        what_it_does: "Finds CMD and ENTRYPOINT (and HEALTHCHECK CMD) written in shell form \
-(`CMD redis-server`) rather than exec form (`CMD [\"redis-server\"]`). A stage that sets SHELL \
-explicitly has chosen the shell on purpose and is not flagged for CMD and ENTRYPOINT.",
+        what_it_does: "Finds CMD and ENTRYPOINT written in shell form (`CMD redis-server`), or \
+with no arguments at all, rather than in exec form (`CMD [\"redis-server\"]`). A stage that \
+sets SHELL explicitly has chosen the shell on purpose and is not flagged. `HEALTHCHECK CMD` is \
+left alone: a health check is a short-lived command, not PID 1, and most of them use `||`, \
+which only the shell form can express.",
         why_is_this_bad: "Shell form runs `/bin/sh -c \"redis-server\"`: PID 1 is the shell, not your \
 program. The shell does not forward SIGTERM, so `docker stop` waits its whole timeout (10 s by default) \
 and then kills the program without a chance to shut down cleanly. A shell-form ENTRYPOINT also ignores \
-CMD and any arguments given to `docker run`. A shell-form HEALTHCHECK needs a shell in the image \
-(distroless and scratch images have none).",
+CMD and any arguments given to `docker run`.",
         example: "FROM redis:7\nCMD redis-server --appendonly yes\n",
         use_instead: "FROM redis:7\nCMD [\"redis-server\", \"--appendonly\", \"yes\"]\n",
     },
@@ -29,11 +30,12 @@ CMD and any arguments given to `docker run`. A shell-form HEALTHCHECK needs a sh
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nENTRYPOINT my-program start\n",
-            "FROM alpine\nHEALTHCHECK --interval=5s CMD wget -q -O- http://localhost/ || exit 1\n",
+            "FROM alpine\nCMD\n",
         ],
         pass: &[
             "FROM alpine\nRUN apk add bash\nSHELL [\"/bin/bash\", \"-c\"]\nENTRYPOINT echo \"hello world\"\n",
             "FROM alpine\nHEALTHCHECK NONE\nCMD [\"sh\"]\n",
+            "FROM alpine\nHEALTHCHECK --interval=5s CMD wget -q -O- http://localhost/ || exit 1\nCMD [\"sh\"]\n",
         ],
     },
     check: Checker::Static(check),
@@ -49,11 +51,18 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 Keyword::Cmd | Keyword::Entrypoint if !shell_set => {
                     if let Some(command) = instruction.shell_command() {
                         findings.push(finding(instruction, command));
-                    }
-                }
-                Keyword::Healthcheck => {
-                    if let Some(command) = instruction.shell_command() {
-                        findings.push(finding(instruction, command));
+                    } else if matches!(instruction.args, Arguments::None) {
+                        // The builder reads a bare `CMD` as an empty shell-form command.
+                        findings.push(
+                            Finding::new(
+                                instruction.keyword_span,
+                                format!(
+                                    "{} without arguments: an empty shell-form command",
+                                    instruction.keyword
+                                ),
+                            )
+                            .with_help("give the command in exec form, or `[]` to clear it"),
+                        );
                     }
                 }
                 _ => {}
@@ -65,7 +74,6 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 fn finding(instruction: &Instruction, command: &Word) -> Finding {
     let message = match instruction.kind {
         Keyword::Entrypoint => "ENTRYPOINT in shell form: PID 1 is /bin/sh, signals are not forwarded, and CMD and `docker run` arguments are ignored",
-        Keyword::Healthcheck => "HEALTHCHECK CMD in shell form: it needs /bin/sh in the image",
         _ => "CMD in shell form: PID 1 is /bin/sh, which does not forward signals, so `docker stop` waits for its timeout",
     };
     let finding = Finding::new(command.span, message)

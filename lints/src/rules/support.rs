@@ -154,6 +154,15 @@ pub fn stage_names(dockerfile: &Dockerfile) -> impl Iterator<Item = &str> {
         .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
 }
 
+/// Every instruction of the file, an ONBUILD standing for the trigger it holds: the trigger is
+/// linted as the instruction it is (its spans lie in the ONBUILD line).
+pub fn with_triggers(dockerfile: &Dockerfile) -> impl Iterator<Item = &Instruction> {
+    dockerfile
+        .instructions
+        .iter()
+        .map(|instruction| instruction.onbuild_trigger().unwrap_or(instruction))
+}
+
 /// The instructions of a stage with their indexes.
 pub fn stage_instructions<'a>(
     dockerfile: &'a Dockerfile,

@@ -1,9 +1,6 @@
 //! RB510: an instruction uses a variable that no ARG or ENV defines.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
@@ -11,7 +8,7 @@ use crate::shell::Lexer;
 use crate::suggest;
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Stage, Word};
 
-use super::support::{earlier_stage, stage_instructions, AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS};
+use super::support::{earlier_stage, stage_instructions, PROXY_ARGS};
 
 /// The environment of well-known base images (from their published configuration), so that
 /// their variables count as defined. Images not listed here have an unknown environment, and
@@ -135,14 +132,16 @@ pub static RULE: Rule = Rule {
     severity_reason: "the build works with an empty value: a likely bug (the base image's ENV may still set it)",
     summary: "Variable used but not defined by ARG, ENV or the base image",
     docs: Docs {
-        what_it_does: "Checks the variables that instructions expand themselves (COPY, ADD, ENV, \
-ARG defaults, LABEL, EXPOSE, WORKDIR, USER, VOLUME, STOPSIGNAL) against what the stage \
-defines: its ARGs, its ENVs, those of the stage it is built on, the builder's platform and \
-proxy ARGs, and the environment of well-known base images (`python`, `node`, `golang`...). \
+        what_it_does: "Checks the variables that instructions expand themselves (COPY, ADD, ENV, RUN's `--mount`, \
+ARG defaults, LABEL, WORKDIR, USER, VOLUME, STOPSIGNAL) against what the stage \
+defines: its ARGs, its ENVs, those of the stage it is built on, the builder's proxy ARGs, and \
+the environment of well-known base images (`python`, `node`, `golang`...). Like the builder, it \
+counts the platform ARGs (`TARGETARCH`...) only once the stage declares them, reports \
+`${NAME:-default}` too (the default hides a typo as well as an unset value). A name used by \
+the ENV that sets it (`ENV A=1 B=$A`) is RB520's finding, which explains it. \
 Stages built on other images are not checked, as their environment is unknown without the \
 daemon. Shell-form RUN, CMD and ENTRYPOINT are left alone: the shell expands those at run \
-time. `${NAME:-default}` and the other forms that handle an unset variable are accepted. A name set \
-by an earlier pair of the same ENV is left to RB520.",
+time.",
         why_is_this_bad: "An undefined variable silently expands to nothing: `COPY $SRC .` copies the \
 whole context, `WORKDIR /opt/$APP` becomes `/opt/`. Most often it is a typo (`$PAHT`), or a \
 global ARG used in a stage without being declared again there.",
@@ -160,14 +159,19 @@ global ARG used in a stage without being declared again there.",
             "ARG VERSION=1\nFROM alpine\nLABEL version=$VERSION\n",
             "FROM alpine\nENV B=$A A=1\n",
             "FROM alpine AS base\nFROM base\nWORKDIR /opt/${APP}\n",
+            "FROM alpine\nENV A=${UNDEFINED_THING:-x}\n",
+            "FROM alpine\nENV LIBS ${LIBS:+$LIBS:}/opt/lib\n",
+            "FROM alpine\nENV ARCH=$TARGETARCH\n",
+            "FROM alpine\nRUN --mount=type=cache,target=$NOPE true\n",
         ],
         pass: &[
             "FROM python AS base\nARG VERSION=$PYTHON_VERSION\n",
             "FROM alpine AS base\nENV APP=demo\nFROM base\nWORKDIR /opt/${APP}\nRUN echo $UNDEFINED_IN_SHELL\n",
-            "FROM alpine\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/app /\nCOPY ${SRC:-.} /src\nENV PATH=$PATH:/x\n",
+            "FROM alpine\nARG TARGETARCH\nCOPY bin/${TARGETARCH}/app /\nENV PATH=$PATH:/x\n",
             "FROM my/custom-image\nCOPY $FROM_THE_IMAGE /\n",
             "ARG VERSION=1\nFROM alpine\nARG VERSION\nLABEL version=$VERSION\n",
-            // RB520's finding
+            "FROM alpine\nENV A=1\nENV B=$A\n",
+            // RB520's finding.
             "FROM alpine\nENV A=1 B=$A\n",
         ],
     },
@@ -191,10 +195,11 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 .chain(&args)
                 .map(|name| (name.as_str(), "x"))
                 .collect();
-            for word in expanded_words(instruction) {
-                for name in undefined_names(&lexer, word, &defined) {
-                    if !set_earlier_in_same_env(instruction, word, &name) {
-                        findings.push(finding(dockerfile, word, &name, &defined, &args));
+            for word in expanded_words(dockerfile, instruction) {
+                for name in undefined_names(&lexer, &word, &defined) {
+                    // RB520 reports it, explaining the ENV's expansion.
+                    if !set_earlier_in_same_env(instruction, &word, &name) {
+                        findings.push(finding(dockerfile, &word, &name, &defined, &args));
                     }
                 }
             }
@@ -247,18 +252,53 @@ fn repository_path(image: &str) -> Option<String> {
             path = rest.to_string();
         }
     }
-    Some(path.strip_prefix("library/").unwrap_or(&path).to_string())
+    // The official images' per-architecture namespaces hold the same images.
+    const ARCHITECTURES: &[&str] = &[
+        "amd64/",
+        "arm32v5/",
+        "arm32v6/",
+        "arm32v7/",
+        "arm64v8/",
+        "i386/",
+        "mips64le/",
+        "ppc64le/",
+        "riscv64/",
+        "s390x/",
+        "library/",
+    ];
+    let path = ARCHITECTURES
+        .iter()
+        .find_map(|prefix| path.strip_prefix(prefix))
+        .unwrap_or(&path);
+    Some(path.to_string())
 }
 
 /// The words of an instruction that the builder expands itself.
-fn expanded_words(instruction: &Instruction) -> Vec<&Word> {
-    match instruction.kind {
+fn expanded_words(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<Word> {
+    let words: Vec<&Word> = match instruction.kind {
+        // RUN's `--mount=` options (its command is the shell's business).
+        Keyword::Run => {
+            return instruction
+                .flags
+                .iter()
+                .filter(|flag| flag.name == "mount")
+                .filter_map(|flag| {
+                    let text = dockerfile.text(flag.span);
+                    let at = text.find('=')? + 1;
+                    Some(Word {
+                        value: text[at..].to_string(),
+                        span: Span::new(flag.span.start + at, flag.span.end),
+                    })
+                })
+                .collect();
+        }
         Keyword::Copy | Keyword::Add => instruction
             .words()
             .iter()
             .filter(|w| !w.value.starts_with("<<"))
             .collect(),
-        Keyword::Expose | Keyword::Volume => instruction.words().iter().collect(),
+        // The builder expands EXPOSE too, but its own check leaves EXPOSE alone.
+        Keyword::Volume => instruction.words().iter().collect(),
         Keyword::Env => instruction.key_values().iter().map(|p| &p.value).collect(),
         Keyword::Label => instruction
             .key_values()
@@ -271,21 +311,22 @@ fn expanded_words(instruction: &Instruction) -> Vec<&Word> {
             _ => Vec::new(),
         },
         _ => Vec::new(),
-    }
+    };
+    words.into_iter().cloned().collect()
 }
 
-/// Whether an earlier pair of the ENV that holds `word` sets `name`: RB520 reports that
-/// mistake with a message that explains it, so this rule does not report it again.
+/// Whether an earlier pair of the ENV that holds `word` sets `name`: RB520 reports that mistake
+/// (the builder expands the whole ENV before setting any of it) with a message that explains it.
 fn set_earlier_in_same_env(instruction: &Instruction, word: &Word, name: &str) -> bool {
     instruction.kind == Keyword::Env
         && instruction
             .key_values()
             .iter()
-            .any(|pair| pair.key.value == name && pair.key.span.start < word.span.start)
+            .take_while(|pair| pair.value.span != word.span)
+            .any(|pair| pair.key.value == name)
 }
 
-/// Unset names the word expands, less those the builder provides and those used in a form
-/// that supplies a value when unset.
+/// Unset names the word expands, less the proxy ARGs the builder provides.
 fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<&str, &str>) -> Vec<String> {
     if !word.value.contains('$') {
         return Vec::new();
@@ -295,26 +336,13 @@ fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<&str, &str>) -
     let Ok(expansion) = lexer.expand_word(text, defined) else {
         return Vec::new(); // malformed words are other rules' business
     };
-    let guarded = guarded_names(text);
     expansion
         .unset
         .into_iter()
         .filter(|name| {
-            !AUTOMATIC_PLATFORM_ARGS.contains(&name.as_str())
-                && !PROXY_ARGS.contains(&name.as_str())
-                && !guarded.contains(name)
+            !PROXY_ARGS.contains(&name.as_str())
                 && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         })
-        .collect()
-}
-
-/// Names used as `${NAME:-x}`, `${NAME-x}`, `${NAME:+x}`, `${NAME+x}`, `${NAME:?x}`, `${NAME?x}`.
-fn guarded_names(text: &str) -> Vec<String> {
-    static GUARDED: OnceLock<Regex> = OnceLock::new();
-    GUARDED
-        .get_or_init(|| Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*):?[-+?]").expect("valid regex"))
-        .captures_iter(text)
-        .map(|c| c[1].to_string())
         .collect()
 }
 

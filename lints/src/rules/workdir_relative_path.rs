@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::shell::Lexer;
 use crate::syntax::{Arguments, Dockerfile, Keyword, Stage};
 
 use super::support::{earlier_stage, stage_instructions};
@@ -15,8 +16,9 @@ pub static RULE: Rule = Rule {
     docs: Docs {
         what_it_does:
             "Finds a WORKDIR with a relative path when the stage (or the stage it is built \
-on) has not set an absolute WORKDIR before it. Paths starting with a variable are left alone, as \
-they usually expand to an absolute path.",
+on) has not set an absolute WORKDIR before it. A path starting with a variable is judged by its \
+value when the stage's ARG defaults and ENVs give it one (`ARG DIR=app` then `WORKDIR $DIR` is \
+relative), and left alone otherwise, as it then usually comes from the base image.",
         why_is_this_bad:
             "A relative WORKDIR is resolved against the base image's working directory, \
 which the image's maintainers may change at any time: the files then land elsewhere and later \
@@ -30,11 +32,15 @@ instructions break.",
     },
     fix: FixAvailability::None,
     fixtures: Fixtures {
-        fail: &["FROM alpine\nWORKDIR app\n"],
+        fail: &[
+            "FROM alpine\nWORKDIR app\n",
+            "FROM alpine\nARG DISTRO_NAME=zookeeper-3.4\nWORKDIR $DISTRO_NAME\n",
+        ],
         pass: &[
             "FROM alpine\nWORKDIR /src\nWORKDIR app\n",
             "FROM alpine AS base\nWORKDIR /src\nFROM base\nWORKDIR app\n",
             "FROM alpine\nWORKDIR $HOME/app\n",
+            "FROM alpine\nENV APP=/srv/app\nWORKDIR $APP\n",
             "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nWORKDIR C:\\\\app\n",
         ],
     },
@@ -43,27 +49,62 @@ instructions break.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
+    let lexer = Lexer::new(dockerfile.escape);
     for stage in &dockerfile.stages {
         let mut absolute_set = inherits_workdir(dockerfile, stage, 0);
+        // Values the stage's own ARG defaults and ENVs give.
+        let mut values: Vec<(String, String)> = Vec::new();
         for (_, instruction) in stage_instructions(dockerfile, stage) {
+            match instruction.kind {
+                Keyword::Arg => {
+                    for arg in instruction.arg_decls(0) {
+                        let Some(default) = arg.default else { continue };
+                        if let Ok(value) = lexer.expand_word(&default, &values) {
+                            values.push((arg.name, value.value));
+                        }
+                    }
+                }
+                Keyword::Env => {
+                    // One ENV expands every value before setting any.
+                    let set: Vec<(String, String)> = instruction
+                        .key_values()
+                        .iter()
+                        .filter_map(|pair| {
+                            let value = lexer.expand_word(&pair.value.value, &values).ok()?;
+                            Some((pair.key.value.clone(), value.value))
+                        })
+                        .collect();
+                    values.extend(set);
+                }
+                _ => {}
+            }
             if instruction.kind != Keyword::Workdir {
                 continue;
             }
             let Arguments::Text(path) = &instruction.args else {
                 continue;
             };
-            if is_absolute_or_variable(&path.value) {
+            // A variable's value when the stage gives it; the base image's otherwise.
+            let value = match lexer.expand_word(&path.value, &values) {
+                Ok(expansion) if path.value.starts_with('$') && expansion.unset.is_empty() => {
+                    expansion.value
+                }
+                _ => path.value.clone(),
+            };
+            if is_absolute_or_variable(&value) {
                 absolute_set = true;
             } else if !absolute_set {
+                let shown = if value == path.value {
+                    format!("`{value}`")
+                } else {
+                    format!("`{}` (`{value}`)", path.value)
+                };
                 findings.push(
                     Finding::new(
                         path.span,
-                        format!(
-                            "relative WORKDIR `{}` depends on the base image's working directory",
-                            path.value
-                        ),
+                        format!("relative WORKDIR {shown} depends on the base image's working directory"),
                     )
-                    .with_help(format!("use an absolute path: `WORKDIR /{}`", path.value)),
+                    .with_help(format!("use an absolute path: `WORKDIR /{value}`")),
                 );
             }
         }

@@ -49,3 +49,22 @@ pub fn corpus_files(dir: &std::path::Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// A build context directory whose `.dockerignore` is `ignore_file`; removed on drop.
+pub struct Context(pub PathBuf);
+
+impl Context {
+    pub fn new(name: &str, ignore_file: &str) -> Context {
+        let dir =
+            std::env::temp_dir().join(format!("rbuild-test-context-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create the context");
+        std::fs::write(dir.join(".dockerignore"), ignore_file).expect("write .dockerignore");
+        Context(dir)
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
