@@ -1,8 +1,14 @@
 //! RB406: `apt` (the interactive front end) used in a build script.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
+use crate::script::Command;
+use crate::syntax::Span;
 
+use super::fix_support::{program_span, word_after_program};
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -23,7 +29,16 @@ promised to stay stable, and it warns so on every run (\"apt does not have a sta
         hadolint: &["DL3027"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Mixed,
+        description: "Replaces `apt` with `apt-get` (`apt-cache` for `search`, `show`, `policy`, `depends`, `rdepends`; `full-upgrade` becomes `dist-upgrade`): the same packages. Unsafe for `apt upgrade`, which installs new dependencies that `apt-get upgrade` holds back. Not offered for subcommands `apt-get` lacks (`list`, `edit-sources`, ...).",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt update && apt install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+                after: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM ubuntu:24.04\nRUN <<EOF\napt-get update\napt install -y git=1:2.43.0-1ubuntu7\nEOF\n"],
         pass: &[
@@ -45,8 +60,41 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                     command.span,
                     "`apt` is meant for interactive use: its command line is not stable in scripts",
                 )
-                .with_help(format!("use `{replacement}` instead")),
+                .with_help(format!("use `{replacement}` instead"))
+                .with_fix_option(fix(check, command)),
             );
         }
     }
+}
+
+/// `apt` -> `apt-get` (or `apt-cache` for queries), and `full-upgrade` -> `dist-upgrade`.
+/// `apt upgrade` also installs new dependencies, which `apt-get upgrade` holds back: unsafe.
+fn fix(check: &Check<'_>, command: &Command) -> Option<Fix> {
+    let subcommand = command.operands().next()?;
+    let (program, safety) = match subcommand {
+        "install" | "remove" | "purge" | "update" | "autoremove" | "autoclean" | "clean"
+        | "dist-upgrade" | "full-upgrade" | "build-dep" | "source" | "download" => {
+            ("apt-get", Safety::Safe)
+        }
+        "upgrade" => ("apt-get", Safety::Unsafe),
+        "search" | "show" | "policy" | "depends" | "rdepends" => ("apt-cache", Safety::Safe),
+        _ => return None,
+    };
+    let dockerfile = check.dockerfile;
+    let written = program_span(dockerfile, command)?;
+    let mut edits = vec![Edit {
+        span: Span::new(written.end - "apt".len(), written.end),
+        replacement: program.to_string(),
+    }];
+    if subcommand == "full-upgrade" {
+        edits.push(Edit {
+            span: word_after_program(dockerfile, command, subcommand)?,
+            replacement: "dist-upgrade".to_string(),
+        });
+    }
+    Some(Fix {
+        message: format!("use `{program}`"),
+        safety,
+        edits,
+    })
 }

@@ -1,8 +1,14 @@
 //! RB414: a RUN that starts by changing directory, where WORKDIR fits.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
+use crate::script::Command;
+use crate::syntax::{Instruction, Keyword, Span};
 
+use super::fix_support::{insert_line_before, keyword_like};
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -26,7 +32,20 @@ missing.",
         hadolint: &["DL3003"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Moves the `cd DIR` that opens a shell-form script (followed by `&&` or `;` and more commands) to a `WORKDIR DIR` before the RUN. Unsafe: the directory now stays for the instructions that follow (RUN, COPY, CMD, ENTRYPOINT) and is created when missing, where `cd` would have failed.",
+        examples: &[
+            FixExample {
+                before: "FROM node:22\nCOPY . /app\nRUN cd /app && npm ci\n",
+                after: "FROM node:22\nCOPY . /app\nWORKDIR /app\nRUN npm ci\n",
+            },
+            FixExample {
+                before: "FROM golang:1.22\nCOPY . /src\nRUN cd /src; \\\n    go build -o /bin/app ./cmd/app\n",
+                after: "FROM golang:1.22\nCOPY . /src\nWORKDIR /src\nRUN go build -o /bin/app ./cmd/app\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM golang:1.22\nCOPY . /src\nRUN cd /src; go build -o /bin/app ./cmd/app\n",
@@ -56,7 +75,58 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             )
             .with_help(format!(
                 "set the directory with `WORKDIR {directory}` before the RUN"
-            )),
+            ))
+            .with_fix_option(workdir_fix(check, run.instruction, first, directory)),
         );
     }
+}
+
+/// `RUN cd DIR && rest` -> `WORKDIR DIR` + `RUN rest`, when `cd DIR` opens a shell-form script,
+/// DIR is a plain path and `&&` or `;` leads to more commands.
+fn workdir_fix(check: &Check<'_>, run: &Instruction, cd: &Command, directory: &str) -> Option<Fix> {
+    let dockerfile = check.dockerfile;
+    let script = run.shell_command()?;
+    let written = dockerfile.text(cd.span);
+    if cd.span.start != script.span.start
+        || !run.heredocs.is_empty()
+        || cd.words.len() != 2
+        || written.split_whitespace().nth(1) != Some(directory)
+        || directory.contains(['$', '\'', '"', '\\', '`', '~', '*', '?', '['])
+    {
+        return None;
+    }
+    let rest = dockerfile.text(Span::new(cd.span.end, script.span.end));
+    let after_blanks = rest.trim_start_matches([' ', '\t']);
+    let operator = ["&&", ";"]
+        .into_iter()
+        .find(|op| after_blanks.starts_with(op) && !after_blanks.starts_with(";;"))?;
+    // Skip the operator, then blanks and line continuations up to the next command.
+    let mut next = &after_blanks[operator.len()..];
+    let continuation = format!("{}\n", dockerfile.escape);
+    loop {
+        let trimmed = next.trim_start_matches([' ', '\t']);
+        match trimmed.strip_prefix(continuation.as_str()) {
+            Some(after) => next = after,
+            None => {
+                next = trimmed;
+                break;
+            }
+        }
+    }
+    if next.trim().is_empty() || next.starts_with(['#', '&', '|', ';']) {
+        return None;
+    }
+    let removed_end = script.span.end - next.len();
+    let keyword = keyword_like(dockerfile, run, Keyword::Workdir);
+    Some(Fix {
+        message: format!("move `cd {directory}` to `{keyword} {directory}` before the RUN"),
+        safety: Safety::Unsafe,
+        edits: vec![
+            insert_line_before(dockerfile, run, &format!("{keyword} {directory}")),
+            Edit {
+                span: Span::new(cd.span.start, removed_end),
+                replacement: String::new(),
+            },
+        ],
+    })
 }

@@ -1,8 +1,13 @@
 //! RB003: an empty line inside a continued instruction.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::WarningKind;
+
+use super::fix_support::delete_lines;
 
 pub static RULE: Rule = Rule {
     code: "RB003",
@@ -23,7 +28,15 @@ make the instruction look like it ends where it does not.",
         hadolint: &[],
         buildkit: Some("NoEmptyContinuation"),
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description:
+            "Removes the empty line. Safe: the builder skips it today; it is only a future error.",
+        examples: &[FixExample {
+            before: "FROM alpine:3.19\nRUN apk add \\\n\n    curl\n",
+            after: "FROM alpine:3.19\nRUN apk add \\\n    curl\n",
+        }],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine\nRUN echo a \\\n\n  && echo b \\\n\n  && echo c\n"],
         pass: &["FROM alpine\nRUN echo a \\\n# a comment line is fine\n  && echo b\n"],
@@ -39,7 +52,12 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         for location in &warning.locations {
             findings.push(
                 Finding::new(*location, "empty continuation line")
-                    .with_help("remove the empty line, or end the instruction before it"),
+                    .with_help("remove the empty line, or end the instruction before it")
+                    .with_fix(Fix {
+                        message: "remove the empty line".to_string(),
+                        safety: Safety::Safe,
+                        edits: vec![delete_lines(check.dockerfile, *location)],
+                    }),
             );
         }
     }

@@ -1,0 +1,177 @@
+//! What the rules' fixes share: where a RUN command's words stand in the source, and edits
+//! that insert an option, remove words, or append a command to a RUN.
+
+use crate::diagnostic::{Edit, Fix, Safety};
+use crate::script::Command;
+use crate::syntax::{Dockerfile, Instruction, Keyword, Span};
+
+/// The words of `command` as written, with their spans: split at blanks, quotes and line
+/// continuations not interpreted (enough to find literal words such as subcommands and
+/// options). The escape character standing alone (a line continuation) is left out.
+pub fn source_words<'a>(dockerfile: &'a Dockerfile, command: &Command) -> Vec<(Span, &'a str)> {
+    let text = dockerfile.text(command.span);
+    let escape = dockerfile.escape.to_string();
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                if text[s..i] != escape {
+                    let span = Span::new(command.span.start + s, command.span.start + i);
+                    words.push((span, &text[s..i]));
+                }
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    words
+}
+
+/// Where the command's program name is written (`/usr/bin/apt-get`, after `sudo` or
+/// `DEBIAN_FRONTEND=noninteractive`), and the words after it.
+fn after_program<'a>(dockerfile: &'a Dockerfile, command: &Command) -> Vec<(Span, &'a str)> {
+    let mut words = source_words(dockerfile, command);
+    let program = command.program();
+    let Some(at) = words
+        .iter()
+        .position(|(_, w)| w.rsplit('/').next() == Some(program))
+    else {
+        return Vec::new();
+    };
+    words.drain(..=at);
+    words
+}
+
+/// The span of the first word written exactly `word` after the program name (a subcommand
+/// such as `install`, or an option).
+pub fn word_after_program(dockerfile: &Dockerfile, command: &Command, word: &str) -> Option<Span> {
+    after_program(dockerfile, command)
+        .into_iter()
+        .find(|(_, w)| *w == word)
+        .map(|(span, _)| span)
+}
+
+/// The span of the program name as written.
+pub fn program_span(dockerfile: &Dockerfile, command: &Command) -> Option<Span> {
+    let program = command.program();
+    source_words(dockerfile, command)
+        .into_iter()
+        .find(|(_, w)| w.rsplit('/').next() == Some(program))
+        .map(|(span, _)| span)
+}
+
+/// Inserts ` option` after the command's first operand (its subcommand, `install`), or after
+/// the program name when `after_subcommand` is false.
+pub fn insert_option(
+    dockerfile: &Dockerfile,
+    command: &Command,
+    after_subcommand: bool,
+    option: &str,
+    safety: Safety,
+) -> Option<Fix> {
+    let at = if after_subcommand {
+        word_after_program(dockerfile, command, command.operands().next()?)?
+    } else {
+        program_span(dockerfile, command)?
+    };
+    Some(Fix {
+        message: format!("add `{option}`"),
+        safety,
+        edits: vec![Edit {
+            span: Span::new(at.end, at.end),
+            replacement: format!(" {option}"),
+        }],
+    })
+}
+
+/// Removes the words of the command written as one of `words` (with the blank before each).
+pub fn remove_words(dockerfile: &Dockerfile, command: &Command, words: &[&str]) -> Vec<Edit> {
+    after_program(dockerfile, command)
+        .into_iter()
+        .filter(|(_, w)| words.contains(w))
+        .map(|(span, _)| {
+            let before = &dockerfile.source[..span.start];
+            let blank = before.len() - before.trim_end_matches([' ', '\t']).len();
+            Edit {
+                span: Span::new(span.start - blank, span.end),
+                replacement: String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Appends `&& command` to a shell-form RUN's script, on a continuation line when the script
+/// already spans several lines. `None` when the script does not end with a command (a
+/// trailing comment, `;`, `&` or `)` would swallow or reject what is added) or the RUN is not
+/// in shell form.
+pub fn append_to_run(
+    dockerfile: &Dockerfile,
+    run: &Instruction,
+    commands: &[Command],
+    command: &str,
+) -> Option<Edit> {
+    let script = run.shell_command()?;
+    if !run.heredocs.is_empty() {
+        return None;
+    }
+    let last = commands.last()?;
+    let tail = dockerfile.text(Span::new(last.span.end, script.span.end));
+    if !tail.trim().is_empty() || last.span.end > script.span.end {
+        return None;
+    }
+    let multi_line = dockerfile.text(script.span).contains('\n');
+    let replacement = if multi_line {
+        format!(" {}\n    && {command}", dockerfile.escape)
+    } else {
+        format!(" && {command}")
+    };
+    Some(Edit {
+        span: Span::new(last.span.end, last.span.end),
+        replacement,
+    })
+}
+
+/// `keyword` written like `instruction`'s keyword: lower case when that one is, else upper case.
+pub fn keyword_like(
+    dockerfile: &Dockerfile,
+    instruction: &Instruction,
+    keyword: Keyword,
+) -> String {
+    let written = dockerfile.text(instruction.keyword_span);
+    if written == written.to_ascii_lowercase() {
+        keyword.as_str().to_ascii_lowercase()
+    } else {
+        keyword.as_str().to_string()
+    }
+}
+
+/// Inserts the line `line` before `instruction`, indented like it.
+pub fn insert_line_before(dockerfile: &Dockerfile, instruction: &Instruction, line: &str) -> Edit {
+    let line_start = dockerfile.source[..instruction.span.start]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let indent = &dockerfile.source[line_start..instruction.span.start];
+    let indent = if indent.trim().is_empty() { indent } else { "" };
+    Edit {
+        span: Span::new(instruction.span.start, instruction.span.start),
+        replacement: format!("{line}\n{indent}"),
+    }
+}
+
+/// Deletes the lines `span` stands on, their line breaks included.
+pub fn delete_lines(dockerfile: &Dockerfile, span: Span) -> Edit {
+    let source = &dockerfile.source;
+    let start = source[..span.start].rfind('\n').map_or(0, |i| i + 1);
+    let end = source[span.end..]
+        .find('\n')
+        .map_or(source.len(), |i| span.end + i + 1);
+    Edit {
+        span: Span::new(start, end),
+        replacement: String::new(),
+    }
+}
