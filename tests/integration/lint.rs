@@ -3,9 +3,8 @@
 //! the pre-commit hooks, and a run over the whole shared corpus.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::harness::{self, run, Output, Sandbox};
@@ -65,32 +64,18 @@ fn lint_all_rules(sandbox: &Sandbox, args: &[&str]) -> Output {
 }
 
 fn lint_stdin(sandbox: &Sandbox, args: &[&str], input: &str) -> Output {
-    let mut child = sandbox
-        .rbuild()
-        .arg("lint")
-        .arg(ignore_other_rules())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn docker-rbuild");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    harness::run_with_stdin(
+        sandbox
+            .rbuild()
+            .arg("lint")
+            .arg(ignore_other_rules())
+            .args(args),
+        input.as_bytes(),
+    )
 }
 
 /// Exit code, stdout and stderr in one text, for snapshots.
-fn transcript(out: &Output) -> String {
+pub(crate) fn transcript(out: &Output) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         out.code, out.stdout, out.stderr
