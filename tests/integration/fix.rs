@@ -356,3 +356,34 @@ fn whole_corpus_fixes_to_a_fixpoint() {
         println!("  {code}  0 -> {count}");
     }
 }
+
+/// The documented pre-commit set-up for fixing (`args: [--fix, --unsafe-fixes]` on the system
+/// hook): the hook fixes the staged Dockerfile, pre-commit refuses the commit because the hook
+/// changed a file, and once the fixed file is staged the commit goes through.
+#[test]
+fn pre_commit_hook_with_fix_changes_the_file_and_refuses_the_commit() {
+    use super::lint::{commit, git, nothing_committed, pre_commit_project};
+    let sandbox = Sandbox::new();
+    sandbox.install_plugin();
+    let config = sandbox.docker_config();
+    let configure = |command: &mut std::process::Command| {
+        command.env("DOCKER_CONFIG", &config);
+    };
+    let project = pre_commit_project(&sandbox, "rbuild-lint-system", &["--fix", "--unsafe-fixes"]);
+    let refused = commit(&sandbox, &project, "bad Dockerfile", &configure);
+    assert_ne!(refused.code, 0, "the commit must be refused: {refused:?}");
+    let shown = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        shown.contains("files were modified by this hook"),
+        "{shown}"
+    );
+    assert!(shown.contains("Fixed 1 problem, 0 remaining."), "{shown}");
+    assert!(nothing_committed(&sandbox, &project));
+    assert_eq!(
+        read(&project.join("Dockerfile")),
+        "FROM alpine:3.20\nCMD [\"echo\", \"hello\"]\n"
+    );
+    assert_eq!(git(&sandbox, &project, &["add", "-A"]).code, 0);
+    let accepted = commit(&sandbox, &project, "fixed Dockerfile", &configure);
+    assert_eq!(accepted.code, 0, "{accepted:?}");
+}
