@@ -82,7 +82,13 @@ pub fn fix(
     fix_options: FixOptions<'_>,
 ) -> FixResult {
     let mut current = lint(bytes, options, settings);
-    let Some(dockerfile) = &current.dockerfile else {
+    // Edits apply to the text as read: a file the parser had to decode or repair (not UTF-8)
+    // is left alone rather than rewritten with what was lost.
+    let Some(dockerfile) = current
+        .dockerfile
+        .as_ref()
+        .filter(|d| d.source.as_bytes() == bytes)
+    else {
         return FixResult {
             source: String::from_utf8_lossy(bytes).into_owned(),
             remaining: current,

@@ -50,8 +50,8 @@ impl FixMode {
 #[derive(Debug)]
 pub struct Fixed {
     pub mode: FixMode,
-    /// The original text (lossily decoded when not UTF-8; then nothing is fixed).
-    pub original: String,
+    /// The file as read (when it is not UTF-8, nothing is fixed).
+    pub original: Vec<u8>,
     /// The fixed text, when it differs from the original.
     pub text: Option<String>,
     pub applied: Vec<AppliedFix>,
@@ -83,7 +83,7 @@ pub fn lint_or_fix(
     let changed = result.changed();
     let fixed = Fixed {
         mode,
-        original: String::from_utf8_lossy(bytes).into_owned(),
+        original: bytes.to_vec(),
         text: changed.then(|| result.source.clone()),
         applied: result.applied,
         dropped: result.dropped,
@@ -132,7 +132,9 @@ pub fn write_diffs(
             continue;
         };
         changed = true;
-        let diff = similar::TextDiff::from_lines(fixed.original.as_str(), text.as_str());
+        // Only a UTF-8 file can have been fixed.
+        let original = String::from_utf8_lossy(&fixed.original);
+        let diff = similar::TextDiff::from_lines(original.as_ref(), text.as_str());
         write!(
             out,
             "{}",
@@ -153,13 +155,16 @@ pub fn write_fixed(
 ) -> anyhow::Result<()> {
     for (input, fixed) in inputs.iter().zip(fixed) {
         let Some(fixed) = fixed else { continue };
-        let text = fixed.text.as_ref().unwrap_or(&fixed.original);
+        let bytes = fixed
+            .text
+            .as_ref()
+            .map_or(&fixed.original[..], |t| t.as_bytes());
         match input {
             Input::Stdin(_) => stdout
-                .write_all(text.as_bytes())
+                .write_all(bytes)
                 .and_then(|()| stdout.flush())
                 .context("cannot write the fixed text")?,
-            Input::File(path) if fixed.text.is_some() => replace_file(path, text.as_bytes())?,
+            Input::File(path) if fixed.text.is_some() => replace_file(path, bytes)?,
             Input::File(_) => {}
         }
     }
@@ -205,7 +210,7 @@ pub fn summary(reports: &[FileReport], fixed: &[Option<Fixed>]) -> Option<String
     let Some(first) = fixing else {
         return match (safe, unsafe_only) {
             (0, 0) => None,
-            (0, u) => Some(format!("{u} fixable with --unsafe-fixes.")),
+            (0, u) => Some(format!("{u} fixable with --fix --unsafe-fixes.")),
             (s, 0) => Some(format!("{s} fixable with --fix.")),
             (s, u) => Some(format!(
                 "{s} fixable with --fix ({u} more with --unsafe-fixes)."

@@ -134,6 +134,16 @@ fn fix_of_standard_input_prints_the_fixed_text() {
 }
 
 #[test]
+fn standard_input_that_is_not_utf8_comes_back_unchanged() {
+    let sandbox = Sandbox::new();
+    let input = b"FROM alpine:3.20\nRUN echo \xff\n";
+    let output = harness::run_with_stdin_raw(sandbox.rbuild().args(["lint", "--fix", "-"]), input);
+    assert_eq!(output.stdout, input, "the bytes are passed through");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid UTF-8"));
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
 fn config_file_turns_fixing_on_and_no_fix_turns_it_off() {
     let sandbox = Sandbox::new();
     let path = sandbox.write("Dockerfile", BEFORE);
