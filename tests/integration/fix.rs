@@ -97,6 +97,35 @@ fn fixed_files_keep_mode_line_endings_bom_escape_and_missing_final_newline() {
     );
 }
 
+/// With labels outside the schema made errors, rewriting MAINTAINER as a LABEL would add an
+/// error: that fix is dropped and said, and the file stays as it was.
+#[test]
+fn a_fix_that_would_add_an_error_is_dropped_and_said() {
+    let sandbox = Sandbox::new();
+    let before = "FROM alpine:3.20\nMAINTAINER ops@example.com\nCMD [\"true\"]\n";
+    let path = sandbox.write("Dockerfile", before);
+    sandbox.write(
+        ".rbuild.toml",
+        "strict-labels = true\n[labels]\n\"org.opencontainers.image.source\" = \"url\"\n[severity]\nRB804 = \"error\"\n",
+    );
+    let out = lint(
+        &sandbox,
+        &[
+            "--fix",
+            "--unsafe-fixes",
+            "--format",
+            "concise",
+            "Dockerfile",
+        ],
+    );
+    assert_eq!(read(&path), before);
+    assert_eq!(
+        out.stderr,
+        "warning: Dockerfile:2:1: fix of RB506 (maintainer-deprecated) not applied: it would add an error (RB804)\nFixed 0 problems, 2 remaining.\n"
+    );
+    assert!(out.stdout.contains("warning[RB506]"), "{out:?}");
+}
+
 #[test]
 fn diff_prints_the_changes_and_writes_nothing() {
     let sandbox = Sandbox::new();
