@@ -98,18 +98,13 @@ pub fn fix(
         };
     };
     let mut source = dockerfile.source.clone();
-    let newline = if source.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
     let mut applied = Vec::new();
     let mut dropped = Vec::new();
     // Fixes already found harmful, by what they do (their spans move between passes).
     let mut refused: HashSet<FixKey> = HashSet::new();
     let mut unfinished = true;
     for _ in 0..MAX_PASSES {
-        let candidates = pick_candidates(&current, &source, fix_options, &refused, newline);
+        let candidates = pick_candidates(&current, &source, fix_options, &refused);
         if candidates.is_empty() {
             unfinished = false;
             break;
@@ -173,7 +168,6 @@ fn pick_candidates(
     source: &str,
     fix_options: FixOptions<'_>,
     refused: &HashSet<FixKey>,
-    newline: &str,
 ) -> Vec<Candidate> {
     let mut taken: Vec<Edit> = Vec::new();
     let mut candidates = Vec::new();
@@ -190,7 +184,7 @@ fn pick_candidates(
             .iter()
             .map(|edit| Edit {
                 span: edit.span,
-                replacement: with_newline(&edit.replacement, newline),
+                replacement: with_newline(&edit.replacement, newline_at(source, edit.span.start)),
             })
             .collect();
         let key: FixKey = (
@@ -226,6 +220,19 @@ fn pick_candidates(
 /// True when two edits share bytes or a boundary: applied together, their order would matter.
 fn touches(a: &Edit, b: &Edit) -> bool {
     a.span.start <= b.span.end && b.span.start <= a.span.end
+}
+
+/// The line ending of the line holding `offset` (of the line before, for a last line without
+/// one): files mixing LF and CRLF keep each line's.
+fn newline_at(source: &str, offset: usize) -> &'static str {
+    let ending = match source[offset..].find('\n') {
+        Some(i) => Some(offset + i),
+        None => source[..offset].rfind('\n'),
+    };
+    match ending {
+        Some(i) if i > 0 && source.as_bytes()[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
 }
 
 /// `text` with every line feed that is not part of a CRLF written as `newline`.
@@ -388,6 +395,25 @@ mod tests {
     fn inserted_lines_take_the_file_s_line_ending() {
         assert_eq!(with_newline("a\nb\r\nc", "\r\n"), "a\r\nb\r\nc");
         assert_eq!(with_newline("a\nb", "\n"), "a\nb");
+        let mixed = "FROM a\r\nRUN b\nRUN c\r\nCMD d";
+        assert_eq!(newline_at(mixed, 0), "\r\n");
+        assert_eq!(newline_at(mixed, 9), "\n");
+        assert_eq!(newline_at(mixed, 15), "\r\n");
+        assert_eq!(
+            newline_at(mixed, 24),
+            "\r\n",
+            "the last line takes the one before"
+        );
+        assert_eq!(newline_at("FROM a", 2), "\n");
+    }
+
+    #[test]
+    fn added_continuation_lines_use_the_file_s_escape_character() {
+        let source = "# escape=`\nFROM centos:7\nRUN yum install -y `\n    httpd-2.4.6\n";
+        assert_eq!(
+            fixed(source, false).source,
+            "# escape=`\nFROM centos:7\nRUN yum install -y `\n    httpd-2.4.6 `\n    && yum clean all\n"
+        );
     }
 
     #[test]
