@@ -150,16 +150,25 @@ pub fn keyword_like(
     }
 }
 
-/// Inserts the line `line` before `instruction`, indented like it.
+/// Inserts the line `line` before `instruction`, indented like it, and above the comment lines
+/// right before it: an ignore comment (`# hadolint ignore=...`) keeps applying to the
+/// instruction, and a comment describing it stays with it.
 pub fn insert_line_before(dockerfile: &Dockerfile, instruction: &Instruction, line: &str) -> Edit {
-    let line_start = dockerfile.source[..instruction.span.start]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let indent = &dockerfile.source[line_start..instruction.span.start];
+    let source = &dockerfile.source;
+    let line_start = |offset: usize| source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let mut at = line_start(instruction.span.start);
+    let indent = &source[at..instruction.span.start];
     let indent = if indent.trim().is_empty() { indent } else { "" };
+    while at > 0 {
+        let previous = line_start(at - 1);
+        if !source[previous..at].trim_start().starts_with('#') {
+            break;
+        }
+        at = previous;
+    }
     Edit {
-        span: Span::new(instruction.span.start, instruction.span.start),
-        replacement: format!("{line}\n{indent}"),
+        span: Span::new(at, at),
+        replacement: format!("{indent}{line}\n"),
     }
 }
 

@@ -36,15 +36,15 @@ a missing or partial file, failing much later or not at all.",
     },
     fix: FixAvailability::Sometimes(FixDocs {
         safety: FixSafety::Unsafe,
-        description: "Inserts `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the first such RUN of the stage (with the stage's own SHELL program when it set one, `/bin/ash` on an Alpine or BusyBox base). Unsafe: every later RUN of the stage runs under that shell, which must exist in the image, and a pipe whose first command fails now fails the build.",
+        description: "Inserts `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the first such RUN of the stage (above the comments right before it; with the stage's own SHELL program when it set one, `/bin/ash` on an Alpine or BusyBox base). Unsafe: every later RUN of the stage runs under that shell, which must exist in the image, and a pipe whose first command fails now fails the build.",
         examples: &[
             FixExample {
                 before: "FROM debian:12\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
                 after: "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
             },
             FixExample {
-                before: "FROM alpine:3.19 AS base\nFROM base\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
-                after: "FROM alpine:3.19 AS base\nFROM base\nSHELL [\"/bin/ash\", \"-o\", \"pipefail\", \"-c\"]\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
+                before: "FROM alpine:3.19 AS base\nFROM base\n# hadolint ignore=DL3047\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
+                after: "FROM alpine:3.19 AS base\nFROM base\nSHELL [\"/bin/ash\", \"-o\", \"pipefail\", \"-c\"]\n# hadolint ignore=DL3047\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
             },
         ],
     }),
