@@ -172,6 +172,26 @@ pub fn insert_line_before(dockerfile: &Dockerfile, instruction: &Instruction, li
     }
 }
 
+/// Deletes an instruction's lines, and the ignore comments right before it, which would
+/// otherwise apply to the next instruction.
+pub fn delete_instruction(dockerfile: &Dockerfile, instruction: &Instruction) -> Edit {
+    let mut edit = delete_lines(dockerfile, instruction.span);
+    let source = &dockerfile.source;
+    while edit.span.start > 0 {
+        let previous = source[..edit.span.start - 1]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let line = &source[previous..edit.span.start];
+        // `# rbuild global ignore=...` is about the whole file.
+        if !crate::linter::is_ignore_comment(line) || line.split_whitespace().any(|w| w == "global")
+        {
+            break;
+        }
+        edit.span.start = previous;
+    }
+    edit
+}
+
 /// Deletes the lines `span` stands on, their line breaks included.
 pub fn delete_lines(dockerfile: &Dockerfile, span: Span) -> Edit {
     let source = &dockerfile.source;

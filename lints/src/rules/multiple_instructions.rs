@@ -7,7 +7,7 @@ use crate::rule::{
 };
 use crate::syntax::Keyword;
 
-use super::fix_support::delete_lines;
+use super::fix_support::delete_instruction;
 use super::support::stage_instructions;
 
 /// Instructions of which only the last one in a stage has any effect.
@@ -33,11 +33,11 @@ process manager or two containers instead).",
     },
     fix: FixAvailability::Always(FixDocs {
         safety: FixSafety::Safe,
-        description: "Removes the CMD, ENTRYPOINT or HEALTHCHECK that a later one of the same stage replaces (its whole lines). Safe: only the last one reaches the image.",
+        description: "Removes the CMD, ENTRYPOINT or HEALTHCHECK that a later one of the same stage replaces (its whole lines, with the ignore comments right before it). Safe: only the last one reaches the image.",
         examples: &[
             FixExample {
-                before: "FROM alpine:3.19\nCMD [\"echo\", \"one\"]\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \\\n     \"two\"]\nCMD [\"echo\", \"three\"]\n",
-                after: "FROM alpine:3.19\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \"three\"]\n",
+                before: "FROM alpine:3.19\n# rbuild global ignore=RB525\n# rbuild ignore=shell-form-command\nCMD echo one\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \\\n     \"two\"]\nCMD [\"echo\", \"three\"]\n",
+                after: "FROM alpine:3.19\n# rbuild global ignore=RB525\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \"three\"]\n",
             },
         ],
     }),
@@ -80,7 +80,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                     .with_fix(Fix {
                         message: format!("remove this {}", kind.as_str()),
                         safety: Safety::Safe,
-                        edits: vec![delete_lines(dockerfile, instruction.span)],
+                        edits: vec![delete_instruction(dockerfile, instruction)],
                     }),
                 );
             }
