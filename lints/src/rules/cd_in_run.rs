@@ -34,15 +34,15 @@ missing.",
     },
     fix: FixAvailability::Sometimes(FixDocs {
         safety: FixSafety::Unsafe,
-        description: "Moves the `cd DIR` that opens a shell-form script (followed by `&&` or `;` and more commands) to a `WORKDIR DIR` before the RUN. Unsafe: the directory now stays for the instructions that follow (RUN, COPY, CMD, ENTRYPOINT) and is created when missing, where `cd` would have failed.",
+        description: "Moves the `cd DIR` that opens a shell-form script (after any `set`; followed by `&&` or `;` and more commands) to a `WORKDIR DIR` before the RUN. Not offered when DIR is relative or uses variables, quotes or globs. Unsafe: the directory now stays for the instructions that follow (RUN, COPY, CMD, ENTRYPOINT) and is created when missing, where `cd` would have failed.",
         examples: &[
             FixExample {
                 before: "FROM node:22\nCOPY . /app\nRUN cd /app && npm ci\n",
                 after: "FROM node:22\nCOPY . /app\nWORKDIR /app\nRUN npm ci\n",
             },
             FixExample {
-                before: "FROM golang:1.22\nCOPY . /src\nRUN cd /src; \\\n    go build -o /bin/app ./cmd/app\n",
-                after: "FROM golang:1.22\nCOPY . /src\nWORKDIR /src\nRUN go build -o /bin/app ./cmd/app\n",
+                before: "FROM debian:12\nRUN set -eux; \\\n    cd /opt/app; \\\n    ./build.sh\n",
+                after: "FROM debian:12\nWORKDIR /opt/app\nRUN set -eux; \\\n    ./build.sh\n",
             },
         ],
     }),
@@ -81,16 +81,21 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// `RUN cd DIR && rest` -> `WORKDIR DIR` + `RUN rest`, when `cd DIR` opens a shell-form script,
-/// DIR is a plain path and `&&` or `;` leads to more commands.
+/// `RUN cd DIR && rest` -> `WORKDIR DIR` + `RUN rest`, when `cd DIR` opens a shell-form script
+/// (after any `set`), DIR is a plain absolute path (a relative WORKDIR would depend on the base
+/// image's) and `&&` or `;` leads to more commands.
 fn workdir_fix(check: &Check<'_>, run: &Instruction, cd: &Command, directory: &str) -> Option<Fix> {
     let dockerfile = check.dockerfile;
     let script = run.shell_command()?;
     let written = dockerfile.text(cd.span);
-    if cd.span.start != script.span.start
-        || !run.heredocs.is_empty()
+    // Only `set` commands come before the `cd` (the check looks past them): they stay. A `cd`
+    // in a subshell or group (`(cd /opt; make)`) lasts only until it closes: not WORKDIR.
+    let before = dockerfile.text(Span::new(script.span.start, cd.span.start));
+    if !run.heredocs.is_empty()
+        || before.contains(['(', '{', '|'])
         || cd.words.len() != 2
         || written.split_whitespace().nth(1) != Some(directory)
+        || !directory.starts_with('/')
         || directory.contains(['$', '\'', '"', '\\', '`', '~', '*', '?', '['])
     {
         return None;
