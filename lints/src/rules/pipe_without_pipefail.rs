@@ -102,7 +102,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         dockerfile
                             .stage_of(run.index)
                             .filter(|stage| !fixed_stages.contains(&stage.index))
-                            .map(|stage| {
+                            .and_then(|stage| {
                                 fixed_stages.push(stage.index);
                                 pipefail_shell(check, stage, run.instruction)
                             }),
@@ -165,14 +165,15 @@ fn runs_another_language(instruction: &Instruction) -> bool {
 }
 
 /// A `SHELL` with `-o pipefail` inserted before the RUN: the stage's own shell when it set one,
-/// else `/bin/ash` on Alpine and BusyBox bases (no bash there), else `/bin/bash`.
-fn pipefail_shell(check: &Check<'_>, stage: &Stage, run: &Instruction) -> Fix {
+/// else `/bin/ash` on Alpine and BusyBox bases (no bash there), else `/bin/bash`; none on
+/// Windows bases.
+fn pipefail_shell(check: &Check<'_>, stage: &Stage, run: &Instruction) -> Option<Fix> {
     let dockerfile = check.dockerfile;
     let set_shell = stage_instructions(dockerfile, stage)
         .filter(|(_, i)| i.kind == Keyword::Shell && i.span.start < run.span.start)
         .last()
         .and_then(|(_, i)| i.words().first().map(|w| w.value.clone()));
-    let shell = set_shell.unwrap_or_else(|| {
+    let shell = set_shell.or_else(|| {
         let mut base = stage;
         // A stage built FROM an earlier stage has that stage's base image.
         while let Some(earlier) = dockerfile.stages[..base.index]
@@ -183,22 +184,24 @@ fn pipefail_shell(check: &Check<'_>, stage: &Stage, run: &Instruction) -> Fix {
             base = earlier;
         }
         let image = base.base.value.to_ascii_lowercase();
-        if image.contains("alpine") || image.contains("busybox") {
-            "/bin/ash".to_string()
+        if image.contains("windows") {
+            None
+        } else if image.contains("alpine") || image.contains("busybox") {
+            Some("/bin/ash".to_string())
         } else {
-            "/bin/bash".to_string()
+            Some("/bin/bash".to_string())
         }
-    });
+    })?;
     let keyword = keyword_like(dockerfile, run, Keyword::Shell);
     let instruction = format!(
         "{keyword} [{}, \"-o\", \"pipefail\", \"-c\"]",
         serde_json::to_string(&shell).unwrap_or_default()
     );
-    Fix {
+    Some(Fix {
         message: format!("add `{instruction}` before the RUN"),
         safety: Safety::Unsafe,
         edits: vec![insert_line_before(dockerfile, run, &instruction)],
-    }
+    })
 }
 
 /// How the message names the command feeding the pipe.
