@@ -236,6 +236,30 @@ fn rules_say_which_are_fixable_and_how_safely() {
         assert!(["safe", "unsafe", "mixed"].contains(&safety), "{rule}");
         assert!(!rule["fix"]["examples"].as_array().unwrap().is_empty());
     }
+    // The README's table of fixes lists exactly the fixable rules, with their safety.
+    let readme = std::fs::read_to_string(harness::workspace_root().join("README.md")).unwrap();
+    let table: Vec<(String, String)> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("| rule | fix | safety |"))
+        .skip(2)
+        .take_while(|line| line.starts_with("| RB"))
+        .map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let safety = cells[2].split(':').next().unwrap().trim_end_matches(" |");
+            (
+                cells[0].trim_start_matches("| ").to_string(),
+                safety.to_string(),
+            )
+        })
+        .collect();
+    let registry: Vec<(String, String)> = fixable
+        .iter()
+        .map(|rule| {
+            let field = |value: &serde_json::Value| value.as_str().unwrap().to_string();
+            (field(&rule["code"]), field(&rule["fix"]["safety"]))
+        })
+        .collect();
+    assert_eq!(table, registry);
     let docs = run(sandbox.rbuild().args(["rules", "RB405"]));
     assert!(
         docs.stdout.contains("\n## Fix (safe or unsafe"),
