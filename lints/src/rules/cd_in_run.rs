@@ -1,15 +1,14 @@
 //! RB414: a RUN that starts by changing directory, where WORKDIR fits.
 
-use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
 use crate::rule::{
     Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
     Rule,
 };
-use crate::script::Command;
-use crate::syntax::{Instruction, Keyword, Span};
+use crate::syntax::Keyword;
 
-use super::fix_support::{insert_line_before, keyword_like};
-use super::run_support::runs;
+use super::fix_support::{insert_line_before, keyword_like, remove_command};
+use super::run_support::{runs, Run};
 
 pub static RULE: Rule = Rule {
     code: "RB414",
@@ -59,9 +58,10 @@ missing.",
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check) {
         // Shell options (`set -eux`) come before the script's first real step.
-        let Some(first) = run.commands.iter().find(|c| c.program() != "set") else {
+        let Some(index) = run.commands.iter().position(|c| c.program() != "set") else {
             continue;
         };
+        let first = &run.commands[index];
         if first.program() != "cd" {
             continue;
         }
@@ -76,62 +76,37 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             .with_help(format!(
                 "set the directory with `WORKDIR {directory}` before the RUN"
             ))
-            .with_fix_option(workdir_fix(check, run.instruction, first, directory)),
+            .with_fix_option(workdir_fix(check, &run, index, directory)),
         );
     }
 }
 
 /// `RUN cd DIR && rest` -> `WORKDIR DIR` + `RUN rest`, when `cd DIR` opens a shell-form script
-/// (after any `set`), DIR is a plain absolute path (a relative WORKDIR would depend on the base
-/// image's) and `&&` or `;` leads to more commands.
-fn workdir_fix(check: &Check<'_>, run: &Instruction, cd: &Command, directory: &str) -> Option<Fix> {
+/// (after any `set`, which stays), joined to the rest by `&&` or `;` (a `cd` in a subshell or
+/// group lasts only until it closes), and DIR is a plain absolute path (a relative WORKDIR
+/// would depend on the base image's).
+fn workdir_fix(check: &Check<'_>, run: &Run<'_>, index: usize, directory: &str) -> Option<Fix> {
     let dockerfile = check.dockerfile;
-    let script = run.shell_command()?;
-    let written = dockerfile.text(cd.span);
-    // Only `set` commands come before the `cd` (the check looks past them): they stay. A `cd`
-    // in a subshell or group (`(cd /opt; make)`) lasts only until it closes: not WORKDIR.
-    let before = dockerfile.text(Span::new(script.span.start, cd.span.start));
-    if !run.heredocs.is_empty()
-        || before.contains(['(', '{', '|'])
-        || cd.words.len() != 2
-        || written.split_whitespace().nth(1) != Some(directory)
+    let cd = &run.commands[index];
+    if cd.words.len() != 2
+        || dockerfile.text(cd.span).split_whitespace().nth(1) != Some(directory)
         || !directory.starts_with('/')
         || directory.contains(['$', '\'', '"', '\\', '`', '~', '*', '?', '['])
     {
         return None;
     }
-    let rest = dockerfile.text(Span::new(cd.span.end, script.span.end));
-    let after_blanks = rest.trim_start_matches([' ', '\t']);
-    let operator = ["&&", ";"]
-        .into_iter()
-        .find(|op| after_blanks.starts_with(op) && !after_blanks.starts_with(";;"))?;
-    // Skip the operator, then blanks and line continuations up to the next command.
-    let mut next = &after_blanks[operator.len()..];
-    let continuation = format!("{}\n", dockerfile.escape);
-    loop {
-        let trimmed = next.trim_start_matches([' ', '\t']);
-        match trimmed.strip_prefix(continuation.as_str()) {
-            Some(after) => next = after,
-            None => {
-                next = trimmed;
-                break;
-            }
-        }
-    }
-    if next.trim().is_empty() || next.starts_with(['#', '&', '|', ';']) {
-        return None;
-    }
-    let removed_end = script.span.end - next.len();
-    let keyword = keyword_like(dockerfile, run, Keyword::Workdir);
+    let removed = remove_command(dockerfile, run.instruction, run.commands, index)?;
+    let keyword = keyword_like(dockerfile, run.instruction, Keyword::Workdir);
     Some(Fix {
         message: format!("move `cd {directory}` to `{keyword} {directory}` before the RUN"),
         safety: Safety::Unsafe,
         edits: vec![
-            insert_line_before(dockerfile, run, &format!("{keyword} {directory}")),
-            Edit {
-                span: Span::new(cd.span.start, removed_end),
-                replacement: String::new(),
-            },
+            insert_line_before(
+                dockerfile,
+                run.instruction,
+                &format!("{keyword} {directory}"),
+            ),
+            removed,
         ],
     })
 }

@@ -204,3 +204,92 @@ pub fn delete_lines(dockerfile: &Dockerfile, span: Span) -> Edit {
         replacement: String::new(),
     }
 }
+
+/// Removes command `index` of a shell-form RUN script with the `&&` or `;` that joins it to the
+/// next command (for the last command: to the previous one), and the blanks and line
+/// continuations in between. `None` when the command is joined otherwise (a pipe, `||`, a
+/// subshell, `if ... then`, a comment between), does not start with its program name, stands
+/// alone, or the RUN has heredocs.
+pub fn remove_command(
+    dockerfile: &Dockerfile,
+    run: &Instruction,
+    commands: &[Command],
+    index: usize,
+) -> Option<Edit> {
+    let script = run.shell_command()?;
+    let command = commands.get(index)?;
+    let first_word = dockerfile.text(command.span).split_whitespace().next()?;
+    if !run.heredocs.is_empty() || first_word.rsplit('/').next() != Some(command.program()) {
+        return None;
+    }
+    let gap = |start: usize, end: usize| {
+        let text = dockerfile.text(Span::new(start, end));
+        let joined = text
+            .replace(&format!("{}\r\n", dockerfile.escape), "")
+            .replace(&format!("{}\n", dockerfile.escape), "");
+        joined.trim().to_string()
+    };
+    let joiner = |text: &str| text == "&&" || text == ";";
+    let before = match index.checked_sub(1) {
+        Some(previous) => gap(commands[previous].span.end, command.span.start),
+        None => gap(script.span.start, command.span.start),
+    };
+    match commands.get(index + 1) {
+        Some(next)
+            if (before.is_empty() || joiner(&before))
+                && joiner(&gap(command.span.end, next.span.start)) =>
+        {
+            Some(Span::new(command.span.start, next.span.start))
+        }
+        None if index > 0
+            && joiner(&before)
+            && gap(command.span.end, script.span.end).is_empty() =>
+        {
+            Some(Span::new(commands[index - 1].span.end, command.span.end))
+        }
+        _ => None,
+    }
+    .map(|span| Edit {
+        span,
+        replacement: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edits;
+
+    /// The RUN (second line) of `FROM alpine\nRUN script` without command `index`.
+    fn without(script: &str, index: usize) -> Option<String> {
+        let source = format!("FROM alpine\nRUN {script}\n");
+        let dockerfile = crate::syntax::parse(&source).unwrap();
+        let run = &dockerfile.instructions[1];
+        let commands = crate::script::run_commands(&dockerfile, run);
+        let edit = remove_command(&dockerfile, run, &commands, index)?;
+        let fixed = edits::apply(&source, &[edit]).unwrap();
+        Some(fixed["FROM alpine\nRUN ".len()..].trim_end().to_string())
+    }
+
+    #[test]
+    fn commands_are_removed_with_their_joiner() {
+        assert_eq!(without("a && b && c", 1).as_deref(), Some("a && c"));
+        assert_eq!(without("a; b", 0).as_deref(), Some("b"));
+        assert_eq!(without("a && \\\n    b", 1).as_deref(), Some("a"));
+        assert_eq!(
+            without("a; \\\n    b; \\\n    c", 1).as_deref(),
+            Some("a; \\\n    c")
+        );
+    }
+
+    #[test]
+    fn commands_joined_otherwise_stay() {
+        assert_eq!(without("a | b && c", 1), None, "piped into");
+        assert_eq!(without("a && b | c", 1), None, "piping");
+        assert_eq!(without("a || b", 1), None);
+        assert_eq!(without("(a; b); c", 1), None, "in a subshell");
+        assert_eq!(without("if a; then b; fi", 1), None);
+        assert_eq!(without("a", 0), None, "the only command");
+        assert_eq!(without("a # note\n", 0), None);
+    }
+}
