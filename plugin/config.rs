@@ -78,6 +78,8 @@ struct RawConfig {
     #[serde(default)]
     strict_labels: bool,
     shellcheck: Option<bool>,
+    fix: Option<bool>,
+    unsafe_fixes: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -105,6 +107,10 @@ pub struct ConfigFile {
     pub builder: Option<BuilderChoice>,
     /// `shellcheck`: run ShellCheck over RUN scripts when linting.
     pub shellcheck: bool,
+    /// `fix`: `lint` applies safe fixes, as `--fix` does.
+    pub fix: bool,
+    /// `unsafe-fixes`: fixing applies unsafe fixes too, as `--unsafe-fixes` does.
+    pub unsafe_fixes: bool,
     per_path: Vec<PerPath>,
     trusted_registries: Vec<String>,
     label_schema: BTreeMap<String, LabelFormat>,
@@ -206,6 +212,8 @@ impl ConfigFile {
             build_lint: raw.build_lint,
             builder: raw.builder,
             shellcheck: raw.shellcheck.unwrap_or(false),
+            fix: raw.fix.unwrap_or(false),
+            unsafe_fixes: raw.unsafe_fixes.unwrap_or(false),
             per_path,
             trusted_registries: raw.trusted_registries,
             label_schema: raw
@@ -359,8 +367,20 @@ impl Effective {
         if rule_options.strict_labels {
             text.push_str(&format!("strict-labels = true  # {}\n", self.file_origin()));
         }
-        if self.file.as_ref().is_some_and(|f| f.shellcheck) {
-            text.push_str(&format!("shellcheck = true  # {}\n", self.file_origin()));
+        for (key, set) in [
+            (
+                "shellcheck",
+                self.file.as_ref().is_some_and(|f| f.shellcheck),
+            ),
+            ("fix", self.file.as_ref().is_some_and(|f| f.fix)),
+            (
+                "unsafe-fixes",
+                self.file.as_ref().is_some_and(|f| f.unsafe_fixes),
+            ),
+        ] {
+            if set {
+                text.push_str(&format!("{key} = true  # {}\n", self.file_origin()));
+            }
         }
         text.push_str("\n[severity]\n");
         for (code, severity, origin) in &self.severities {
@@ -546,10 +566,12 @@ mod tests {
         let file = load(
             "ignore = [\"RB201\", \"empty-continuation-line\", \"sc2086\"]\nfailure-threshold = \"error\"\n\
              trusted-registries = [\"registry.example.com\"]\nbuild-lint = \"warn\"\nbuilder = \"classic\"\n\
+             fix = true\nunsafe-fixes = true\n\
              [severity]\nRB301 = \"error\"\nSC2046 = \"info\"\n\
              [[per-path]]\npaths = [\"legacy/**\"]\nignore = [\"RB302\"]\n",
         )
         .unwrap();
+        assert!(file.fix && file.unsafe_fixes);
         let rule = CheckCode::Rule;
         let shellcheck = |id: &str| CheckCode::External(id.to_string());
         assert_eq!(

@@ -133,6 +133,12 @@ impl Finding {
         self.fix = Some(fix);
         self
     }
+
+    /// The fix when there is one (some findings of a rule cannot be fixed safely).
+    pub fn with_fix_option(mut self, fix: Option<Fix>) -> Finding {
+        self.fix = fix;
+        self
+    }
 }
 
 /// A finding of a rule, at the severity in force for this run.

@@ -7,6 +7,7 @@
 pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;
+pub mod fix;
 pub mod images;
 pub mod instructions;
 pub mod label_format;

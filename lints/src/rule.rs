@@ -77,12 +77,79 @@ pub struct Equivalents {
     pub buildkit: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+/// Whether the rule's findings carry a fix (`lint --fix` applies it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixAvailability {
     None,
-    Sometimes,
-    Always,
+    /// Some findings carry a fix; the others say why not in their help.
+    Sometimes(FixDocs),
+    /// Every finding carries a fix.
+    Always(FixDocs),
+}
+
+impl FixAvailability {
+    /// `none`, `sometimes` or `always`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            FixAvailability::None => "none",
+            FixAvailability::Sometimes(_) => "sometimes",
+            FixAvailability::Always(_) => "always",
+        }
+    }
+
+    pub fn docs(&self) -> Option<&FixDocs> {
+        match self {
+            FixAvailability::None => None,
+            FixAvailability::Sometimes(docs) | FixAvailability::Always(docs) => Some(docs),
+        }
+    }
+}
+
+impl Serialize for FixAvailability {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What a rule's fix does and how safe it is, with examples that the registry tests apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FixDocs {
+    pub safety: FixSafety,
+    /// What the fix changes, and when it is unsafe, what behaviour may change.
+    pub description: &'static str,
+    /// Dockerfiles and what `lint --fix` (with `--unsafe-fixes` for unsafe fixes) makes of them
+    /// with only this rule's fixes; the registry test checks each, and that a second pass
+    /// changes nothing.
+    pub examples: &'static [FixExample],
+}
+
+/// How safe a rule's fixes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixSafety {
+    /// Every fix keeps the built image (or only makes it smaller or cleaner as intended).
+    Safe,
+    /// Every fix may change behaviour: applied only with `--unsafe-fixes`.
+    Unsafe,
+    /// Safe or unsafe depending on the finding (the description says when).
+    Mixed,
+}
+
+impl FixSafety {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixSafety::Safe => "safe",
+            FixSafety::Unsafe => "unsafe",
+            FixSafety::Mixed => "mixed",
+        }
+    }
+}
+
+/// A Dockerfile before and after the rule's fixes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FixExample {
+    pub before: &'static str,
+    pub after: &'static str,
 }
 
 #[derive(Debug, Default, Serialize)]

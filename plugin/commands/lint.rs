@@ -8,10 +8,11 @@ use anyhow::Context as _;
 use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::Severity;
-use rbuild_lints::linter::{lint, make_diagnostic, CheckCode, RuleSettings};
+use rbuild_lints::linter::{make_diagnostic, CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 use rbuild_lints::rules;
 
+use super::fix::{self, FixMode, Fixed};
 use crate::argv::GlobalOptions;
 use crate::config::{Flags, Resolver, Threshold};
 use crate::discover::{self, io_reason, Input};
@@ -84,6 +85,23 @@ pub struct LintArgs {
     /// the cache (`$XDG_CACHE_HOME/docker-rbuild`, else `~/.cache/docker-rbuild`)
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Apply safe fixes to the files in place (standard input: print the fixed text) and report
+    /// what is left
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix or --diff, apply unsafe fixes too (they may change the built image's behaviour)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
+    /// Print the unified diff that --fix would make and change nothing; exit 1 when there is one
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+
+    /// Do not fix, even when the config file says `fix = true`
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub no_fix: bool,
 }
 
 /// One Dockerfile to lint, with the settings in force for it.
@@ -95,6 +113,8 @@ struct Job {
     fail_at: Option<Severity>,
     /// `--shellcheck`, or `shellcheck = true` in the config file.
     shellcheck: bool,
+    /// `--fix`/`--diff`/`--unsafe-fixes`, or `fix`/`unsafe-fixes` in the config file.
+    fix: FixMode,
 }
 
 /// What one `lint` run does, validated.
@@ -107,6 +127,8 @@ enum LintConfig {
         output: Option<PathBuf>,
         /// Found when any job asks for ShellCheck.
         shellcheck: Option<ShellCheck>,
+        /// `--diff`: print the fixes' diff instead of the report.
+        diff: bool,
     },
     ShowConfig(String),
 }
@@ -177,6 +199,16 @@ impl LintConfig {
                     fail_at: effective.fail_at,
                     shellcheck: args.shellcheck
                         || effective.file.as_ref().is_some_and(|file| file.shellcheck),
+                    fix: FixMode::new(
+                        args.diff,
+                        args.fix || effective.file.as_ref().is_some_and(|file| file.fix),
+                        args.no_fix,
+                        args.unsafe_fixes
+                            || effective
+                                .file
+                                .as_ref()
+                                .is_some_and(|file| file.unsafe_fixes),
+                    ),
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -191,13 +223,15 @@ impl LintConfig {
             format: args.format,
             output: args.output,
             shellcheck,
+            diff: args.diff,
         })
     }
 }
 
 pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> {
     let daemon = args.daemon;
-    let (jobs, mut problems, format, output, shellcheck) = match LintConfig::from_args(args)? {
+    let (jobs, mut problems, format, output, shellcheck, diff) = match LintConfig::from_args(args)?
+    {
         LintConfig::ShowConfig(text) => {
             print!("{text}");
             return Ok(ExitCode::SUCCESS);
@@ -208,32 +242,60 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
             format,
             output,
             shellcheck,
-        } => (jobs, problems, format, output, shellcheck),
+            diff,
+        } => (jobs, problems, format, output, shellcheck, diff),
     };
     let output_file = output.as_deref().map(OutputFile::create).transpose()?;
     let stdin = read_stdin_if_named(&jobs)?;
     // A file that cannot be read is reported, and the others are still linted.
-    let linted: Vec<Result<FileReport, String>> = jobs
+    let linted: Vec<Result<(FileReport, Option<Fixed>), String>> = jobs
         .par_iter()
         .map(|job| lint_input(job, stdin.as_deref()))
         .collect();
-    let (jobs, mut reports): (Vec<&Job>, Vec<FileReport>) = jobs
+    let (jobs, linted): (Vec<&Job>, Vec<(FileReport, Option<Fixed>)>) = jobs
         .iter()
         .zip(linted)
         .filter_map(|(job, linted)| match linted {
-            Ok(report) => Some((job, report)),
+            Ok(linted) => Some((job, linted)),
             Err(problem) => {
                 problems.push(problem);
                 None
             }
         })
         .unzip();
+    let (mut reports, fixed): (Vec<FileReport>, Vec<Option<Fixed>>) = linted.into_iter().unzip();
     for problem in &problems {
         eprintln!("error: {problem}");
     }
     if reports.is_empty() && !problems.is_empty() {
         return Ok(ExitCode::from(crate::error::EXIT_INPUT));
     }
+    fix::warn_dropped(&reports, &fixed);
+    let inputs: Vec<Input> = jobs.iter().map(|job| job.input.clone()).collect();
+    if diff {
+        let mut changed = false;
+        let mut write_diffs = |out: &mut dyn Write| {
+            changed = fix::write_diffs(&reports, &fixed, out)?;
+            Ok(())
+        };
+        match output_file {
+            Some(file) => file.commit(write_diffs)?,
+            None => write_diffs(&mut std::io::stdout().lock()).context("cannot write the diff")?,
+        }
+        return Ok(if !problems.is_empty() {
+            ExitCode::from(crate::error::EXIT_INPUT)
+        } else if changed {
+            ExitCode::from(crate::error::EXIT_FAILURE)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    fix::write_fixed(&inputs, &fixed, &mut std::io::stdout().lock())?;
+    // With `--fix -` the fixed text is on stdout: the report goes to stderr.
+    let stdout_taken = inputs
+        .iter()
+        .zip(&fixed)
+        .any(|(input, fixed)| matches!(input, Input::Stdin(_)) && fixed.is_some());
     if let Some(shellcheck) = shellcheck {
         let targets = reports
             .iter_mut()
@@ -247,17 +309,39 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         add_daemon_findings(globals, &jobs, &mut reports)?;
     }
 
+    let fix_summary = fix::summary(&reports, &fixed);
+    let summary_in_report = fix::summary_in_report(format);
+    let write_report = |out: &mut dyn Write, color: bool| {
+        report::write(format, &reports, out, color)?;
+        match &fix_summary {
+            Some(line) if summary_in_report => writeln!(out, "{line}"),
+            _ => Ok(()),
+        }
+    };
     // Buffered: a report is written in a few large writes, not one per token.
     match output_file {
-        Some(file) => file.commit(|out| report::write(format, &reports, out, false))?,
+        Some(file) => file.commit(|out| write_report(out, false))?,
+        None if stdout_taken => {
+            let stderr = std::io::stderr();
+            let color = terminal::colors_enabled(stderr.is_terminal());
+            let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stderr.lock());
+            write_report(&mut out, color)
+                .and_then(|()| out.flush())
+                .context("cannot write the report")?;
+        }
         None => {
             let stdout = std::io::stdout();
             let color = terminal::colors_enabled(stdout.is_terminal());
             let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
-            report::write(format, &reports, &mut out, color)
+            write_report(&mut out, color)
                 .and_then(|()| out.flush())
                 .context("cannot write the report")?;
         }
+    }
+    if let Some(line) =
+        fix_summary.filter(|_| !summary_in_report && fixed.iter().any(Option::is_some))
+    {
+        eprintln!("{line}");
     }
 
     if !problems.is_empty() {
@@ -333,8 +417,9 @@ fn read_stdin_if_named(jobs: &[Job]) -> anyhow::Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// Lints one input; a file that cannot be read gives the message that says why.
-fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<FileReport, String> {
+/// Lints (and fixes, when asked) one input; a file that cannot be read gives the message that
+/// says why.
+fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fixed>), String> {
     let input = &job.input;
     let path = input.display_path();
     let read;
@@ -350,16 +435,13 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<FileReport, String> {
         context_dir: context_dir(path),
         ..job.rule_options.clone()
     };
-    let result = lint(bytes, &options, &job.settings);
+    let (result, fixed) = fix::lint_or_fix(bytes, &options, &job.settings, job.fix);
     let source = match result.dockerfile {
         Some(dockerfile) => dockerfile.source,
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
-    Ok(FileReport::new(
-        path.display().to_string(),
-        source,
-        result.diagnostics,
-    ))
+    let report = FileReport::new(path.display().to_string(), source, result.diagnostics);
+    Ok((report, fixed))
 }
 
 /// The directory a Dockerfile's rules look at: its own (the usual build context).

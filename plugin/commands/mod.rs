@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod build;
+// Not a subcommand: the fixing part of `lint`.
+pub mod fix;
 pub mod lint;
 pub mod parse;
 pub mod rules;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use rbuild_lints::rule::{FixAvailability, Rule};
+use rbuild_lints::rule::{FixAvailability, FixSafety, Rule};
 use rbuild_lints::rules::{self, differences, RULES};
 use serde_json::json;
 
@@ -68,11 +68,16 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn fixable(rule: &Rule) -> &'static str {
-    match rule.fix {
-        FixAvailability::None => "no",
-        FixAvailability::Sometimes => "sometimes",
-        FixAvailability::Always => "yes",
+/// `no`, or whether every finding has a fix and how safe: `yes`, `sometimes (unsafe)`, ...
+fn fixable(rule: &Rule) -> String {
+    let (when, docs) = match &rule.fix {
+        FixAvailability::None => return "no".to_string(),
+        FixAvailability::Sometimes(docs) => ("sometimes", docs),
+        FixAvailability::Always(docs) => ("yes", docs),
+    };
+    match docs.safety {
+        FixSafety::Safe => when.to_string(),
+        safety => format!("{when} ({})", safety.as_str()),
     }
 }
 
@@ -86,13 +91,13 @@ fn write_table(out: &mut dyn Write, rules: &[&Rule]) -> std::io::Result<()> {
         .max(11);
     writeln!(
         out,
-        "{:<6} {:<name_width$} {:<8} {:<9} {:<equivalents_width$} SUMMARY",
+        "{:<6} {:<name_width$} {:<8} {:<18} {:<equivalents_width$} SUMMARY",
         "CODE", "NAME", "SEVERITY", "FIXABLE", "EQUIVALENTS"
     )?;
     for rule in rules {
         writeln!(
             out,
-            "{:<6} {:<name_width$} {:<8} {:<9} {:<equivalents_width$} {}",
+            "{:<6} {:<name_width$} {:<8} {:<18} {:<equivalents_width$} {}",
             rule.code,
             rule.name,
             rule.severity,
@@ -178,6 +183,21 @@ fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
             difference.text
         )?;
     }
+    if let Some(fix) = rule.fix.docs() {
+        let how = match fix.safety {
+            FixSafety::Safe => "safe, applied by `lint --fix`",
+            FixSafety::Unsafe => "unsafe, applied by `lint --fix --unsafe-fixes`",
+            FixSafety::Mixed => "safe or unsafe (below); unsafe ones need `--unsafe-fixes`",
+        };
+        writeln!(out, "\n## Fix ({how})\n{}", fix.description)?;
+        for example in fix.examples {
+            writeln!(
+                out,
+                "\n```dockerfile\n{}```\nbecomes\n```dockerfile\n{}```",
+                example.before, example.after
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -189,6 +209,7 @@ fn rule_json(rule: &Rule) -> serde_json::Value {
         "severity_reason": rule.severity_reason,
         "summary": rule.summary,
         "fixable": rule.fix,
+        "fix": rule.fix.docs(),
         "hadolint": rule.equivalents.hadolint,
         "buildkit": rule.equivalents.buildkit,
         "docs": rule.docs,

@@ -66,6 +66,8 @@ fn descriptor(rule: &Rule) -> Value {
             "severity": rule.severity,
             "hadolint": rule.equivalents.hadolint,
             "buildkit": rule.equivalents.buildkit,
+            "fixable": rule.fix,
+            "fixSafety": rule.fix.docs().map(|fix| fix.safety),
         },
     })
 }
@@ -100,20 +102,45 @@ fn result(report: &FileReport, diagnostic: &Diagnostic) -> Value {
     if !related.is_empty() {
         result["relatedLocations"] = Value::Array(related);
     }
+    if let Some(fix) = &diagnostic.fix {
+        // An empty deleted region (end = start) is an insertion point.
+        let replacements: Vec<Value> = fix
+            .edits
+            .iter()
+            .map(|edit| {
+                json!({
+                    "deletedRegion": region(report, edit.span),
+                    "insertedContent": { "text": edit.replacement },
+                })
+            })
+            .collect();
+        result["fixes"] = json!([{
+            "description": { "text": fix.message },
+            "artifactChanges": [{
+                "artifactLocation": { "uri": artifact_uri(&report.path) },
+                "replacements": replacements,
+            }],
+            "properties": { "safety": fix.safety },
+        }]);
+    }
     result
 }
 
-fn location(report: &FileReport, span: Span) -> Value {
+fn region(report: &FileReport, span: Span) -> Value {
     let (start, end) = report.range(span);
+    json!({
+        "startLine": start.line,
+        "startColumn": start.column,
+        "endLine": end.line,
+        "endColumn": end.column,
+    })
+}
+
+fn location(report: &FileReport, span: Span) -> Value {
     json!({
         "physicalLocation": {
             "artifactLocation": { "uri": artifact_uri(&report.path) },
-            "region": {
-                "startLine": start.line,
-                "startColumn": start.column,
-                "endLine": end.line,
-                "endColumn": end.column,
-            },
+            "region": region(report, span),
         }
     })
 }

@@ -180,6 +180,23 @@ pub fn run(command: &mut Command) -> Output {
     Output::from_process(output)
 }
 
+/// Runs a command to completion with `input` on its standard input and captures its output.
+pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    Output::from_process(run_with_stdin_raw(command, input))
+}
+
+/// [`run_with_stdin`], with the output as bytes.
+pub fn run_with_stdin_raw(command: &mut Command, input: &[u8]) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// Image names unique to this test process, removed (with their untagged parents) on drop,
 /// also when an assertion fails.
 pub struct Images {

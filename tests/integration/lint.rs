@@ -3,9 +3,8 @@
 //! the pre-commit hooks, and a run over the whole shared corpus.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::harness::{self, run, Output, Sandbox};
@@ -65,32 +64,18 @@ fn lint_all_rules(sandbox: &Sandbox, args: &[&str]) -> Output {
 }
 
 fn lint_stdin(sandbox: &Sandbox, args: &[&str], input: &str) -> Output {
-    let mut child = sandbox
-        .rbuild()
-        .arg("lint")
-        .arg(ignore_other_rules())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn docker-rbuild");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    harness::run_with_stdin(
+        sandbox
+            .rbuild()
+            .arg("lint")
+            .arg(ignore_other_rules())
+            .args(args),
+        input.as_bytes(),
+    )
 }
 
 /// Exit code, stdout and stderr in one text, for snapshots.
-fn transcript(out: &Output) -> String {
+pub(crate) fn transcript(out: &Output) -> String {
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
         out.code, out.stdout, out.stderr
@@ -629,7 +614,7 @@ fn python_tools() -> PathBuf {
 }
 
 /// A git command in `dir` with a fixed identity.
-fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     run(sandbox
         .command("git")
         .current_dir(dir)
@@ -677,14 +662,10 @@ fn snapshot_of_this_checkout(sandbox: &Sandbox) -> (PathBuf, String) {
     (copy, head.stdout.trim().to_string())
 }
 
-/// Makes a repository using `hook` from this checkout, commits a bad Dockerfile (refused, with
-/// the finding shown), fixes it, and commits again (accepted).
-fn commit_is_refused_then_accepted(
-    sandbox: &Sandbox,
-    hook: &str,
-    configure: impl Fn(&mut Command),
-) {
-    let tools = python_tools();
+/// A git repository under the sandbox whose `.pre-commit-config.yaml` runs `hook` of this
+/// checkout with `args`, with the hooks installed and a bad Dockerfile (a shell-form CMD) and a
+/// README staged.
+pub(crate) fn pre_commit_project(sandbox: &Sandbox, hook: &str, args: &[&str]) -> PathBuf {
     let (hooks_repo, rev) = snapshot_of_this_checkout(sandbox);
     let project = sandbox.work().join("project");
     std::fs::create_dir_all(&project).unwrap();
@@ -692,9 +673,8 @@ fn commit_is_refused_then_accepted(
     std::fs::write(
         project.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n        args: [{:?}]\n",
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {hook}\n        args: {args:?}\n",
             hooks_repo.display(),
-            ignore_other_rules()
         ),
     )
     .unwrap();
@@ -704,44 +684,70 @@ fn commit_is_refused_then_accepted(
     )
     .unwrap();
     std::fs::write(project.join("README"), "not a Dockerfile\n").unwrap();
-
-    let commit = |message: &str| {
-        let mut command = sandbox.command("git");
-        command
-            .current_dir(&project)
-            .env(
-                "PATH",
-                format!(
-                    "{}:{}",
-                    tools.join("bin").display(),
-                    std::env::var("PATH").unwrap_or_default()
-                ),
-            )
-            .env(
-                // Per test: each snapshot is a new repository for pre-commit anyway.
-                "PRE_COMMIT_HOME",
-                sandbox.home().join("pre-commit"),
-            )
-            .args([
-                "-c",
-                "user.name=rbuild test",
-                "-c",
-                "user.email=test@rbuild.invalid",
-                "commit",
-                "-q",
-                "-m",
-                message,
-            ]);
-        configure(&mut command);
-        run(&mut command)
-    };
     let install = run(sandbox
-        .command(tools.join("bin/pre-commit"))
+        .command(python_tools().join("bin/pre-commit"))
         .current_dir(&project)
         .arg("install"));
     assert_eq!(install.code, 0, "{install:?}");
     assert_eq!(git(sandbox, &project, &["add", "-A"]).code, 0);
-    let refused = commit("bad Dockerfile");
+    project
+}
+
+/// `git commit -m message` in `project`, which runs its pre-commit hooks; `configure` adds
+/// what the hook needs to the environment.
+pub(crate) fn commit(
+    sandbox: &Sandbox,
+    project: &Path,
+    message: &str,
+    configure: &dyn Fn(&mut Command),
+) -> Output {
+    let tools = python_tools();
+    let mut command = sandbox.command("git");
+    command
+        .current_dir(project)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                tools.join("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env(
+            // Per test: each snapshot is a new repository for pre-commit anyway.
+            "PRE_COMMIT_HOME",
+            sandbox.home().join("pre-commit"),
+        )
+        .args([
+            "-c",
+            "user.name=rbuild test",
+            "-c",
+            "user.email=test@rbuild.invalid",
+            "commit",
+            "-q",
+            "-m",
+            message,
+        ]);
+    configure(&mut command);
+    run(&mut command)
+}
+
+/// True when `project` has no commit yet.
+pub(crate) fn nothing_committed(sandbox: &Sandbox, project: &Path) -> bool {
+    git(sandbox, project, &["log", "--oneline"])
+        .stdout
+        .is_empty()
+}
+
+/// Makes a repository using `hook` from this checkout, commits a bad Dockerfile (refused, with
+/// the finding shown), fixes it, and commits again (accepted).
+fn commit_is_refused_then_accepted(
+    sandbox: &Sandbox,
+    hook: &str,
+    configure: impl Fn(&mut Command),
+) {
+    let project = pre_commit_project(sandbox, hook, &[ignore_other_rules()]);
+    let refused = commit(sandbox, &project, "bad Dockerfile", &configure);
     assert_ne!(refused.code, 0, "the commit must be refused: {refused:?}");
     let shown = format!("{}{}", refused.stdout, refused.stderr);
     assert!(
@@ -750,9 +756,7 @@ fn commit_is_refused_then_accepted(
     );
     assert!(shown.contains("RB201"), "{shown}");
     assert!(
-        git(sandbox, &project, &["log", "--oneline"])
-            .stdout
-            .is_empty(),
+        nothing_committed(sandbox, &project),
         "nothing was committed"
     );
 
@@ -762,7 +766,7 @@ fn commit_is_refused_then_accepted(
     )
     .unwrap();
     assert_eq!(git(sandbox, &project, &["add", "-A"]).code, 0);
-    let accepted = commit("good Dockerfile");
+    let accepted = commit(sandbox, &project, "good Dockerfile", &configure);
     assert_eq!(
         accepted.code, 0,
         "the fixed commit is accepted: {accepted:?}"

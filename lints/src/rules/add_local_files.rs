@@ -1,9 +1,13 @@
 //! RB518: ADD of plain local files, where COPY does the same with fewer surprises.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::Keyword;
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
+use crate::syntax::{Instruction, Keyword};
 
+use super::fix_support::keyword_like;
 use super::support::{context_sources, is_tar_archive};
 
 pub static RULE: Rule = Rule {
@@ -30,7 +34,16 @@ an error).",
         hadolint: &["DL3020"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Replaces ADD with COPY when every source is a plain local file or directory and no flag is ADD's own (`--checksum`, `--keep-git-dir`, `--unpack`). Unsafe: ADD unpacks a local tar archive whatever its name, COPY copies it as it is.",
+        examples: &[
+            FixExample {
+                before: "FROM python:3.12-slim\nADD requirements.txt /app/\nADD src /app/src\n",
+                after: "FROM python:3.12-slim\nCOPY requirements.txt /app/\nCOPY src /app/src\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine:3.19\nADD --chown=app [\"config.yml\", \"/etc/app/\"]\n"],
         pass: &[
@@ -60,8 +73,32 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                     format!("ADD of local `{}`: COPY copies it plainly", first.value),
                 )
                 .with_label(first.span, "a plain local source")
-                .with_help("use COPY; keep ADD for URLs and tar archives to unpack"),
+                .with_help("use COPY; keep ADD for URLs and tar archives to unpack")
+                .with_fix_option(copy_fix(check, instruction, plain.len())),
             );
         }
     }
+}
+
+/// ADD -> COPY when every source is a plain local one and no flag is ADD's own (`--checksum`,
+/// `--keep-git-dir`, `--unpack`). Unsafe: ADD unpacks a local tar archive whatever its name.
+fn copy_fix(check: &Check<'_>, instruction: &Instruction, plain: usize) -> Option<Fix> {
+    let (sources, _) = instruction.sources_and_destination()?;
+    let add_only = ["checksum", "keep-git-dir", "unpack"];
+    if plain != sources.len()
+        || instruction
+            .flags
+            .iter()
+            .any(|f| add_only.contains(&f.name.as_str()))
+    {
+        return None;
+    }
+    Some(Fix {
+        message: "use COPY".to_string(),
+        safety: Safety::Unsafe,
+        edits: vec![Edit {
+            span: instruction.keyword_span,
+            replacement: keyword_like(check.dockerfile, instruction, Keyword::Copy),
+        }],
+    })
 }

@@ -1,9 +1,14 @@
 //! RB406: `apt` (the interactive front end) used in a build script.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::Command;
+use crate::syntax::Span;
 
+use super::fix_support::{program_span, word_after_program};
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -25,7 +30,16 @@ promised to stay stable, and it warns so on every run (\"apt does not have a sta
         hadolint: &["DL3027"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Mixed,
+        description: "Replaces `apt` with `apt-get` (`apt-cache` for `search`, `show`, `policy`, `depends`, `rdepends`; `full-upgrade` becomes `dist-upgrade`): the same packages. Unsafe for `apt upgrade`, which installs new dependencies that `apt-get upgrade` holds back. Not offered for subcommands `apt-get` lacks (`list`, `edit-sources`, ...).",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt update && apt install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+                after: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM ubuntu:24.04\nRUN <<EOF\napt-get update\napt install -y git=1:2.43.0-1ubuntu7\nEOF\n"],
         pass: &[
@@ -38,8 +52,14 @@ promised to stay stable, and it warns so on every run (\"apt does not have a sta
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     // One finding per RUN, at its first `apt`, with the others labelled.
     for run in runs(check) {
-        let mut uses = run.commands.iter().filter(|c| c.program() == "apt");
-        let Some(first) = uses.next() else { continue };
+        let uses: Vec<&Command> = run
+            .commands
+            .iter()
+            .filter(|c| c.program() == "apt")
+            .collect();
+        let Some((first, others)) = uses.split_first() else {
+            continue;
+        };
         let replacement = |command: &Command| match command.operands().next() {
             Some("search" | "show" | "policy" | "depends" | "rdepends") => "apt-cache",
             _ => "apt-get",
@@ -49,13 +69,24 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             "`apt` is meant for interactive use: its command line is not stable in scripts",
         )
         .with_help(format!("use `{}` instead", replacement(first)));
-        for other in uses {
+        for other in others {
             finding = finding.with_label(
                 other.span,
                 format!("`apt` here too: use `{}`", replacement(other)),
             );
         }
-        findings.push(finding);
+        // One fix for the whole RUN, when every `apt` in it has one.
+        let fixes: Option<Vec<Fix>> = uses.iter().map(|command| fix(check, command)).collect();
+        let fix = fixes.map(|fixes| Fix {
+            message: fixes[0].message.clone(),
+            safety: if fixes.iter().any(|f| f.safety == Safety::Unsafe) {
+                Safety::Unsafe
+            } else {
+                Safety::Safe
+            },
+            edits: fixes.into_iter().flat_map(|f| f.edits).collect(),
+        });
+        findings.push(finding.with_fix_option(fix));
     }
 }
 
@@ -80,4 +111,36 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].labels.len(), 2);
     }
+}
+
+/// `apt` -> `apt-get` (or `apt-cache` for queries), and `full-upgrade` -> `dist-upgrade`.
+/// `apt upgrade` also installs new dependencies, which `apt-get upgrade` holds back: unsafe.
+fn fix(check: &Check<'_>, command: &Command) -> Option<Fix> {
+    let subcommand = command.operands().next()?;
+    let (program, safety) = match subcommand {
+        "install" | "remove" | "purge" | "update" | "autoremove" | "autoclean" | "clean"
+        | "dist-upgrade" | "full-upgrade" | "build-dep" | "source" | "download" => {
+            ("apt-get", Safety::Safe)
+        }
+        "upgrade" => ("apt-get", Safety::Unsafe),
+        "search" | "show" | "policy" | "depends" | "rdepends" => ("apt-cache", Safety::Safe),
+        _ => return None,
+    };
+    let dockerfile = check.dockerfile;
+    let written = program_span(dockerfile, command)?;
+    let mut edits = vec![Edit {
+        span: Span::new(written.end - "apt".len(), written.end),
+        replacement: program.to_string(),
+    }];
+    if subcommand == "full-upgrade" {
+        edits.push(Edit {
+            span: word_after_program(dockerfile, command, subcommand)?,
+            replacement: "dist-upgrade".to_string(),
+        });
+    }
+    Some(Fix {
+        message: format!("use `{program}`"),
+        safety,
+        edits,
+    })
 }

@@ -1,8 +1,12 @@
 //! RB404: `apt-get install` also installs the recommended packages.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
+use super::fix_support::insert_option;
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -26,7 +30,16 @@ to pull and scan, and widen its attack surface, for software the image never use
         hadolint: &["DL3015"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Adds `--no-install-recommends` after `install`. Unsafe: the recommended packages are no longer installed, and the image may have relied on one of them.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+                after: "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends -y curl=7.88.1-10+deb12u8 \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM ubuntu:24.04\nRUN <<EOF\nset -e\napt-get update\napt-get -y install git=1:2.43.0-1ubuntu7\nEOF\n"],
         pass: &[
@@ -64,7 +77,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         command.program()
                     ),
                 )
-                .with_help("add `--no-install-recommends` and list the packages you need"),
+                .with_help("add `--no-install-recommends` and list the packages you need")
+                .with_fix_option(insert_option(
+                    check.dockerfile,
+                    command,
+                    true,
+                    "--no-install-recommends",
+                    Safety::Unsafe,
+                )),
             );
         }
     }

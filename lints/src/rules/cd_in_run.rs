@@ -1,9 +1,14 @@
 //! RB414: a RUN that starts by changing directory, where WORKDIR fits.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
+use crate::syntax::Keyword;
 
-use super::run_support::runs;
+use super::fix_support::{insert_line_before, keyword_like, remove_command};
+use super::run_support::{runs, Run};
 
 pub static RULE: Rule = Rule {
     code: "RB414",
@@ -27,7 +32,20 @@ missing.",
         hadolint: &["DL3003"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Moves the `cd DIR` that opens a shell-form script (after any `set`; followed by `&&` or `;` and more commands) to a `WORKDIR DIR` before the RUN. Not offered when DIR is relative or uses variables, quotes or globs. Unsafe: the directory now stays for the instructions that follow (RUN, COPY, CMD, ENTRYPOINT) and is created when missing, where `cd` would have failed.",
+        examples: &[
+            FixExample {
+                before: "FROM node:22\nCOPY . /app\nRUN cd /app && npm ci\n",
+                after: "FROM node:22\nCOPY . /app\nWORKDIR /app\nRUN npm ci\n",
+            },
+            FixExample {
+                before: "FROM debian:12\nRUN set -eux; \\\n    cd /opt/app; \\\n    ./build.sh\n",
+                after: "FROM debian:12\nWORKDIR /opt/app\nRUN set -eux; \\\n    ./build.sh\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM golang:1.22\nCOPY . /src\nRUN cd /src; go build -o /bin/app ./cmd/app\n",
@@ -41,9 +59,10 @@ missing.",
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check) {
         // Shell options (`set -eux`) come before the script's first real step.
-        let Some(first) = run.commands.iter().find(|c| c.program() != "set") else {
+        let Some(index) = run.commands.iter().position(|c| c.program() != "set") else {
             continue;
         };
+        let first = &run.commands[index];
         if first.program() != "cd" {
             continue;
         }
@@ -57,7 +76,38 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             )
             .with_help(format!(
                 "set the directory with `WORKDIR {directory}` before the RUN"
-            )),
+            ))
+            .with_fix_option(workdir_fix(check, &run, index, directory)),
         );
     }
+}
+
+/// `RUN cd DIR && rest` -> `WORKDIR DIR` + `RUN rest`, when `cd DIR` opens a shell-form script
+/// (after any `set`, which stays), joined to the rest by `&&` or `;` (a `cd` in a subshell or
+/// group lasts only until it closes), and DIR is a plain absolute path (a relative WORKDIR
+/// would depend on the base image's).
+fn workdir_fix(check: &Check<'_>, run: &Run<'_>, index: usize, directory: &str) -> Option<Fix> {
+    let dockerfile = check.dockerfile;
+    let cd = &run.commands[index];
+    if cd.words.len() != 2
+        || dockerfile.text(cd.span).split_whitespace().nth(1) != Some(directory)
+        || !directory.starts_with('/')
+        || directory.contains(['$', '\'', '"', '\\', '`', '~', '*', '?', '['])
+    {
+        return None;
+    }
+    let removed = remove_command(dockerfile, run.instruction, run.commands, index)?;
+    let keyword = keyword_like(dockerfile, run.instruction, Keyword::Workdir);
+    Some(Fix {
+        message: format!("move `cd {directory}` to `{keyword} {directory}` before the RUN"),
+        safety: Safety::Unsafe,
+        edits: vec![
+            insert_line_before(
+                dockerfile,
+                run.instruction,
+                &format!("{keyword} {directory}"),
+            ),
+            removed,
+        ],
+    })
 }

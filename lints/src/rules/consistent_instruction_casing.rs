@@ -1,7 +1,10 @@
 //! RB701: instruction keywords in mixed case.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::Instruction;
 
 pub static RULE: Rule = Rule {
@@ -27,7 +30,20 @@ harder to scan: instructions no longer stand out from their arguments the same w
         hadolint: &[],
         buildkit: Some("ConsistentInstructionCasing"),
     },
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Rewrites each keyword in the case most instructions of the file use (upper case on a tie). Keywords are case-insensitive: the image is the same.",
+        examples: &[
+            FixExample {
+                before: "From alpine:3.19\nRun echo hello > /greeting.txt\nEntRYpOiNT [\"cat\", \"/greeting.txt\"]\n",
+                after: "FROM alpine:3.19\nRUN echo hello > /greeting.txt\nENTRYPOINT [\"cat\", \"/greeting.txt\"]\n",
+            },
+            FixExample {
+                before: "from alpine:3.19\nRun echo hi\nrun true\nonbuild COPY . /x\n",
+                after: "from alpine:3.19\nrun echo hi\nrun true\nonbuild COPY . /x\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "from alpine\nrun true\nCOPY . /app\n",

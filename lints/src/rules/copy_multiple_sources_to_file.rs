@@ -1,8 +1,11 @@
 //! RB517: COPY or ADD of several sources to a destination without a trailing `/`.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::Keyword;
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
+use crate::syntax::{Keyword, Span};
 
 use super::support::with_triggers;
 
@@ -28,7 +31,20 @@ for every file it sees.",
         hadolint: &["DL3021"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Adds `/` to the destination. Safe: the builder rejects several sources copied to a file, so the step could not run as written.",
+        examples: &[
+            FixExample {
+                before: "FROM node:20\nCOPY package.json package-lock.json /app\n",
+                after: "FROM node:20\nCOPY package.json package-lock.json /app/\n",
+            },
+            FixExample {
+                before: "FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app\"]\n",
+                after: "FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app/\"]\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nADD [\"a.conf\", \"b.conf\", \"/etc/app\"]\n",
@@ -62,7 +78,20 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         destination.value
                     ),
                 )
-                .with_help(format!("write `{}/`", destination.value)),
+                .with_help(format!("write `{}/`", destination.value))
+                .with_fix({
+                    // Inside the closing quote of a JSON (or quoted) destination.
+                    let written = check.dockerfile.text(destination.span);
+                    let at = destination.span.end - usize::from(written.ends_with(['"', '\'']));
+                    Fix {
+                        message: format!("write `{}/`", destination.value),
+                        safety: Safety::Safe,
+                        edits: vec![Edit {
+                            span: Span::new(at, at),
+                            replacement: "/".to_string(),
+                        }],
+                    }
+                }),
             );
         }
     }

@@ -1,8 +1,13 @@
 //! RB003: an empty line inside a continued instruction.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::{Span, WarningKind};
+
+use super::fix_support::delete_lines;
 
 pub static RULE: Rule = Rule {
     code: "RB003",
@@ -25,7 +30,15 @@ make the instruction look like it ends where it does not.",
         hadolint: &[],
         buildkit: Some("NoEmptyContinuation"),
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description:
+            "Removes the empty line. Safe: the builder skips it today; it is only a future error.",
+        examples: &[FixExample {
+            before: "FROM alpine:3.19\nRUN apk add \\\n\n    curl\n",
+            after: "FROM alpine:3.19\nRUN apk add \\\n    curl\n",
+        }],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine\nRUN echo a \\\n\n  && echo b \\\n\n  && echo c\n"],
         pass: &["FROM alpine\nRUN echo a \\\n# a comment line is fine\n  && echo b\n"],
@@ -64,6 +77,15 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         for location in &warning.locations {
             finding = finding.with_label(*location, "empty line");
         }
-        findings.push(finding);
+        let edits = warning
+            .locations
+            .iter()
+            .map(|location| delete_lines(dockerfile, *location))
+            .collect();
+        findings.push(finding.with_fix(Fix {
+            message: "remove the empty lines".to_string(),
+            safety: Safety::Safe,
+            edits,
+        }));
     }
 }

@@ -1,7 +1,10 @@
 //! RB202: exec form whose program is one string with spaces, like `CMD ["npm start"]`.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::{Arguments, Instruction, Keyword};
 
 use super::support::stage_instructions;
@@ -22,7 +25,16 @@ not found\".",
         use_instead: "FROM node:22\nCMD [\"npm\", \"start\"]\n",
     },
     equivalents: Equivalents { hadolint: &[], buildkit: None },
-    fix: FixAvailability::Sometimes,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Splits the first string at its blanks into separate strings, when it has no shell syntax. Unsafe: the step that could not start now runs a program.",
+        examples: &[
+            FixExample {
+                before: "FROM node:22\nCMD [\"npm start\"]\n",
+                after: "FROM node:22\nCMD [\"npm\", \"start\"]\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine\nENTRYPOINT [\"/usr/bin/my-app --config /etc/app.conf\", \"--verbose\"]\n"],
         pass: &[

@@ -1,7 +1,10 @@
 //! RB704: EXPOSE protocol not in lower case.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::{Keyword, Span};
 
 pub static RULE: Rule = Rule {
@@ -23,7 +26,14 @@ with `tcp`/`udp` may treat `TCP` as another protocol; lower case is the document
         hadolint: &[],
         buildkit: Some("ExposeProtoCasing"),
     },
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Lower-cases the protocol, as the builder does anyway: the image is the same.",
+        examples: &[FixExample {
+            before: "FROM alpine:3.19\nEXPOSE 80/TcP 53/UDP \\\n  443/Tcp\n",
+            after: "FROM alpine:3.19\nEXPOSE 80/tcp 53/udp \\\n  443/tcp\n",
+        }],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine\nEXPOSE 53/UDP 80\n"],
         pass: &["FROM alpine\nEXPOSE 53/udp 80 ${PORT}/tcp\n"],
@@ -49,8 +59,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 format!("protocol `{protocol}` should be lower case"),
             )
             .with_help(format!("write `{}`", protocol.to_ascii_lowercase()));
-            // Only when the word is written on one line can the protocol be located in the source.
-            if dockerfile.text(word.span) == word.value {
+            // The protocol ends the word as written unless a line continuation splits it.
+            if dockerfile.text(word.span).ends_with(protocol) {
                 let start = word.span.end - protocol.len();
                 finding = finding.with_fix(Fix {
                     message: format!(

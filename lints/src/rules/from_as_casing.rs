@@ -1,7 +1,10 @@
 //! RB702: `FROM ... as` (or `from ... AS`): the two keywords in different case.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
 pub static RULE: Rule = Rule {
     code: "RB702",
@@ -23,7 +26,16 @@ and the file look careless; keywords of one line should share a case.",
         hadolint: &[],
         buildkit: Some("FromAsCasing"),
     },
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Writes `AS` in the case of `FROM`; keywords are case-insensitive, so the image is the same.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12 as builder\nfrom builder As final\n",
+                after: "FROM debian:12 AS builder\nfrom builder as final\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["from debian:12 AS builder\n", "FROM alpine As base\n"],
         pass: &["from debian:12 as builder\nFrom alpine as other\n"],

@@ -1,7 +1,10 @@
 //! RB509: `ENV key value` / `LABEL key value` (and `ARG key value`) without `=`.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::{Instruction, KeyValue, Keyword, Span};
 
 pub static RULE: Rule = Rule {
@@ -26,7 +29,16 @@ declares `foo` and `bar` without defaults, never `foo=bar`.",
         hadolint: &[],
         buildkit: Some("LegacyKeyValueFormat"),
     },
-    fix: FixAvailability::Sometimes,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Writes `KEY=value`, double-quoting a value with blanks; the value is the same. Not offered when the value has quotes, backslashes or backticks, whose meaning would change inside the added quotes, nor for `ARG a b` (two ARGs, or a default?).",
+        examples: &[
+            FixExample {
+                before: "FROM alpine:3.19\nENV DEPS curl git  make\nLABEL version \"1.0\"\nENV MULTI \\\n    a \\\n    b\n",
+                after: "FROM alpine:3.19\nENV DEPS=\"curl git  make\"\nLABEL version=\"1.0\"\nENV MULTI=\"a     b\"\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nARG foo bar\n",
@@ -109,4 +121,29 @@ fn key_equals_value(pair: &KeyValue) -> Option<String> {
         return None;
     }
     Some(format!("{}=\"{value}\"", pair.key.value))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::linter::{lint, RuleSettings};
+    use crate::rule::LintOptions;
+
+    use super::RULE;
+
+    #[test]
+    fn legacy_values_with_quotes_and_blanks_are_not_rewritten() {
+        // Inside added double quotes, the inner quotes would change meaning.
+        let source = "FROM alpine\nLABEL maintainer \"Jane\" <j@example.com>\n";
+        let result = lint(
+            source.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        let finding = result
+            .diagnostics
+            .iter()
+            .find(|d| d.rule.code == RULE.code)
+            .expect("the legacy form is reported");
+        assert!(finding.fix.is_none());
+    }
 }

@@ -1,8 +1,6 @@
 //! The rule registry: one file per rule, one table.
 
 mod add_local_files;
-#[cfg(test)]
-mod applied_fixes;
 mod apt_in_scripts;
 mod apt_install_recommends;
 mod apt_update_alone;
@@ -29,6 +27,7 @@ mod expose_port_range;
 mod expose_proto_casing;
 mod expose_ssh_port;
 mod final_user_root;
+mod fix_support;
 mod from_arg_without_default;
 mod from_as_casing;
 mod from_latest_tag;
@@ -384,5 +383,81 @@ mod tests {
                 rule.code
             );
         }
+    }
+
+    /// Every fixable rule: each fix example, fixed with only the rule's fixes (unsafe ones too
+    /// unless the rule's fixes are all safe), gives its `after` text, which parses, no longer
+    /// fires the rule, and stays as it is under a second `--fix`.
+    #[test]
+    fn every_fix_example_gives_its_after_text_once() {
+        use crate::fix::{fix, FixOptions};
+        use crate::rule::FixSafety;
+        let fixable: Vec<&Rule> = RULES
+            .iter()
+            .copied()
+            .filter(|r| r.fix.docs().is_some())
+            .collect();
+        for rule in &fixable {
+            let docs = rule.fix.docs().unwrap();
+            assert!(
+                !docs.examples.is_empty(),
+                "{} has no fix example",
+                rule.code
+            );
+            assert!(
+                !docs.description.trim().is_empty(),
+                "{} does not describe its fix",
+                rule.code
+            );
+            let only = [rule.code];
+            let options = FixOptions {
+                unsafe_fixes: docs.safety != FixSafety::Safe,
+                only: Some(&only),
+            };
+            let fixed = |source: &str| {
+                fix(
+                    source.as_bytes(),
+                    &labels::fixture_options(),
+                    &RuleSettings::default(),
+                    options,
+                )
+            };
+            for (i, example) in docs.examples.iter().enumerate() {
+                let first = fixed(example.before);
+                assert!(
+                    first.dropped.is_empty(),
+                    "{} example {i}: dropped {:?}",
+                    rule.code,
+                    first.dropped
+                );
+                assert_eq!(first.source, example.after, "{} example {i}", rule.code);
+                assert!(
+                    first.remaining.dockerfile.is_some(),
+                    "{} example {i} does not parse",
+                    rule.code
+                );
+                assert!(
+                    first
+                        .remaining
+                        .diagnostics
+                        .iter()
+                        .all(|d| d.rule.code != rule.code),
+                    "{} still fires after its fix, example {i}:\n{}",
+                    rule.code,
+                    first.source
+                );
+                let second = fixed(&first.source);
+                assert!(
+                    !second.changed(),
+                    "{} example {i}: a second --fix changes it",
+                    rule.code
+                );
+            }
+        }
+        assert!(
+            fixable.len() >= 25,
+            "only {} rules are fixable",
+            fixable.len()
+        );
     }
 }

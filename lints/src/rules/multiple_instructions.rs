@@ -1,9 +1,13 @@
 //! RB505: more than one CMD, ENTRYPOINT or HEALTHCHECK in a stage.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::Keyword;
 
+use super::fix_support::delete_instruction;
 use super::support::stage_instructions;
 
 /// Instructions of which only the last one in a stage has any effect.
@@ -28,7 +32,16 @@ process manager or two containers instead).",
         hadolint: &["DL4003", "DL4004", "DL3012"],
         buildkit: Some("MultipleInstructionsDisallowed"),
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Removes the CMD, ENTRYPOINT or HEALTHCHECK that a later one of the same stage replaces (its whole lines, with the ignore comments right before it). Safe: only the last one reaches the image.",
+        examples: &[
+            FixExample {
+                before: "FROM alpine:3.19\n# rbuild global ignore=RB525\n# rbuild ignore=shell-form-command\nCMD echo one\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \\\n     \"two\"]\nCMD [\"echo\", \"three\"]\n",
+                after: "FROM alpine:3.19\n# rbuild global ignore=RB525\nHEALTHCHECK CMD [\"true\"]\nCMD [\"echo\", \"three\"]\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nCMD [\"a\"]\nRUN true\ncmd [\"b\"]\n",
@@ -64,7 +77,12 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         ),
                     )
                     .with_label(last.keyword_span, "this one is used")
-                    .with_help(format!("keep a single {} per stage", kind.as_str())),
+                    .with_help(format!("keep a single {} per stage", kind.as_str()))
+                    .with_fix(Fix {
+                        message: format!("remove this {}", kind.as_str()),
+                        safety: Safety::Safe,
+                        edits: vec![delete_instruction(dockerfile, instruction)],
+                    }),
                 );
             }
         }

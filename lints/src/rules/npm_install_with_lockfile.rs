@@ -1,8 +1,12 @@
 //! RB605: `npm install` where the lockfile is there and `npm ci` fits.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
+use super::fix_support::word_after_program;
 use super::run_support::{arguments, has_option, runs};
 use super::support::{context_sources, glob_match};
 
@@ -27,7 +31,16 @@ fails when it is out of date, and starts from a clean node_modules.",
         hadolint: &[],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Replaces `npm install` with `npm ci`. Unsafe: `npm ci` removes an existing node_modules and fails when package.json and the lockfile disagree, where `npm install` would update the lockfile.",
+        examples: &[
+            FixExample {
+                before: "FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm install\n",
+                after: "FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM node:22\nCOPY package*.json ./\nRUN npm i --omit=dev\n",
@@ -82,7 +95,21 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         command.span,
                         "`npm install` may re-resolve and rewrite the lockfile the build copied",
                     )
-                    .with_help("use `npm ci` to install exactly what package-lock.json lists"),
+                    .with_help("use `npm ci` to install exactly what package-lock.json lists")
+                    .with_fix_option(
+                        command
+                            .operands()
+                            .next()
+                            .and_then(|sub| word_after_program(dockerfile, command, sub))
+                            .map(|span| Fix {
+                                message: "use `npm ci`".to_string(),
+                                safety: Safety::Unsafe,
+                                edits: vec![Edit {
+                                    span,
+                                    replacement: "ci".to_string(),
+                                }],
+                            }),
+                    ),
                 );
             }
         }

@@ -1,13 +1,17 @@
 //! RB405: a package manager's download cache or index is left in the image.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::Command;
 use crate::syntax::{Dockerfile, Keyword};
 
+use super::fix_support::{append_to_run, insert_option};
 use super::run_support::{
     cache_mount_covers, cache_mount_targets, in_shipped_stage, is_pip_install, runs,
-    shipped_stages, written_words,
+    shipped_stages, written_words, Run,
 };
 
 pub static RULE: Rule = Rule {
@@ -40,7 +44,28 @@ in a later RUN does not help, since the earlier layer still holds them.",
         hadolint: &["DL3009", "DL3019", "DL3032", "DL3036", "DL3040", "DL3042", "DL3060"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Mixed,
+        description: "Adds `--no-cache` to `apk add` and `--no-cache-dir` to `pip install`; ends a shell-form RUN with `&& rm -rf /var/lib/apt/lists/*`, `&& yum clean all`, `&& dnf clean all`, `&& zypper clean -a` or `&& yarn cache clean` (not offered when the script ends in a comment, `;`, `&` or `)`, or is a heredoc). Safe: the same packages, a smaller layer. Removing the apt lists is unsafe when a later RUN installs with apt without its own `apt-get update`: that install would then fail.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8\n",
+                after: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 && rm -rf /var/lib/apt/lists/*\n",
+            },
+            FixExample {
+                before: "FROM alpine:3.19\nRUN apk add curl=8.5.0-r0\n",
+                after: "FROM alpine:3.19\nRUN apk add --no-cache curl=8.5.0-r0\n",
+            },
+            FixExample {
+                before: "FROM python:3.12\nRUN pip install flask==3.0.3\n",
+                after: "FROM python:3.12\nRUN pip install --no-cache-dir flask==3.0.3\n",
+            },
+            FixExample {
+                before: "FROM centos:7\nRUN yum install -y \\\n    httpd-2.4.6\n",
+                after: "FROM centos:7\nRUN yum install -y \\\n    httpd-2.4.6 \\\n    && yum clean all\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nRUN apk add curl=8.5.0-r0\n",
@@ -96,7 +121,11 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 continue;
             }
             let message = cache.message.replace("{program}", trigger.program());
-            findings.push(Finding::new(trigger.span, message).with_help(cache.help));
+            findings.push(
+                Finding::new(trigger.span, message)
+                    .with_help(cache.help)
+                    .with_fix_option(cache_fix(check, &run, cache, trigger)),
+            );
         }
     }
 }
@@ -201,6 +230,62 @@ const CACHES: &[Cache] = &[
 ];
 
 /// True when `command` deletes one of `directories` or its contents (`rm -rf /var/cache/apk/*`).
+/// The fix of a cache's finding: the option that keeps the cache out (`apk add --no-cache`,
+/// `pip install --no-cache-dir`), or the cleaning command appended to the RUN. Removing the apt
+/// lists is unsafe when a later RUN installs with apt without updating the lists itself.
+fn cache_fix(check: &Check<'_>, run: &Run<'_>, cache: &Cache, trigger: &Command) -> Option<Fix> {
+    let dockerfile = check.dockerfile;
+    let append = |command: &str, safety: Safety| {
+        let edit = append_to_run(dockerfile, run.instruction, run.commands, command)?;
+        Some(Fix {
+            message: format!("end the RUN with `&& {command}`"),
+            safety,
+            edits: vec![edit],
+        })
+    };
+    match cache.directories.first().copied()? {
+        "/var/lib/apt/lists" => {
+            let later_install_needs_lists =
+                runs(check).skip_while(|r| r.index <= run.index).any(|r| {
+                    let apt = |c: &&Command| c.program() == "apt-get" || c.program() == "apt";
+                    r.commands.iter().filter(apt).any(|c| {
+                        c.is(
+                            c.program(),
+                            &["install", "upgrade", "dist-upgrade", "build-dep", "source"],
+                        )
+                    }) && !r
+                        .commands
+                        .iter()
+                        .filter(apt)
+                        .any(|c| c.is(c.program(), &["update"]))
+                });
+            let safety = if later_install_needs_lists {
+                Safety::Unsafe
+            } else {
+                Safety::Safe
+            };
+            append("rm -rf /var/lib/apt/lists/*", safety)
+        }
+        "/var/cache/apk" => insert_option(dockerfile, trigger, true, "--no-cache", Safety::Safe),
+        "/var/cache/yum" => append("yum clean all", Safety::Safe),
+        "/var/cache/dnf" => append(&format!("{} clean all", trigger.program()), Safety::Safe),
+        "/var/cache/zypp" => append("zypper clean -a", Safety::Safe),
+        "/root/.cache/pip" => {
+            let install = super::fix_support::word_after_program(dockerfile, trigger, "install")?;
+            Some(Fix {
+                message: "add `--no-cache-dir`".to_string(),
+                safety: Safety::Safe,
+                edits: vec![Edit {
+                    span: crate::syntax::Span::new(install.end, install.end),
+                    replacement: " --no-cache-dir".to_string(),
+                }],
+            })
+        }
+        "/usr/local/share/.cache/yarn" => append("yarn cache clean", Safety::Safe),
+        _ => None,
+    }
+}
+
 fn removes_any(command: &Command, directories: &[&str]) -> bool {
     command.program() == "rm"
         && command.operands().any(|operand| {

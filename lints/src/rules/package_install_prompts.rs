@@ -1,9 +1,13 @@
 //! RB403: a package install that waits for a confirmation nobody can give.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::Command;
 
+use super::fix_support::insert_option;
 use super::run_support::{has_option, runs};
 
 pub static RULE: Rule = Rule {
@@ -27,7 +31,20 @@ package list grows enough to need a confirmation.",
         hadolint: &["DL3014", "DL3030", "DL3034", "DL3038"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Adds `-y` after the subcommand (`apt-get install -y`, `yum install -y`, `zypper install -y`). Safe: the packages are the ones the line names; without the answer the step aborts at the prompt.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+                after: "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n",
+            },
+            FixExample {
+                before: "FROM centos:7\nRUN yum install httpd-2.4.6 && yum clean all\n",
+                after: "FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM centos:7\nRUN yum install httpd-2.4.6 && yum clean all\n",
@@ -58,7 +75,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                             command.operands().next().unwrap_or_default()
                         ),
                     )
-                    .with_help(format!("add `{answer}` to answer the prompt")),
+                    .with_help(format!("add `{answer}` to answer the prompt"))
+                    .with_fix_option(insert_option(
+                        check.dockerfile,
+                        command,
+                        true,
+                        "-y",
+                        Safety::Safe,
+                    )),
                 );
             }
         }

@@ -1,12 +1,16 @@
 //! RB413: a pipe in a RUN whose failures are hidden by the last command's status.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::{self, Command};
-use crate::syntax::{Instruction, Keyword};
+use crate::syntax::{Instruction, Keyword, Stage};
 
+use super::fix_support::{insert_line_before, keyword_like};
 use super::run_support::{pipes_into, runs};
-use super::support::stage_instructions;
+use super::support::{stage_instructions, stage_matches};
 
 pub static RULE: Rule = Rule {
     code: "RB413",
@@ -31,7 +35,20 @@ a missing or partial file, failing much later or not at all.",
         hadolint: &["DL4006"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Inserts `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the first such RUN of the stage (above the comments right before it; with the stage's own SHELL program when it set one, `/bin/ash` on an Alpine or BusyBox base). Unsafe: every later RUN of the stage runs under that shell, which must exist in the image, and a pipe whose first command fails now fails the build.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
+                after: "FROM debian:12\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl -fsSL https://example.com/tool.tgz | tar -xz -C /usr/local/bin\n",
+            },
+            FixExample {
+                before: "FROM alpine:3.19 AS base\nFROM base\n# hadolint ignore=DL3047\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
+                after: "FROM alpine:3.19 AS base\nFROM base\nSHELL [\"/bin/ash\", \"-o\", \"pipefail\", \"-c\"]\n# hadolint ignore=DL3047\nRUN wget -qO- https://example.com/x.tgz | tar -xz\nRUN wget -qO- https://example.com/y.tgz | tar -xz\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nRUN <<EOF\nset -e\nwget -qO- https://example.com/x.tgz | tar -xz\nEOF\n",
@@ -54,6 +71,8 @@ a missing or partial file, failing much later or not at all.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
+    // One SHELL per stage fixes all its RUNs: only the first finding of a stage offers it.
+    let mut fixed_stages = Vec::new();
     for run in runs(check) {
         if run.instruction.is_exec_form()
             || runs_another_language(run.instruction)
@@ -79,7 +98,16 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         span,
                         format!("if {program} fails, the pipe still succeeds and the build goes on"),
                     )
-                    .with_help("add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the script with `set -o pipefail` where the shell has it"),
+                    .with_help("add `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before the RUN, or start the script with `set -o pipefail` where the shell has it")
+                    .with_fix_option(
+                        dockerfile
+                            .stage_of(run.index)
+                            .filter(|stage| !fixed_stages.contains(&stage.index))
+                            .and_then(|stage| {
+                                fixed_stages.push(stage.index);
+                                pipefail_shell(check, stage, run.instruction)
+                            }),
+                    ),
                 );
                 break;
             }
@@ -134,6 +162,46 @@ fn runs_another_language(instruction: &Instruction) -> bool {
                 };
                 !program.unwrap_or("").ends_with("sh")
             })
+    })
+}
+
+/// A `SHELL` with `-o pipefail` inserted before the RUN: the stage's own shell when it set one,
+/// else `/bin/ash` on Alpine and BusyBox bases (no bash there), else `/bin/bash`; none on
+/// Windows bases.
+fn pipefail_shell(check: &Check<'_>, stage: &Stage, run: &Instruction) -> Option<Fix> {
+    let dockerfile = check.dockerfile;
+    let set_shell = stage_instructions(dockerfile, stage)
+        .filter(|(_, i)| i.kind == Keyword::Shell && i.span.start < run.span.start)
+        .last()
+        .and_then(|(_, i)| i.words().first().map(|w| w.value.clone()));
+    let shell = set_shell.or_else(|| {
+        let mut base = stage;
+        // A stage built FROM an earlier stage has that stage's base image.
+        while let Some(earlier) = dockerfile.stages[..base.index]
+            .iter()
+            .rev()
+            .find(|s| stage_matches(s, &base.base.value))
+        {
+            base = earlier;
+        }
+        let image = base.base.value.to_ascii_lowercase();
+        if image.contains("windows") {
+            None
+        } else if image.contains("alpine") || image.contains("busybox") {
+            Some("/bin/ash".to_string())
+        } else {
+            Some("/bin/bash".to_string())
+        }
+    })?;
+    let keyword = keyword_like(dockerfile, run, Keyword::Shell);
+    let instruction = format!(
+        "{keyword} [{}, \"-o\", \"pipefail\", \"-c\"]",
+        serde_json::to_string(&shell).unwrap_or_default()
+    );
+    Some(Fix {
+        message: format!("add `{instruction}` before the RUN"),
+        safety: Safety::Unsafe,
+        edits: vec![insert_line_before(dockerfile, run, &instruction)],
     })
 }
 

@@ -1,7 +1,10 @@
 //! RB504: `FROM --platform=$TARGETPLATFORM`, which is the default anyway.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::Span;
 
 pub static RULE: Rule = Rule {
@@ -23,7 +26,16 @@ changes nothing; it only makes readers wonder whether `$BUILDPLATFORM` was meant
         hadolint: &["DL3065"],
         buildkit: Some("RedundantTargetPlatform"),
     },
-    fix: FixAvailability::Always,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Removes the flag (and the blanks after it): the target platform is what FROM uses without it.",
+        examples: &[
+            FixExample {
+                before: "FROM --platform=$TARGETPLATFORM alpine:3.19 AS a\nFROM --platform=${TARGETPLATFORM} \\\n  alpine:3.19\n",
+                after: "FROM alpine:3.19 AS a\nFROM \\\n  alpine:3.19\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM --platform=${TARGETPLATFORM} node:22\n"],
         pass: &[

@@ -1,7 +1,10 @@
 //! RB201: CMD or ENTRYPOINT in shell form.
 
 use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::syntax::{Arguments, Instruction, Keyword, Word};
 
 use super::support::stage_instructions;
@@ -26,7 +29,16 @@ CMD and any arguments given to `docker run`.",
         use_instead: "FROM redis:7\nCMD [\"redis-server\", \"--appendonly\", \"yes\"]\n",
     },
     equivalents: Equivalents { hadolint: &["DL3025"], buildkit: Some("JSONArgsRecommended") },
-    fix: FixAvailability::Sometimes,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Rewrites a command without shell syntax (no variables, quotes, operators, globs or redirections) in exec form. Unsafe: the program runs as PID 1 without `/bin/sh -c`, so it now gets the signals and the environment is no longer the shell's; a shell-form ENTRYPOINT also starts taking CMD and `docker run` arguments.",
+        examples: &[
+            FixExample {
+                before: "FROM redis:7\nCMD redis-server --appendonly yes\n",
+                after: "FROM redis:7\nCMD [\"redis-server\", \"--appendonly\", \"yes\"]\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nENTRYPOINT my-program start\n",

@@ -1,10 +1,14 @@
 //! RB602: package signature checks switched off.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::Command;
 use crate::syntax::Instruction;
 
+use super::fix_support::remove_words;
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -31,7 +35,16 @@ installed as root into the image without any warning.",
         hadolint: &[],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Removes the option that switches signature checks off (`--nogpgcheck`, `--allow-unauthenticated`, `--allow-untrusted`, ...); repository settings such as `[trusted=yes]` are left to you. Unsafe: unsigned packages now fail the step.",
+        examples: &[
+            FixExample {
+                before: "FROM centos:7\nRUN yum install -y --nogpgcheck httpd-2.4.6 && yum clean all\n",
+                after: "FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nRUN apk add --no-cache --allow-untrusted /tmp/glibc.apk\n",
@@ -70,7 +83,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         command.span,
                         format!("{what} installs packages without checking their signatures"),
                     )
-                    .with_help("import the repository's signing key (`signed-by=`, `rpm --import`, `/etc/apk/keys`) and keep the checks on"),
+                    .with_help("import the repository's signing key (`signed-by=`, `rpm --import`, `/etc/apk/keys`) and keep the checks on")
+                    .with_fix_option(checks_back_on(check, command)),
                 );
             }
         }
@@ -97,18 +111,37 @@ fn mounts_from_stages(instruction: &Instruction) -> Vec<&str> {
         .collect()
 }
 
+/// Removes the options of `command` that switch signature checks off, when the finding is
+/// about them (not about a repository setting). Unsafe: unsigned packages now fail the step.
+fn checks_back_on(check: &Check<'_>, command: &Command) -> Option<Fix> {
+    let program = command.program();
+    let options: Vec<&str> = OPTIONS
+        .iter()
+        .filter(|(programs, _)| programs.contains(&program))
+        .map(|(_, option)| *option)
+        .collect();
+    let edits = remove_words(check.dockerfile, command, &options);
+    (!edits.is_empty()).then(|| Fix {
+        message: "switch the signature checks back on".to_string(),
+        safety: Safety::Unsafe,
+        edits,
+    })
+}
+
+/// Options that switch signature checks off, by the programs that take them.
+const OPTIONS: &[(&[&str], &str)] = &[
+    (&["apk"], "--allow-untrusted"),
+    (&["apt-get", "apt", "aptitude"], "--allow-unauthenticated"),
+    (&["apt-get", "apt"], "--force-yes"),
+    (&["apt-get", "apt"], "--allow-insecure-repositories"),
+    (&["rpm"], "--nosignature"),
+    (&["rpm"], "--nodigest"),
+    (&["yum", "dnf", "microdnf", "tdnf"], "--nogpgcheck"),
+    (&["zypper"], "--no-gpg-checks"),
+];
+
 /// What in `command` switches signature checks off, as the message names it.
 fn unverified(command: &Command) -> Option<String> {
-    const OPTIONS: &[(&[&str], &str)] = &[
-        (&["apk"], "--allow-untrusted"),
-        (&["apt-get", "apt", "aptitude"], "--allow-unauthenticated"),
-        (&["apt-get", "apt"], "--force-yes"),
-        (&["apt-get", "apt"], "--allow-insecure-repositories"),
-        (&["rpm"], "--nosignature"),
-        (&["rpm"], "--nodigest"),
-        (&["yum", "dnf", "microdnf", "tdnf"], "--nogpgcheck"),
-        (&["zypper"], "--no-gpg-checks"),
-    ];
     let program = command.program();
     if let Some((_, option)) = OPTIONS
         .iter()

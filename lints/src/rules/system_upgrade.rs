@@ -1,8 +1,12 @@
 //! RB407: the whole distribution is upgraded inside the image.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
+use super::fix_support::remove_command;
 use super::run_support::runs;
 
 pub static RULE: Rule = Rule {
@@ -25,7 +29,20 @@ updated base image tag; upgrade single packages by name when one fix cannot wait
         hadolint: &["DL3035"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Removes the upgrade command with the `&&` or `;` that joins it to the script (not offered when it is piped, in a subshell or condition, or the RUN's only command). Unsafe: the image keeps the base image's package versions, security fixes included; rebuild on an updated base instead.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN apt-get update && apt-get -y dist-upgrade && rm -rf /var/lib/apt/lists/*\n",
+                after: "FROM debian:12\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n",
+            },
+            FixExample {
+                before: "FROM ubuntu:24.04\nRUN apt-get update \\\n    && apt-get upgrade -y\n",
+                after: "FROM ubuntu:24.04\nRUN apt-get update\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM opensuse/leap:15\nRUN zypper -n dup && zypper clean\n",
@@ -38,7 +55,7 @@ updated base image tag; upgrade single packages by name when one fix cannot wait
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     for run in runs(check) {
-        for command in run.commands.iter() {
+        for (index, command) in run.commands.iter().enumerate() {
             let upgrades = command.is("apt-get", &["upgrade", "dist-upgrade", "full-upgrade"])
                 || command.is("apt", &["upgrade", "dist-upgrade", "full-upgrade"])
                 || command.is("zypper", &["dist-upgrade", "dup"]);
@@ -52,7 +69,16 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                             command.operands().next().unwrap_or_default()
                         ),
                     )
-                    .with_help("rebuild on an updated base image instead, or upgrade the packages that need it by name"),
+                    .with_help("rebuild on an updated base image instead, or upgrade the packages that need it by name")
+                    .with_fix_option(
+                        remove_command(check.dockerfile, run.instruction, run.commands, index).map(
+                            |edit| Fix {
+                                message: "remove the upgrade".to_string(),
+                                safety: Safety::Unsafe,
+                                edits: vec![edit],
+                            },
+                        ),
+                    ),
                 );
             }
         }

@@ -1,10 +1,14 @@
 //! RB601: TLS certificate checks switched off for downloads.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::script::Command;
 use crate::syntax::{Keyword, Span};
 
+use super::fix_support::{remove_words, source_words};
 use super::run_support::{has_option, is_pip_install, runs, written_words};
 
 pub static RULE: Rule = Rule {
@@ -31,7 +35,16 @@ company's CA to the trust store.",
         hadolint: &[],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Removes `curl --insecure` (or the `k` of a cluster such as `-fsSLk`) and `wget --no-check-certificate`; settings in ENV, ARG or config commands are left to you. Unsafe: a download whose certificate does not verify now fails the build.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN curl -fsSLk -o /tmp/tool.tgz https://example.com/tool.tgz \\\n    && wget --no-check-certificate https://example.com/b.tgz\n",
+                after: "FROM debian:12\nRUN curl -fsSL -o /tmp/tool.tgz https://example.com/tool.tgz \\\n    && wget https://example.com/b.tgz\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine:3.19\nRUN wget --no-check-certificate -q https://example.com/x\n",
@@ -91,11 +104,51 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             if let Some(what) = insecure_option(command) {
                 findings.push(
                     Finding::new(command.span, format!("{what} switches off TLS certificate checks"))
-                        .with_help("keep the checks on; install `ca-certificates` or add the CA you need to the trust store"),
+                        .with_help("keep the checks on; install `ca-certificates` or add the CA you need to the trust store")
+                        .with_fix_option(checks_back_on(check, command)),
                 );
             }
         }
     }
+}
+
+/// Removes `curl --insecure` (or the `k` of a short option cluster such as `-fsSLk`) and
+/// `wget --no-check-certificate`. Unsafe: a download from a server whose certificate does not
+/// verify now fails the build.
+fn checks_back_on(check: &Check<'_>, command: &Command) -> Option<Fix> {
+    let dockerfile = check.dockerfile;
+    let mut edits = match command.program() {
+        "curl" => remove_words(dockerfile, command, &["--insecure"]),
+        "wget" => remove_words(dockerfile, command, &["--no-check-certificate"]),
+        _ => return None,
+    };
+    if command.program() == "curl" {
+        for (span, word) in source_words(dockerfile, command) {
+            let Some(cluster) = word.strip_prefix('-').filter(|c| !c.starts_with('-')) else {
+                continue;
+            };
+            let letters: String = cluster
+                .chars()
+                .take_while(|c| !CURL_VALUE_LETTERS.contains(c))
+                .collect();
+            let Some(at) = letters.find('k') else {
+                continue;
+            };
+            edits.push(if cluster == "k" {
+                remove_words(dockerfile, command, &["-k"]).pop()?
+            } else {
+                Edit {
+                    span: Span::new(span.start + 1 + at, span.start + 2 + at),
+                    replacement: String::new(),
+                }
+            });
+        }
+    }
+    (!edits.is_empty()).then(|| Fix {
+        message: "switch the certificate checks back on".to_string(),
+        safety: Safety::Unsafe,
+        edits,
+    })
 }
 
 /// Short options of curl that take a value: what follows them in a cluster is the value.

@@ -1,8 +1,12 @@
 //! RB408: `useradd` with a very large UID and without `--no-log-init`.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
+use super::fix_support::insert_option;
 use super::run_support::{has_option, runs};
 
 pub static RULE: Rule = Rule {
@@ -25,7 +29,16 @@ out of space.",
         hadolint: &["DL3046"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Adds `--no-log-init` after `useradd`. Safe: the same user, without the huge sparse lastlog and faillog records.",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN useradd -u 1000000 -m app\n",
+                after: "FROM debian:12\nRUN useradd --no-log-init -u 1000000 -m app\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM debian:12\nRUN groupadd -g 123456 app && useradd --uid=123456 -g app app\n"],
         pass: &[
@@ -54,7 +67,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                     command.span,
                     format!("`useradd` with UID {uid} writes a lastlog record at a huge offset"),
                 )
-                .with_help("add `--no-log-init` (`-l`)"),
+                .with_help("add `--no-log-init` (`-l`)")
+                .with_fix_option(insert_option(
+                    check.dockerfile,
+                    command,
+                    false,
+                    "--no-log-init",
+                    Safety::Safe,
+                )),
             );
         }
     }

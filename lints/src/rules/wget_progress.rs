@@ -1,8 +1,12 @@
 //! RB409: `wget` printing a progress bar into the build log.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Finding, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 
+use super::fix_support::insert_option;
 use super::run_support::{has_option, runs};
 
 pub static RULE: Rule = Rule {
@@ -24,7 +28,16 @@ slowing down CI logs.",
         hadolint: &["DL3047"],
         buildkit: None,
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes(FixDocs {
+        safety: FixSafety::Safe,
+        description: "Adds `-q` after `wget` (the one quiet option both GNU and BusyBox wget accept). Safe: the same download; only the build log changes, and a failed download still fails the step (GNU wget no longer prints why; `--progress=dot:giga` keeps that, where BusyBox is not in use).",
+        examples: &[
+            FixExample {
+                before: "FROM debian:12\nRUN wget https://example.com/tool.tar.gz\n",
+                after: "FROM debian:12\nRUN wget -q https://example.com/tool.tar.gz\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &["FROM alpine:3.19\nRUN wget -O /tmp/x.tgz https://example.com/x.tgz && tar -xzf /tmp/x.tgz\n"],
         pass: &[
@@ -57,7 +70,15 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         command.span,
                         "`wget` writes its progress bar into the build log",
                     )
-                    .with_help("add `--progress=dot:giga`, `-nv` or `-q`"),
+                    .with_help("add `--progress=dot:giga`, `-nv` or `-q`")
+                    // `-q` is the one option GNU and BusyBox wget both know.
+                    .with_fix_option(insert_option(
+                        check.dockerfile,
+                        command,
+                        false,
+                        "-q",
+                        Safety::Safe,
+                    )),
                 );
             }
         }

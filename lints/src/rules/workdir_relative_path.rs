@@ -1,9 +1,12 @@
 //! RB507: a relative WORKDIR before any absolute one in the stage.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::diagnostic::{Edit, Finding, Fix, Safety, Severity};
+use crate::rule::{
+    Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
+    Rule,
+};
 use crate::shell::Lexer;
-use crate::syntax::{Arguments, Dockerfile, Keyword, Stage};
+use crate::syntax::{Arguments, Dockerfile, Keyword, Span, Stage};
 
 use super::support::{earlier_stage, stage_instructions};
 
@@ -30,7 +33,16 @@ instructions break.",
         hadolint: &["DL3000"],
         buildkit: Some("WorkdirRelativePath"),
     },
-    fix: FixAvailability::None,
+    fix: FixAvailability::Always(FixDocs {
+        safety: FixSafety::Unsafe,
+        description: "Puts `/` before the path (in place of a leading `./`). Unsafe: the path was relative to the base image's working directory, which may not be `/`.",
+        examples: &[
+            FixExample {
+                before: "FROM nginx:1.27 AS web\nWORKDIR usr/share/nginx/html\nCOPY public .\n",
+                after: "FROM nginx:1.27 AS web\nWORKDIR /usr/share/nginx/html\nCOPY public .\n",
+            },
+        ],
+    }),
     fixtures: Fixtures {
         fail: &[
             "FROM alpine\nWORKDIR app\n",
@@ -104,7 +116,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                         path.span,
                         format!("relative WORKDIR {shown} depends on the base image's working directory"),
                     )
-                    .with_help(format!("use an absolute path: `WORKDIR /{value}`")),
+                    .with_help(format!("use an absolute path: `WORKDIR /{value}`"))
+                    .with_fix(absolute(dockerfile.text(path.span), path.span)),
                 );
             }
         }
@@ -129,4 +142,22 @@ fn is_absolute_or_variable(path: &str) -> bool {
     let bytes = path.as_bytes();
     let windows_drive = bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':';
     path.starts_with('/') || path.starts_with('$') || path.starts_with('\\') || windows_drive
+}
+
+/// `/` put before the path (inside its quotes; in place of a leading `./`).
+fn absolute(written: &str, span: Span) -> Fix {
+    let quote = usize::from(written.starts_with(['"', '\'']));
+    let dot = if written[quote..].starts_with("./") {
+        2
+    } else {
+        0
+    };
+    Fix {
+        message: "make the path absolute".to_string(),
+        safety: Safety::Unsafe,
+        edits: vec![Edit {
+            span: Span::new(span.start + quote, span.start + quote + dot),
+            replacement: "/".to_string(),
+        }],
+    }
 }
