@@ -168,7 +168,8 @@ fn standard_input_that_is_not_utf8_comes_back_unchanged() {
     let input = b"FROM alpine:3.20\nRUN echo \xff\n";
     let output = harness::run_with_stdin_raw(sandbox.rbuild().args(["lint", "--fix", "-"]), input);
     assert_eq!(output.stdout, input, "the bytes are passed through");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("invalid UTF-8"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("warning[RB004]: the byte FF is not UTF-8"));
     assert_eq!(output.status.code(), Some(1));
 }
 
