@@ -7,6 +7,7 @@
 pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;
+pub mod format;
 pub mod images;
 pub mod label_format;
 pub mod linter;
