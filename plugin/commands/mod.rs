@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod build;
+pub mod fmt;
 pub mod lint;
 pub mod parse;
 pub mod rules;
@@ -16,6 +17,7 @@ pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.into_command() {
         Command::Build(args) => build::run(&globals, args),
         Command::Lint(args) => lint::run(&globals, args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Version(args) => version::run(&globals, args),

