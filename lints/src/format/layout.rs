@@ -321,6 +321,10 @@ pub(super) fn edits(
         if kind == GapKind::ShellBreak && shell_breaks.next() != Some(true) {
             continue;
         }
+        // After an escape the first blank is part of the word (`ENV a\  b=1`): leave it.
+        if source[..part.span.end].ends_with([cx.escape, '\\']) {
+            continue;
+        }
         let span = Span::new(part.span.end, end);
         let Some(gap) = gap::parse(&source[span.range()], cx.escape, cx.options.indent_width)
         else {

@@ -175,7 +175,9 @@ pub fn edits(dockerfile: &Dockerfile, options: &FormatOptions) -> Vec<Edit> {
     let mut edits = Vec::new();
     for (index, instruction) in dockerfile.instructions.iter().enumerate() {
         let first = line_of(instruction.span.start);
-        let last = line_of(instruction.span.end.max(instruction.span.start + 1) - 1);
+        // The span ends at the end of its last line's content (the start of that line when
+        // it is an empty continuation line).
+        let last = line_of(instruction.span.end);
         for kind in &mut kinds[first..=last] {
             *kind = Some(LineKind::Instruction(index));
         }

@@ -55,6 +55,13 @@ fn continuations_inside_quotes_or_words_stay() {
 }
 
 #[test]
+fn a_blank_after_an_escape_stays() {
+    // `a\ ` is one word: the first blank after the escape belongs to it.
+    let text = "FROM a\nENV a\\  b=1 c=2\n";
+    assert_eq!(fmt(text), text);
+}
+
+#[test]
 fn exec_form_across_lines() {
     let before = "FROM a\nCMD [   \\\n      \"--a\",      \\\n      \"--b\"   \\\n    ]\n";
     assert_eq!(fmt(before), "FROM a\nCMD [\"--a\", \\\n    \"--b\"]\n");
