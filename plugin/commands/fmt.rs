@@ -220,16 +220,20 @@ fn format_job(job: &Job, mode: Mode, stdin: Option<&[u8]>) -> Outcome {
 }
 
 /// Replaces the file `path` (or the file a symbolic link there points to) with `text`,
-/// atomically: a temporary file beside it with the same permissions, renamed over it.
+/// atomically: a temporary file beside it with the same permissions (and owner, where allowed),
+/// renamed over it.
 fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
     let target = std::fs::canonicalize(path)?;
-    let permissions = std::fs::metadata(&target)?.permissions();
+    let metadata = std::fs::metadata(&target)?;
     let dir = target.parent().unwrap_or(Path::new("/"));
     let mut file = tempfile::Builder::new()
         .prefix(".rbuild-fmt-")
         .tempfile_in(dir)?;
     file.write_all(text.as_bytes())?;
-    file.as_file().set_permissions(permissions)?;
+    file.as_file().set_permissions(metadata.permissions())?;
+    // Only root may give a file away; anyone else keeps owning what they rewrite.
+    let _ = std::os::unix::fs::fchown(file.as_file(), Some(metadata.uid()), Some(metadata.gid()));
     file.persist(&target).map_err(|e| e.error)?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `docker rbuild fmt` end to end: in place, `-`, `--check`, `--diff`, `[format]` options, bad
 //! input, and the pre-commit hook.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use crate::harness::{run, run_with_input, Output, Sandbox};
@@ -37,6 +37,8 @@ fn fmt_rewrites_files_in_place_keeping_their_mode() {
     let sandbox = Sandbox::new();
     let messy = sandbox.write("Dockerfile", MESSY);
     std::fs::set_permissions(&messy, std::fs::Permissions::from_mode(0o750)).unwrap();
+    // The tests run as root, as in CI: the owner of a rewritten file is kept too.
+    std::os::unix::fs::chown(&messy, Some(1234), Some(1234)).unwrap();
     let clean = sandbox.write("svc/api.Dockerfile", FORMATTED);
     let ignored = sandbox.write("vendor/Dockerfile", MESSY);
     sandbox.write(".gitignore", "vendor/\n");
@@ -46,6 +48,8 @@ fn fmt_rewrites_files_in_place_keeping_their_mode() {
     assert_eq!(out.stderr, "1 file reformatted, 1 file already formatted\n");
     assert_eq!(read(&messy), FORMATTED);
     assert_eq!(mode(&messy), 0o750);
+    let metadata = std::fs::metadata(&messy).unwrap();
+    assert_eq!((metadata.uid(), metadata.gid()), (1234, 1234));
     assert_eq!(read(&clean), FORMATTED);
     assert_eq!(read(&ignored), MESSY);
     // A link is followed: the file it points to is formatted, the link stays a link.
