@@ -5,8 +5,9 @@
 //! shell that runs the command is not known for sure (`SHELL` may name any program, Windows
 //! images run `cmd` or PowerShell), so the command is read with the quoting rules of POSIX sh,
 //! cmd and PowerShell at once, and a place counts as outside quotes only when all three agree.
-//! Anything a reader cannot follow (command substitution inside double quotes, backticks in sh,
-//! `$'...'`, comments) makes it give up for the rest of the command.
+//! Command substitutions (`"$(cmd 'x')"`) nest; anything a reader cannot follow (backticks in
+//! sh, `$'...'`, quotes inside `${...}`, `case` inside a substitution, comments) makes it give
+//! up for the rest of the command.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Dialect {
@@ -15,23 +16,28 @@ enum Dialect {
     PowerShell,
 }
 
+/// What the reader is inside of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Plain,
+enum Context {
     Single,
     Double,
-    /// Lost track: nothing is outside quotes from here on.
-    Unknown,
+    /// `$(...)`, with the depth of plain parentheses inside.
+    Substitution(u32),
+    /// `${...}`.
+    Braces,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Reader {
     dialect: Dialect,
-    state: State,
+    /// Innermost last; empty at the top level, outside quotes.
+    stack: Vec<Context>,
+    /// Lost track: nothing is outside quotes from here on.
+    lost: bool,
     /// The previous character escapes the next one.
     escaped: bool,
-    /// The next character starts a word (where `#` starts a comment).
-    word_start: bool,
+    /// The unquoted word read so far (to see `case` and where `#` starts a comment).
+    word: String,
     previous: char,
 }
 
@@ -39,61 +45,115 @@ impl Reader {
     fn new(dialect: Dialect) -> Reader {
         Reader {
             dialect,
-            state: State::Plain,
+            stack: Vec::new(),
+            lost: false,
             escaped: false,
-            word_start: true,
+            word: String::new(),
             previous: ' ',
         }
     }
 
-    fn is_escape(&self, c: char) -> bool {
+    fn is_escape(&self, c: char, top: Option<Context>) -> bool {
         match self.dialect {
-            Dialect::Posix => c == '\\',
-            Dialect::Cmd => c == '^' && self.state == State::Plain,
-            Dialect::PowerShell => c == '`',
+            Dialect::Posix => c == '\\' && top != Some(Context::Single),
+            Dialect::Cmd => c == '^' && top.is_none(),
+            Dialect::PowerShell => c == '`' && top != Some(Context::Single),
         }
     }
 
     fn read(&mut self, c: char) {
         let previous = std::mem::replace(&mut self.previous, c);
-        if self.escaped {
-            self.escaped = false;
-            self.word_start = false;
+        if self.lost {
             return;
         }
-        let single_quotes = self.dialect != Dialect::Cmd;
-        self.state = match self.state {
-            State::Unknown => State::Unknown,
-            _ if self.is_escape(c) && self.state != State::Single => {
-                self.escaped = true;
-                self.state
-            }
-            State::Plain => match c {
-                '\'' if single_quotes && previous == '$' && self.dialect == Dialect::Posix => {
-                    State::Unknown
+        if self.escaped {
+            self.escaped = false;
+            self.word.push(c);
+            return;
+        }
+        let top = self.stack.last().copied();
+        if self.is_escape(c, top) {
+            self.escaped = true;
+            return;
+        }
+        let posix = self.dialect == Dialect::Posix;
+        let nests = self.dialect != Dialect::Cmd;
+        let opens_substitution = nests && previous == '$' && c == '(';
+        let opens_braces = nests && previous == '$' && c == '{';
+        match top {
+            Some(Context::Single) => {
+                if c == '\'' {
+                    self.stack.pop();
                 }
-                '\'' if single_quotes => State::Single,
-                '"' => State::Double,
-                '`' if self.dialect == Dialect::Posix => State::Unknown,
-                '#' if self.word_start && self.dialect != Dialect::Cmd => State::Unknown,
-                _ => State::Plain,
+            }
+            Some(Context::Double) => match c {
+                '"' => {
+                    self.stack.pop();
+                }
+                '`' if posix => self.lost = true,
+                _ if opens_substitution => {
+                    self.word.clear();
+                    self.stack.push(Context::Substitution(0));
+                }
+                _ if opens_braces => self.stack.push(Context::Braces),
+                _ => {}
             },
-            State::Single => match c {
-                '\'' => State::Plain,
-                _ => State::Single,
+            Some(Context::Braces) => match c {
+                '}' => {
+                    self.stack.pop();
+                }
+                '\'' | '"' | '`' | '(' | '{' => self.lost = true,
+                _ => {}
             },
-            State::Double => match c {
-                '"' => State::Plain,
-                '`' if self.dialect == Dialect::Posix => State::Unknown,
-                '(' if previous == '$' && self.dialect != Dialect::Cmd => State::Unknown,
-                _ => State::Double,
+            None | Some(Context::Substitution(_)) => self.read_unquoted(c, previous),
+        }
+    }
+
+    /// A character outside quotes (at the top level or inside `$(...)`).
+    fn read_unquoted(&mut self, c: char, previous: char) {
+        let nests = self.dialect != Dialect::Cmd;
+        let separator = c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')');
+        let in_substitution = self
+            .stack
+            .iter()
+            .any(|c| matches!(c, Context::Substitution(_)));
+        if separator {
+            if in_substitution && self.word == "case" {
+                self.lost = true;
+                return;
+            }
+            self.word.clear();
+        }
+        match c {
+            '\'' if self.dialect == Dialect::Posix && previous == '$' => self.lost = true,
+            '\'' if self.dialect != Dialect::Cmd => self.stack.push(Context::Single),
+            '"' => self.stack.push(Context::Double),
+            '`' if self.dialect == Dialect::Posix => self.lost = true,
+            '#' if self.word.is_empty() && self.dialect != Dialect::Cmd => self.lost = true,
+            '(' if nests && previous == '$' => {
+                self.word.clear();
+                self.stack.push(Context::Substitution(0));
+            }
+            '{' if nests && previous == '$' => self.stack.push(Context::Braces),
+            '(' => {
+                if let Some(Context::Substitution(depth)) = self.stack.last_mut() {
+                    *depth += 1;
+                }
+            }
+            ')' => match self.stack.last_mut() {
+                Some(Context::Substitution(0)) => {
+                    self.stack.pop();
+                }
+                Some(Context::Substitution(depth)) => *depth -= 1,
+                _ => {}
             },
-        };
-        self.word_start = c.is_whitespace() || matches!(c, ';' | '&' | '|' | '(' | ')');
+            _ if !separator => self.word.push(c),
+            _ => {}
+        }
     }
 
     fn outside_quotes(&self) -> bool {
-        self.state == State::Plain && !self.escaped
+        !self.lost && !self.escaped && self.stack.is_empty()
     }
 }
 
@@ -153,11 +213,23 @@ mod tests {
     }
 
     #[test]
-    fn gives_up_where_quoting_nests_or_a_comment_starts() {
-        assert!(!outside_after("echo \"$(date \"+%s\") \" x "));
+    fn command_substitutions_nest() {
+        assert!(outside_after(
+            "arch=\"$(rpm --query --queryformat='%{ARCH}' rpm)\"; "
+        ));
+        assert!(outside_after("x=\"$(echo \"$(date \"+%s\")\")\" "));
+        assert!(outside_after("n=\"$((1 + (2 * 3)))\" "));
+        assert!(!outside_after("x=\"$(echo \"a "));
+        assert!(outside_after("echo \"${HOME}\" ${PATH} "));
+    }
+
+    #[test]
+    fn gives_up_where_reading_is_unsure() {
         assert!(!outside_after("echo `date` "));
         assert!(!outside_after("echo $'a\\'b' "));
         assert!(!outside_after("true # don't "));
+        assert!(!outside_after("x=\"${a:-\"b c\"}\" "));
+        assert!(!outside_after("x=\"$(case $a in b) echo ;; esac)\" "));
         assert!(outside_after("echo a#b "));
     }
 }
