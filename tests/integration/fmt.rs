@@ -242,3 +242,26 @@ fn pre_commit_fmt_hook_formats_and_stops_the_commit() {
     let accepted = commit();
     assert_eq!(accepted.code, 0, "{accepted:?}");
 }
+
+/// The README's before-and-after example is what `fmt` does.
+#[test]
+fn readme_fmt_example_is_what_fmt_prints() {
+    let readme = std::fs::read_to_string(crate::harness::workspace_root().join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("\n### docker rbuild fmt\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n### ").next())
+        .expect("README.md has a `### docker rbuild fmt` section");
+    let blocks: Vec<&str> = section
+        .split("```dockerfile\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap())
+        .collect();
+    let [before, after, ..] = blocks[..] else {
+        panic!("the fmt section has a before and an after example: {blocks:?}");
+    };
+    let sandbox = Sandbox::new();
+    let out = run_with_input(sandbox.rbuild().args(["fmt", "-"]), before.as_bytes());
+    assert_eq!((out.code, out.stdout.as_str()), (0, after), "{out:?}");
+}
