@@ -347,7 +347,10 @@ fn meaning(instruction: &Instruction) -> Vec<String> {
                 out.push("[exec]".into());
                 out.extend(words.iter().map(|w| w.value.clone()));
             }
-            Arguments::Shell(word) => out.push(collapse_blanks(&word.value)),
+            Arguments::Shell(word) => {
+                out.push(collapse_blanks(&word.value));
+                out.push(quoted_parts(&word.value));
+            }
             Arguments::Words(words) => {
                 let stage_name = instruction.kind == Keyword::From && words.len() == 3;
                 out.extend(words.iter().enumerate().map(|(i, w)| match i {
@@ -375,6 +378,20 @@ fn meaning(instruction: &Instruction) -> Vec<String> {
         out.push(heredoc.content.clone());
     }
     out
+}
+
+/// The command's words as the reference's word splitting sees them (quotes removed, white
+/// space inside quotes kept), so that a change of quoted white space shows even where
+/// [`collapse_blanks`] hides it. Commands it cannot read are compared by their blanks alone.
+fn quoted_parts(command: &str) -> String {
+    if !command.contains(['\'', '"', '\\']) {
+        return String::new();
+    }
+    let env: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    match crate::shell::Lexer::default().expand_words(command, &env) {
+        Ok(words) => words.join("\0"),
+        Err(_) => "(unreadable)".to_string(),
+    }
 }
 
 /// Runs of spaces and tabs as one space.

@@ -136,3 +136,12 @@ fn syntax_errors_are_reported() {
         "2:1: unknown instruction: FORM (did you mean from?)"
     );
 }
+
+#[test]
+fn the_meaning_check_sees_blanks_inside_quotes() {
+    let same = |a: &str, b: &str| same_meaning(&parse(a).unwrap(), &parse(b).unwrap());
+    assert_eq!(same("RUN echo a  b\n", "RUN echo a b\n"), Ok(()));
+    assert_eq!(same("RUN echo \"a  b\"\n", "RUN echo \"a b\"\n"), Err(1));
+    assert_eq!(same("FROM a as b\n", "FROM a AS b\n"), Ok(()));
+    assert_eq!(same("ENV A=1\n", "ENV A=2\n"), Err(1));
+}
