@@ -304,7 +304,7 @@ pub(super) fn edits(
             replacement: String::new(),
         }));
     }
-    // Each gap with its kind and the part after it (the tail has none).
+    // The gap after each part (after the last one: to the end of the logical line).
     let mut shell_breaks = shell_breaks.into_iter();
     let mut gaps = Vec::new();
     for (i, part) in parts.parts.iter().enumerate() {
