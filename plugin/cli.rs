@@ -7,7 +7,8 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    build::BuildArgs, lint::LintArgs, parse::ParseArgs, rules::RulesArgs, version::VersionArgs,
+    build::BuildArgs, fmt::FmtArgs, lint::LintArgs, parse::ParseArgs, rules::RulesArgs,
+    version::VersionArgs,
 };
 
 /// Lint Dockerfiles and build images through the Docker daemon.
@@ -36,6 +37,8 @@ pub enum Command {
     Build(BuildArgs),
     /// Lint Dockerfiles
     Lint(LintArgs),
+    /// Format Dockerfiles in the canonical layout (in place, or --check / --diff)
+    Fmt(FmtArgs),
     /// Parse a Dockerfile and print its syntax tree
     Parse(ParseArgs),
     /// List the lint rules, or show one rule's documentation

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
+use rbuild_lints::format::{Continuation, FormatOptions};
 use rbuild_lints::label_format::LabelFormat;
 use rbuild_lints::linter::{CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
@@ -80,7 +81,26 @@ struct RawConfig {
     shellcheck: Option<bool>,
     fix: Option<bool>,
     unsafe_fixes: Option<bool>,
+    format: Option<RawFormat>,
 }
+
+/// `[format]`: the layout choices of `docker rbuild fmt`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFormat {
+    indent_width: Option<Spanned<i64>>,
+    continuation: Option<ContinuationStyle>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ContinuationStyle {
+    Space,
+    Aligned,
+}
+
+/// Widest continuation indentation `indent-width` allows.
+const MAX_INDENT_WIDTH: i64 = 16;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -111,6 +131,8 @@ pub struct ConfigFile {
     pub fix: bool,
     /// `unsafe-fixes`: fixing applies unsafe fixes too, as `--unsafe-fixes` does.
     pub unsafe_fixes: bool,
+    /// `[format]`: the layout of `docker rbuild fmt`.
+    pub format: FormatOptions,
     per_path: Vec<PerPath>,
     trusted_registries: Vec<String>,
     label_schema: BTreeMap<String, LabelFormat>,
@@ -198,8 +220,27 @@ impl ConfigFile {
                 severities: rule_severities(&raw_override.severity)?,
             });
         }
+        let mut format = FormatOptions::default();
+        if let Some(raw_format) = &raw.format {
+            if let Some(width) = &raw_format.indent_width {
+                format.indent_width = usize::try_from(*width.get_ref())
+                    .ok()
+                    .filter(|w| (1..=MAX_INDENT_WIDTH as usize).contains(w))
+                    .ok_or_else(|| {
+                        input_error(format!(
+                            "{}: indent-width must be from 1 to {MAX_INDENT_WIDTH}",
+                            at(width.span().start)
+                        ))
+                    })?;
+            }
+            format.continuation = match raw_format.continuation {
+                Some(ContinuationStyle::Aligned) => Continuation::Aligned,
+                Some(ContinuationStyle::Space) | None => Continuation::Space,
+            };
+        }
         Ok(ConfigFile {
             path: path.to_path_buf(),
+            format,
             ignore: all_check_codes(&raw.ignore)?,
             enable: raw
                 .enable
@@ -660,6 +701,33 @@ mod tests {
         assert!(!ignored.contains("RB525") && !ignored.contains("RB526"));
         let unknown = load("enable = [\"RB999\"]\n").unwrap_err().to_string();
         assert!(unknown.contains("1:11: unknown rule `RB999`"), "{unknown}");
+    }
+
+    #[test]
+    fn reads_the_format_table() {
+        let file = load("[format]\nindent-width = 2\ncontinuation = \"aligned\"\n").unwrap();
+        assert_eq!(
+            file.format,
+            FormatOptions {
+                indent_width: 2,
+                continuation: Continuation::Aligned
+            }
+        );
+        assert_eq!(load("").unwrap().format, FormatOptions::default());
+        let zero = load("[format]\nindent-width = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            zero,
+            "DIR/.rbuild.toml:2:16: indent-width must be from 1 to 16"
+        );
+        let style = load("[format]\ncontinuation = \"tabs\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            style.starts_with("DIR/.rbuild.toml:2:16: unknown variant `tabs`"),
+            "{style}"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod images;
 mod input;
 mod metadata;
 mod report;
+mod rewrite;
 mod shellcheck;
 mod stop;
 mod terminal;

@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;
 pub mod fix;
+pub mod format;
 pub mod images;
 pub mod instructions;
 pub mod label_format;

@@ -171,27 +171,14 @@ pub fn write_fixed(
     Ok(())
 }
 
-/// Writes `bytes` to a temporary file beside `path` with `path`'s permissions and renames it
-/// over `path` (over its target when `path` is a symbolic link), so that a reader sees the
-/// old or the new file, never half of one.
 fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let fail = |e: std::io::Error| {
+    crate::rewrite::replace_file(path, bytes).map_err(|e| {
         input_error(format!(
             "cannot write the fixed {}: {}",
             path.display(),
             io_reason(&e)
         ))
-    };
-    let target = std::fs::canonicalize(path).map_err(fail)?;
-    let permissions = std::fs::metadata(&target).map_err(fail)?.permissions();
-    let dir = target.parent().unwrap_or(Path::new("/"));
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    file.write_all(bytes)
-        .and_then(|()| file.flush())
-        .and_then(|()| std::fs::set_permissions(file.path(), permissions))
-        .map_err(fail)?;
-    file.persist(&target).map_err(|e| fail(e.error))?;
-    Ok(())
+    })
 }
 
 /// "Fixed 12 problems, 3 remaining (2 fixable with --unsafe-fixes)." after a fix, or "2 fixable

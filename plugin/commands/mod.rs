@@ -3,6 +3,7 @@
 pub mod build;
 // Not a subcommand: the fixing part of `lint`.
 pub mod fix;
+pub mod fmt;
 pub mod lint;
 pub mod parse;
 pub mod rules;
@@ -23,6 +24,7 @@ pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Build(args) => build::run(&globals, args),
         Command::Lint(args) => lint::run(&globals, args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Rules(args) => rules::run(args),
         Command::Version(args) => version::run(&globals, args),

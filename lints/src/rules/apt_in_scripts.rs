@@ -90,29 +90,6 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::linter::{lint, RuleSettings};
-    use crate::rule::LintOptions;
-
-    #[test]
-    fn one_finding_per_run() {
-        let source = "FROM ubuntu:24.04\nRUN apt update && apt install -y git && apt search x\n";
-        let result = lint(
-            source.as_bytes(),
-            &LintOptions::default(),
-            &RuleSettings::default(),
-        );
-        let findings: Vec<_> = result
-            .diagnostics
-            .iter()
-            .filter(|d| d.rule.code == "RB406")
-            .collect();
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].labels.len(), 2);
-    }
-}
-
 /// `apt` -> `apt-get` (or `apt-cache` for queries), and `full-upgrade` -> `dist-upgrade`.
 /// `apt upgrade` also installs new dependencies, which `apt-get upgrade` holds back: unsafe.
 fn fix(check: &Check<'_>, command: &Command) -> Option<Fix> {
@@ -143,4 +120,27 @@ fn fix(check: &Check<'_>, command: &Command) -> Option<Fix> {
         safety,
         edits,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::linter::{lint, RuleSettings};
+    use crate::rule::LintOptions;
+
+    #[test]
+    fn one_finding_per_run() {
+        let source = "FROM ubuntu:24.04\nRUN apt update && apt install -y git && apt search x\n";
+        let result = lint(
+            source.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        let findings: Vec<_> = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code == "RB406")
+            .collect();
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].labels.len(), 2);
+    }
 }

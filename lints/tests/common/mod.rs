@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod go;
+pub mod meaning;
 
 use std::path::PathBuf;
 
