@@ -84,7 +84,23 @@ impl std::error::Error for FormatError {}
 
 /// Formats raw file bytes (a UTF-8 BOM is kept, invalid UTF-8 is a syntax error).
 pub fn format_bytes(bytes: &[u8], options: &FormatOptions) -> Result<String, FormatError> {
-    let dockerfile = syntax::parse_bytes(bytes).map_err(FormatError::Syntax)?;
+    // The parser reads invalid bytes as U+FFFD: formatting that text would replace the file's
+    // own bytes, so such a file is left alone.
+    let text = std::str::from_utf8(bytes).map_err(|error| {
+        let valid = String::from_utf8_lossy(&bytes[..error.valid_up_to()]).into_owned();
+        let lines = syntax::LineIndex::new(&valid);
+        let at = syntax::Span::new(valid.len(), valid.len());
+        FormatError::Syntax(syntax::SyntaxError::new(
+            format!(
+                "the byte {:02X} is not UTF-8: fmt formats UTF-8 files only and leaves this one as it is",
+                bytes[error.valid_up_to()]
+            ),
+            at,
+            &valid,
+            &lines,
+        ))
+    })?;
+    let dockerfile = syntax::parse(text).map_err(FormatError::Syntax)?;
     format(&dockerfile, options)
 }
 
