@@ -46,17 +46,6 @@ struct Verdict {
     phase: String,
 }
 
-fn read_jsonl(name: &str) -> Vec<Value> {
-    let path = common::shared_dir()
-        .join("conformance/buildkit-frontend")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON object per line"))
-        .collect()
-}
-
 fn verdict(name: String, source: Vec<u8>, record: &Value) -> Verdict {
     let (rejected, error) = if record["verdict"] == "error" {
         (true, &record["error"])
@@ -76,7 +65,7 @@ fn verdict(name: String, source: Vec<u8>, record: &Value) -> Verdict {
 }
 
 fn cases() -> Vec<Verdict> {
-    read_jsonl("cases.jsonl")
+    common::buildkit_frontend_records("cases.jsonl")
         .iter()
         .map(|case| {
             let name = case["name"].as_str().expect("name").to_string();
@@ -88,7 +77,7 @@ fn cases() -> Vec<Verdict> {
 
 fn corpus() -> Vec<Verdict> {
     let corpus = common::shared_dir().join("corpus");
-    read_jsonl("corpus.jsonl")
+    common::buildkit_frontend_records("corpus.jsonl")
         .iter()
         .map(|record| {
             let path = record["path"].as_str().expect("path");

@@ -189,20 +189,9 @@ fn error_line(entry: &Value) -> Option<usize> {
     (entry["verdict"] == "error").then(|| entry["error"]["line"].as_u64().unwrap_or(1) as usize)
 }
 
-fn read_jsonl(name: &str) -> Vec<Value> {
-    let path = common::shared_dir()
-        .join("conformance/buildkit-frontend")
-        .join(name);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    text.lines()
-        .map(|line| serde_json::from_str(line).expect("a JSON line"))
-        .collect()
-}
-
 fn corpus() -> Vec<Compared> {
     let corpus = common::shared_dir().join("corpus");
-    read_jsonl("corpus.jsonl")
+    common::buildkit_frontend_records("corpus.jsonl")
         .iter()
         .map(|entry| {
             let name = entry["path"].as_str().expect("a path").to_string();
@@ -223,7 +212,7 @@ fn corpus() -> Vec<Compared> {
 }
 
 fn cases() -> Vec<Compared> {
-    read_jsonl("cases.jsonl")
+    common::buildkit_frontend_records("cases.jsonl")
         .iter()
         .map(|case| {
             let name = case["name"].as_str().expect("a name").to_string();
@@ -462,7 +451,7 @@ fn experimental_description_check_matches_buildkit() {
     let only = |warnings: Vec<Warning>| -> Vec<Warning> {
         warnings.into_iter().filter(|w| w.0 == check).collect()
     };
-    let files: Vec<Compared> = read_jsonl("corpus.jsonl")
+    let files: Vec<Compared> = common::buildkit_frontend_records("corpus.jsonl")
         .iter()
         .map(|entry| {
             let name = entry["path"].as_str().expect("a path").to_string();

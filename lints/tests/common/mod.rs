@@ -69,3 +69,16 @@ impl Drop for Context {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The records of `conformance/buildkit-frontend/<name>` (`cases.jsonl`, `corpus.jsonl`): one
+/// JSON object per line.
+pub fn buildkit_frontend_records(name: &str) -> Vec<serde_json::Value> {
+    let path = shared_dir()
+        .join("conformance/buildkit-frontend")
+        .join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON object per line"))
+        .collect()
+}
