@@ -154,8 +154,8 @@ impl ConfigFile {
         if hadolint::is_hadolint_file(path) {
             return hadolint::load(path);
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        let text = crate::input::read_text(path)
+            .map_err(|reason| input_error(format!("{}: {reason}", path.display())))?;
         let at = |offset: usize| {
             let position = LineIndex::new(&text).position(&text, offset);
             format!("{}:{}:{}", path.display(), position.line, position.column)

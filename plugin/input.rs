@@ -31,6 +31,16 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Reason> {
     read_bounded(file, metadata.len())
 }
 
+/// Reads the UTF-8 text file at `path` (a configuration file) the same bounded way.
+pub fn read_text(path: &Path) -> Result<String, Reason> {
+    String::from_utf8(read_file(path)?).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte offset {}",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 /// Reads a stream (standard input) up to the limit.
 pub fn read_stream(stream: impl Read) -> Result<Vec<u8>, Reason> {
     read_bounded(stream, 0)

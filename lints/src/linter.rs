@@ -113,6 +113,11 @@ pub struct LintResult {
 }
 
 /// Parses `bytes` and runs every enabled rule.
+///
+/// Cost: parsing is linear in the file; each rule makes one pass over the instructions (or the
+/// RUN commands, split once for all rules by [`Check`]) and carries what it needs from earlier
+/// instructions forward instead of looking back, so a file costs O(size × rules). Ignore
+/// comments are looked up by binary search, and the final sort is O(d log d) in the findings.
 pub fn lint(bytes: &[u8], options: &LintOptions, settings: &RuleSettings) -> LintResult {
     // BuildKit reads bytes: a file that is not UTF-8 is linted as `parse_bytes` reads it, and
     // said so once.
@@ -404,23 +409,26 @@ impl IgnoreComments {
     }
 
     fn silences(&self, code: &str, span: Span) -> bool {
-        self.next_instruction
-            .iter()
-            .any(|(instruction, codes)| covers(*instruction, span) && codes.contains(&code))
+        covering(&self.next_instruction, span).any(|codes| codes.contains(&code))
     }
 
     fn silences_foreign(&self, id: &str, span: Span) -> bool {
         self.foreign_file_wide.contains(id)
-            || self
-                .foreign_next_instruction
-                .iter()
-                .any(|(instruction, ids)| covers(*instruction, span) && ids.iter().any(|i| i == id))
+            || covering(&self.foreign_next_instruction, span).any(|ids| ids.iter().any(|i| i == id))
     }
 }
 
-/// True when `span` starts inside `instruction` (an empty instruction span covers its start).
-fn covers(instruction: Span, span: Span) -> bool {
-    instruction.start <= span.start && span.start < instruction.end.max(instruction.start + 1)
+/// The codes of the entries (in file order, as comments come) whose instruction covers
+/// `span`'s start (an empty instruction span covers its start): a binary search, so that
+/// checking every finding stays O(log n) however many ignore comments the file has.
+fn covering<T>(entries: &[(Span, Vec<T>)], span: Span) -> impl Iterator<Item = &Vec<T>> {
+    let end = |instruction: &Span| instruction.end.max(instruction.start + 1);
+    let first = entries.partition_point(|(instruction, _)| end(instruction) <= span.start);
+    entries[first..]
+        .iter()
+        .take_while(move |(instruction, _)| instruction.start <= span.start)
+        .filter(move |(instruction, _)| span.start < end(instruction))
+        .map(|(_, codes)| codes)
 }
 
 /// `SC` and four digits: a ShellCheck code, which ignore comments may name.

@@ -14,7 +14,6 @@ use rbuild_lints::syntax::LineIndex;
 use serde::Deserialize;
 
 use super::{ConfigFile, Threshold};
-use crate::discover::io_reason;
 use crate::error::input_error;
 
 /// The names hadolint looks for, in its order of preference.
@@ -72,8 +71,8 @@ fn rules_for(id: &str) -> impl Iterator<Item = &'static Rule> + '_ {
 /// are reported as warnings on standard error (hadolint's users may list ShellCheck codes or
 /// checks we do not have); everything else that is wrong is an input error at file:line:column.
 pub fn load(path: &Path) -> anyhow::Result<ConfigFile> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+    let text = crate::input::read_text(path)
+        .map_err(|reason| input_error(format!("{}: {reason}", path.display())))?;
     let lines = LineIndex::new(&text);
     let at = |offset: usize| {
         let position = lines.position(&text, offset);

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use super::FileReport;
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    let findings: Vec<Value> = reports
+    // Made and written one at a time: memory stays that of one finding, whatever their number.
+    let findings = reports
         .iter()
         .flat_map(|report| report.diagnostics.iter().map(move |d| (report, d)))
         .map(|(report, diagnostic)| {
@@ -44,10 +45,18 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
                     "buildkit": diagnostic.rule.equivalents.buildkit,
                 },
             })
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &findings)?;
+        });
+    serde_json::to_writer_pretty(&mut *out, &Streamed(std::cell::Cell::new(Some(findings))))?;
     writeln!(out)
+}
+
+/// A JSON array of the items of an iterator, serialized as they come (once).
+struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I: Iterator<Item = Value>> serde::Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 fn position(position: Position, offset: usize) -> Value {

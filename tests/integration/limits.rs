@@ -57,6 +57,21 @@ fn fifos_and_devices_are_refused_at_once_naming_them() {
                 format!("error: {name}: not a regular file ({kind})\n").as_str()
             )
         );
+        let config = wait_at_most(
+            spawn(
+                sandbox
+                    .rbuild()
+                    .args(["lint", "--config", name, "Dockerfile"]),
+            ),
+            Duration::from_secs(10),
+        );
+        assert_eq!(
+            (config.code, config.stderr.as_str()),
+            (
+                2,
+                format!("error: {name}: not a regular file ({kind})\n").as_str()
+            )
+        );
         let parse = wait_at_most(
             spawn(sandbox.rbuild().args(["parse", name])),
             Duration::from_secs(10),

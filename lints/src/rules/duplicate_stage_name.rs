@@ -1,7 +1,10 @@
 //! RB501: two stages with the same name.
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
+use crate::syntax::Word;
 
 pub static RULE: Rule = Rule {
     code: "RB501",
@@ -33,16 +36,18 @@ leftover whose name was meant to change.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    let stages = &check.dockerfile.stages;
-    for (index, stage) in stages.iter().enumerate() {
-        let Some(name) = &stage.name else { continue };
-        let first = stages[..index].iter().find_map(|earlier| {
-            earlier
-                .name
-                .as_ref()
-                .filter(|n| n.value.eq_ignore_ascii_case(&name.value))
-        });
-        if let Some(first) = first {
+    // The first stage of each name (case-insensitive), so that many stages stay linear.
+    let mut first_named: HashMap<String, &Word> = HashMap::new();
+    for name in check
+        .dockerfile
+        .stages
+        .iter()
+        .filter_map(|stage| stage.name.as_ref())
+    {
+        let first = *first_named
+            .entry(name.value.to_ascii_lowercase())
+            .or_insert(name);
+        if !std::ptr::eq(first, name) {
             findings.push(
                 Finding::new(
                     name.span,

@@ -5,6 +5,7 @@ use crate::rule::{
     Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
     Rule,
 };
+use crate::syntax::Keyword;
 
 use super::fix_support::word_after_program;
 use super::run_support::{arguments, has_option, runs};
@@ -58,18 +59,20 @@ const LOCKFILES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json"];
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
+    // Whether the stage has copied a lockfile yet, followed through the file once (RUNs come
+    // in file order): linear in the number of instructions, however many RUNs there are.
+    let mut copied_before = false;
+    let mut scanned = 0;
     for run in runs(check) {
-        let copied_before = dockerfile.stage_of(run.index).is_some_and(|stage| {
-            stage
-                .instructions
-                .clone()
-                .take_while(|i| *i < run.index)
-                .any(|i| {
-                    context_sources(&dockerfile.instructions[i])
-                        .iter()
-                        .any(|source| names_lockfile(&source.value))
-                })
-        });
+        for instruction in &dockerfile.instructions[scanned..run.index] {
+            if instruction.kind == Keyword::From {
+                copied_before = false;
+            }
+            copied_before |= context_sources(instruction)
+                .iter()
+                .any(|source| names_lockfile(&source.value));
+        }
+        scanned = run.index;
         let mounted = run.instruction.flags_named("mount").any(|flag| {
             flag.value.as_deref().is_some_and(|value| {
                 value

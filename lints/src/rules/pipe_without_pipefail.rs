@@ -71,12 +71,24 @@ a missing or partial file, failing much later or not at all.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
+    // The SHELL in force, followed through the file once (RUNs come in file order): linear in
+    // the number of instructions, however many RUNs there are.
+    let mut shell: Option<&Instruction> = None;
+    let mut scanned = 0;
     // One SHELL per stage fixes all its RUNs: only the first finding of a stage offers it.
     let mut fixed_stages = Vec::new();
     for run in runs(check) {
+        for instruction in &dockerfile.instructions[scanned..run.index] {
+            match instruction.kind {
+                Keyword::From => shell = None,
+                Keyword::Shell => shell = Some(instruction),
+                _ => {}
+            }
+        }
+        scanned = run.index;
         if run.instruction.is_exec_form()
             || runs_another_language(run.instruction)
-            || !shell_may_hide_failures(check, run.index)
+            || !shell_may_hide_failures(shell)
         {
             continue;
         }
@@ -226,18 +238,9 @@ fn sets_pipefail(command: &Command) -> bool {
             .any(|w| w[0].starts_with('-') && w[0].ends_with('o') && w[1] == "pipefail")
 }
 
-/// Whether the shell the RUN uses is a POSIX-style shell without `-o pipefail` given by SHELL.
-/// SHELL is looked up in the RUN's stage; stages start with the default `/bin/sh -c`.
-fn shell_may_hide_failures(check: &Check<'_>, run_index: usize) -> bool {
-    let dockerfile = check.dockerfile;
-    let Some(stage) = dockerfile.stage_of(run_index) else {
-        return true;
-    };
-    let shell: Option<&Instruction> = stage_instructions(dockerfile, stage)
-        .take_while(|(i, _)| *i < run_index)
-        .filter(|(_, i)| i.kind == Keyword::Shell)
-        .map(|(_, i)| i)
-        .last();
+/// Whether `shell` (the SHELL in force for a RUN; none means the default `/bin/sh -c`) is a
+/// POSIX-style shell without `-o pipefail`.
+fn shell_may_hide_failures(shell: Option<&Instruction>) -> bool {
     let Some(shell) = shell else { return true };
     let words: Vec<&str> = shell.words().iter().map(|w| w.value.as_str()).collect();
     let program = words

@@ -45,9 +45,14 @@ impl Dockerfile {
 
     /// The stage an instruction (by index into `instructions`) belongs to.
     pub fn stage_of(&self, instruction: usize) -> Option<&Stage> {
+        // Stages are in file order with ascending instruction ranges: a binary search keeps
+        // rules that ask for every instruction linear-logarithmic.
+        let index = self
+            .stages
+            .partition_point(|s| s.instructions.end <= instruction);
         self.stages
-            .iter()
-            .find(|s| s.instructions.contains(&instruction))
+            .get(index)
+            .filter(|s| s.instructions.contains(&instruction))
     }
 
     /// The stage named `name` (case-insensitive, as the reference matches stage names).
