@@ -2,9 +2,9 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::{Dockerfile, Keyword, Stage};
+use crate::syntax::Keyword;
 
-use super::support::{earlier_stage, stage_instructions};
+use super::support::{base_stages, stage_instructions};
 
 pub static RULE: Rule = Rule {
     code: "RB521",
@@ -41,8 +41,17 @@ unexpected, possibly mixed with the system's.",
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    for stage in &dockerfile.stages {
-        if sets_workdir(dockerfile, stage, 0) {
+    // Per stage, in order: whether it sets a WORKDIR itself, and whether it starts in one
+    // because its base (an earlier stage, directly or through its own base) set one.
+    let mut sets: Vec<bool> = Vec::with_capacity(dockerfile.stages.len());
+    let mut inherits: Vec<bool> = Vec::with_capacity(dockerfile.stages.len());
+    for (stage, base) in dockerfile.stages.iter().zip(base_stages(dockerfile)) {
+        sets.push(
+            stage_instructions(dockerfile, stage)
+                .any(|(_, instruction)| instruction.kind == Keyword::Workdir),
+        );
+        inherits.push(base.is_some_and(|base| sets[base] || inherits[base]));
+        if inherits[stage.index] {
             // A stage built on a stage with a WORKDIR starts in it.
             continue;
         }
@@ -70,18 +79,6 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             );
         }
     }
-}
-
-/// True when the earlier stage `stage` is built on (or its own base) has a WORKDIR; `depth`
-/// stops cycles in broken files.
-fn sets_workdir(dockerfile: &Dockerfile, stage: &Stage, depth: usize) -> bool {
-    let Some(parent) = earlier_stage(dockerfile, &stage.base.value, stage.index) else {
-        return false;
-    };
-    depth < dockerfile.stages.len()
-        && (stage_instructions(dockerfile, parent)
-            .any(|(_, instruction)| instruction.kind == Keyword::Workdir)
-            || sets_workdir(dockerfile, parent, depth + 1))
 }
 
 fn is_relative(path: &str) -> bool {

@@ -2,9 +2,9 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::syntax::{Dockerfile, Keyword, Stage};
+use crate::syntax::{Dockerfile, Keyword};
 
-use super::support::{earlier_stage, stage_instructions};
+use super::support::{base_stages, earlier_stage, stage_instructions};
 
 pub static RULE: Rule = Rule {
     code: "RB522",
@@ -46,6 +46,7 @@ The result is large and its contents hard to know. Copy the files that are neede
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
+    let changed = changed_systems(dockerfile);
     for (index, instruction) in dockerfile.instructions.iter().enumerate() {
         if !matches!(instruction.kind, Keyword::Copy | Keyword::Add) {
             continue;
@@ -62,7 +63,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         }) else {
             continue;
         };
-        if !is_changed_system(dockerfile, source_stage) {
+        if !changed[source_stage.index] {
             continue;
         }
         let Some((sources, _)) = instruction.sources_and_destination() else {
@@ -84,24 +85,27 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// True when the stage holds an operating system changed by the file: it (or an earlier stage
-/// it is built on) runs instructions, and the chain starts from a real image, not `scratch`
-/// (artifacts only) nor a base chosen by a variable. A bare `FROM image AS name` alias is like
-/// naming the image.
-fn is_changed_system(dockerfile: &Dockerfile, stage: &Stage) -> bool {
-    let mut current = stage;
-    let mut changed = false;
-    // Bounded by the number of stages so that broken files cannot loop.
-    for _ in 0..=dockerfile.stages.len() {
-        changed |= stage_instructions(dockerfile, current)
+/// For each stage, whether its filesystem is a system changed by the build: some stage of its
+/// chain of bases runs an instruction other than FROM and ARG, and the chain starts from a real
+/// image (not `scratch`, not a variable). Filled in stage order (a base comes first), so each
+/// chain is followed once.
+fn changed_systems(dockerfile: &Dockerfile) -> Vec<bool> {
+    // Per stage: (something changed along the chain, the chain starts from a real image).
+    let mut chains: Vec<(bool, bool)> = Vec::with_capacity(dockerfile.stages.len());
+    for (stage, base) in dockerfile.stages.iter().zip(base_stages(dockerfile)) {
+        let changed_here = stage_instructions(dockerfile, stage)
             .any(|(_, instruction)| !matches!(instruction.kind, Keyword::From | Keyword::Arg));
-        match earlier_stage(dockerfile, &current.base.value, current.index) {
-            Some(parent) => current = parent,
+        chains.push(match base {
+            Some(base) => (changed_here || chains[base].0, chains[base].1),
             None => {
-                let base = &current.base.value;
-                return changed && !base.eq_ignore_ascii_case("scratch") && !base.contains('$');
+                let image = &stage.base.value;
+                let real = !image.eq_ignore_ascii_case("scratch") && !image.contains('$');
+                (changed_here, real)
             }
-        }
+        });
     }
-    false
+    chains
+        .into_iter()
+        .map(|(changed, real)| changed && real)
+        .collect()
 }

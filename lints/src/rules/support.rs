@@ -118,6 +118,17 @@ pub fn args_without_default<'a>(dockerfile: &Dockerfile, referenced: &'a [String
 }
 
 /// True when `name` is one of the stages before `before` (by name, or by index as a number).
+/// For each stage, the index of the earlier stage it is built FROM (by [`earlier_stage`]).
+/// Rules that follow base chains fill their per-stage answers in stage order from this, since a
+/// base always comes first: no chain is walked twice, however many stages there are.
+pub fn base_stages(dockerfile: &Dockerfile) -> Vec<Option<usize>> {
+    dockerfile
+        .stages
+        .iter()
+        .map(|stage| earlier_stage(dockerfile, &stage.base.value, stage.index).map(|s| s.index))
+        .collect()
+}
+
 pub fn earlier_stage<'a>(
     dockerfile: &'a Dockerfile,
     name: &str,

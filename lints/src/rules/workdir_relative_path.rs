@@ -6,9 +6,9 @@ use crate::rule::{
     Rule,
 };
 use crate::shell::Lexer;
-use crate::syntax::{Arguments, Dockerfile, Keyword, Span, Stage};
+use crate::syntax::{Arguments, Keyword, Span};
 
-use super::support::{earlier_stage, stage_instructions};
+use super::support::{base_stages, stage_instructions};
 
 pub static RULE: Rule = Rule {
     code: "RB507",
@@ -62,8 +62,11 @@ instructions break.",
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let lexer = Lexer::new(dockerfile.escape);
-    for stage in &dockerfile.stages {
-        let mut absolute_set = inherits_workdir(dockerfile, stage, 0);
+    // Per stage, in order: whether an absolute WORKDIR is in force at its end (set there, or
+    // inherited from its base, an earlier stage).
+    let mut absolute_at_end: Vec<bool> = Vec::with_capacity(dockerfile.stages.len());
+    for (stage, base) in dockerfile.stages.iter().zip(base_stages(dockerfile)) {
+        let mut absolute_set = base.is_some_and(|base| absolute_at_end[base]);
         // Values the stage's own ARG defaults and ENVs give.
         let mut values: Vec<(String, String)> = Vec::new();
         for (_, instruction) in stage_instructions(dockerfile, stage) {
@@ -121,20 +124,8 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 );
             }
         }
+        absolute_at_end.push(absolute_set);
     }
-}
-
-/// True when the stage is built on an earlier stage that sets an absolute WORKDIR (directly
-/// or through its own base); `depth` stops cycles in broken files.
-fn inherits_workdir(dockerfile: &Dockerfile, stage: &Stage, depth: usize) -> bool {
-    let Some(parent) = earlier_stage(dockerfile, &stage.base.value, stage.index) else {
-        return false;
-    };
-    depth < dockerfile.stages.len()
-        && (stage_instructions(dockerfile, parent).any(|(_, instruction)| {
-            instruction.kind == Keyword::Workdir
-                && matches!(&instruction.args, Arguments::Text(path) if is_absolute_or_variable(&path.value))
-        }) || inherits_workdir(dockerfile, parent, depth + 1))
 }
 
 fn is_absolute_or_variable(path: &str) -> bool {
