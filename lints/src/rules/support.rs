@@ -362,18 +362,35 @@ pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
     },
 ];
 
-/// The `*`/`?` globs of the manifest table, on one path component.
+/// The `*`/`?` globs of the manifest table, on one path component. Linear backtracking to the
+/// last `*` only: at most pattern length × name length steps, whatever the stars (a recursive
+/// match is exponential on `****...`).
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    fn matches(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => matches(&p[1..], n) || (!n.is_empty() && matches(p, &n[1..])),
-            (Some(b'?'), Some(_)) => matches(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => matches(&p[1..], &n[1..]),
-            _ => false,
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    let (mut pi, mut ni) = (0, 0);
+    // Where to resume after the last `*`: the pattern after it, and the name it has eaten up to.
+    let mut resume: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some(b'*') => {
+                pi += 1;
+                resume = Some((pi, ni));
+            }
+            Some(&c) if c == b'?' || c == n[ni] => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match resume {
+                Some((after_star, eaten)) => {
+                    pi = after_star;
+                    ni = eaten + 1;
+                    resume = Some((after_star, eaten + 1));
+                }
+                None => return false,
+            },
         }
     }
-    matches(pattern.as_bytes(), name.as_bytes())
+    p[pi..].iter().all(|&c| c == b'*')
 }
 
 /// The numeric ports of each EXPOSE word (`80`, `80/tcp`, both ends of `8000-8010`); words
@@ -414,5 +431,29 @@ mod tests {
         assert!(!glob_match("package.json", "package.jsonx"));
         assert!(is_manifest_name("./app/package.json"));
         assert!(!is_manifest_name("main.go"));
+        assert!(glob_match("a*b?d*", "axxbcdyy"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("?", ""));
+        assert!(!glob_match("a*c", "abcb"));
+    }
+
+    /// The fuzzer's slow input: `apt-get install -y ****...` against the manifest globs took
+    /// seconds with a recursive matcher; this one answers at once.
+    #[test]
+    fn many_stars_do_not_backtrack_exponentially() {
+        let pattern = format!("{}x", "*".repeat(60));
+        assert!(!glob_match(&pattern, &"a".repeat(60)));
+        assert!(!glob_match("requirements*.txt", &"*".repeat(60)));
+        let dockerfile = format!(
+            "FROM debian:12\nRUN apt-get install -y {}--no-install-recommends gcc\nCOPY {} /app/\n",
+            "*".repeat(55),
+            "*".repeat(55)
+        );
+        let result = crate::linter::lint(
+            dockerfile.as_bytes(),
+            &crate::rule::LintOptions::default(),
+            &crate::linter::RuleSettings::default(),
+        );
+        assert!(result.dockerfile.is_some());
     }
 }
