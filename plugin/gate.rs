@@ -121,6 +121,9 @@ pub async fn diagnostics(
         config_dir: input.config_dir.clone(),
     };
     for (rule, finding) in images::check(&dockerfile, &check).await? {
+        if images::explained_by_stage_check(&diagnostics, finding.span) {
+            continue;
+        }
         diagnostics.extend(make_diagnostic(rule, finding, &input.settings));
     }
     if let Some(shellcheck) = input.shellcheck.clone() {

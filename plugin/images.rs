@@ -10,12 +10,14 @@ use bollard::auth::DockerCredentials;
 use bollard::errors::Error as DaemonError;
 use bollard::Docker;
 use futures_util::future::join_all;
-use rbuild_lints::diagnostic::Finding;
+use rbuild_lints::diagnostic::{Diagnostic, Finding};
 use rbuild_lints::images::{image_uses, ImageUse, ImageUseKind};
 use rbuild_lints::rule::{ImageConfig, LintOptions, Rule};
-use rbuild_lints::rules::{IMAGE_NOT_FOUND, IMAGE_NOT_VERIFIED, IMAGE_PLATFORM_MISMATCH};
+use rbuild_lints::rules::{
+    IMAGE_NOT_FOUND, IMAGE_NOT_VERIFIED, IMAGE_PLATFORM_MISMATCH, UNKNOWN_STAGE_REFERENCE,
+};
 use rbuild_lints::suggest;
-use rbuild_lints::syntax::Dockerfile;
+use rbuild_lints::syntax::{Dockerfile, Span};
 
 use crate::credentials::{self, RegistryAuth, RegistryCredentials};
 use crate::error::input_error;
@@ -76,6 +78,15 @@ pub async fn base_image_configs(
             Some((reference, ImageConfig { env, working_dir }))
         })
         .collect()
+}
+
+/// Whether a daemon rule's finding at `span` says nothing new: the linter already reported the
+/// name there as a missing, later or misspelt stage (RB105), so asking the daemon about an image
+/// of that name would report the same mistake twice.
+pub fn explained_by_stage_check(diagnostics: &[Diagnostic], span: Span) -> bool {
+    diagnostics
+        .iter()
+        .any(|d| d.rule.code == UNKNOWN_STAGE_REFERENCE.code && d.span == span)
 }
 
 /// The findings of the daemon rules, in file order.

@@ -396,6 +396,9 @@ fn add_daemon_findings(
                 config_dir: config_dir.clone(),
             };
             for (rule, finding) in images::check(&dockerfile, &check).await? {
+                if images::explained_by_stage_check(&report.diagnostics, finding.span) {
+                    continue;
+                }
                 report
                     .diagnostics
                     .extend(make_diagnostic(rule, finding, &job.settings));

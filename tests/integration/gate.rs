@@ -157,6 +157,8 @@ fn a_typo_of_a_stage_name_stops_before_the_upload() {
         out.stderr
     );
     assert!(out.stderr.contains("┌─ Dockerfile:5:"), "{}", out.stderr);
+    // One finding for one mistake: the image check does not also look for an image `build`.
+    assert!(!out.stderr.contains("RB106"), "{}", out.stderr);
     assert_nothing_uploaded(&spy, &out);
 }
 

@@ -98,6 +98,7 @@ pub(crate) use invalid_utf8::RULE as INVALID_UTF8;
 pub use shellcheck::RULE as SHELLCHECK;
 pub use support::{AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS};
 pub(crate) use syntax_error::RULE as SYNTAX_ERROR;
+pub use unknown_stage_reference::RULE as UNKNOWN_STAGE_REFERENCE;
 
 /// Every rule, ordered by code.
 pub static RULES: &[&Rule] = &[
