@@ -208,30 +208,24 @@ fn disagreements(verdicts: &[Verdict]) -> Vec<String> {
     out
 }
 
-#[test]
-fn every_case_gets_buildkits_verdict() {
-    let cases = cases();
-    assert_eq!(cases.len(), 492, "cases.jsonl has 492 cases");
-    let wrong = disagreements(&cases);
+/// Asserts that `verdicts` (`count` of them, from `file`) all agree with BuildKit.
+fn assert_agreement(file: &str, verdicts: &[Verdict], count: usize) {
+    assert_eq!(verdicts.len(), count, "{file} has {count} records");
+    let wrong = disagreements(verdicts);
     assert!(
         wrong.is_empty(),
-        "{} of {} cases disagree:\n{}",
+        "{} of {count} records of {file} disagree:\n{}",
         wrong.len(),
-        cases.len(),
         wrong.join("\n")
     );
 }
 
 #[test]
+fn every_case_gets_buildkits_verdict() {
+    assert_agreement("cases.jsonl", &cases(), 492);
+}
+
+#[test]
 fn every_corpus_file_gets_buildkits_verdict() {
-    let files = corpus();
-    assert_eq!(files.len(), 1205, "corpus.jsonl has 1,205 files");
-    let wrong = disagreements(&files);
-    assert!(
-        wrong.is_empty(),
-        "{} of {} files disagree:\n{}",
-        wrong.len(),
-        files.len(),
-        wrong.join("\n")
-    );
+    assert_agreement("corpus.jsonl", &corpus(), 1205);
 }
