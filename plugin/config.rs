@@ -463,6 +463,7 @@ pub struct Resolver {
     explicit: Option<Arc<ConfigFile>>,
     by_path: HashMap<PathBuf, Arc<ConfigFile>>,
     discovery: Discovery,
+    working_dir: Option<PathBuf>,
 }
 
 impl Resolver {
@@ -476,14 +477,19 @@ impl Resolver {
             explicit,
             by_path: HashMap::new(),
             discovery: Discovery::default(),
+            working_dir: std::env::current_dir().ok(),
         })
     }
 
     /// The effective settings for the Dockerfile at `path` (as named on the command line;
     /// for a directory, its own config is looked up).
     pub fn resolve(&mut self, path: &Path) -> anyhow::Result<Effective> {
-        let absolute = std::path::absolute(path)
-            .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        // The working directory is read once, not once per file.
+        let absolute = match &self.working_dir {
+            Some(cwd) if path.is_relative() => std::path::absolute(cwd.join(path)),
+            _ => std::path::absolute(path),
+        }
+        .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
         let file = match &self.explicit {
             Some(file) => Some(file.clone()),
             None => {

@@ -85,18 +85,41 @@ const DOCKERFILE_NAMES: &str =
     "Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, Dockerfile-*";
 
 fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), String> {
-    let walker = ignore::WalkBuilder::new(dir)
+    // In parallel (the ignore crate's walker, as ripgrep's): a tree of many directories costs
+    // a few system calls per directory, which one thread would make one after the other. The
+    // caller sorts what is found.
+    let found = std::sync::Mutex::new((Vec::new(), None));
+    ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
         .filter_entry(|entry| entry.file_name() != ".git")
-        .build();
-    for entry in walker {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-        if entry.file_type().is_some_and(|t| t.is_file()) && is_dockerfile_name(entry.file_name()) {
-            inputs.push(Input::File(entry.into_path()));
-        }
-    }
-    Ok(())
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                let mut found = found.lock().unwrap_or_else(|poison| poison.into_inner());
+                match entry {
+                    Ok(entry) => {
+                        if entry.file_type().is_some_and(|t| t.is_file())
+                            && is_dockerfile_name(entry.file_name())
+                        {
+                            found.0.push(Input::File(entry.into_path()));
+                        }
+                        ignore::WalkState::Continue
+                    }
+                    Err(e) => {
+                        found
+                            .1
+                            .get_or_insert_with(|| format!("{}: {e}", dir.display()));
+                        ignore::WalkState::Quit
+                    }
+                }
+            })
+        });
+    let (found, error) = found
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    inputs.extend(found);
+    error.map_or(Ok(()), Err)
 }
 
 /// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`, `Dockerfile-*` (and the same

@@ -14,18 +14,29 @@ pub struct Command {
     pub words: Vec<String>,
     /// Where the command stands in the Dockerfile source.
     pub span: Span,
+    /// Where the program name starts in the first word (after its directory): every rule asks
+    /// for the program of every command, often against a table of names, so it is found once.
+    program_start: usize,
 }
 
 impl Command {
+    fn new(words: Vec<String>, span: Span) -> Command {
+        let program_start = words
+            .first()
+            .and_then(|first| first.bytes().rposition(|b| b == b'/'))
+            .map_or(0, |slash| slash + 1);
+        Command {
+            words,
+            span,
+            program_start,
+        }
+    }
+
     /// The program name without its directory (`/usr/bin/apt-get` -> `apt-get`).
     pub fn program(&self) -> &str {
-        let first = self.words.first().map(String::as_str).unwrap_or("");
-        // A plain byte scan: every rule asks for the program of every command, often several
-        // times, and names are short, where a generic string search costs more than the scan.
-        match first.bytes().rposition(|b| b == b'/') {
-            Some(slash) => &first[slash + 1..],
-            None => first,
-        }
+        self.words
+            .first()
+            .map_or("", |first| &first[self.program_start..])
     }
 
     /// The words after the program that are not options (`-y`, `--no-cache`).
@@ -108,10 +119,10 @@ pub fn run_commands(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<C
     } else if instruction.is_exec_form() {
         let words = instruction.words();
         if let (Some(first), Some(last)) = (words.first(), words.last()) {
-            commands.push(Command {
-                words: words.iter().map(|w| w.value.clone()).collect(),
-                span: first.span.join(last.span),
-            });
+            commands.push(Command::new(
+                words.iter().map(|w| w.value.clone()).collect(),
+                first.span.join(last.span),
+            ));
         }
     }
     for heredoc in &instruction.heredocs {
@@ -180,10 +191,10 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
             {
                 finish_word(&mut words, &mut word, &mut in_word);
                 if let Some(start) = command_start.take() {
-                    commands.push(Command {
-                        words: std::mem::take(&mut words),
-                        span: Span::new(to_source(start), to_source(command_end)),
-                    });
+                    commands.push((
+                        std::mem::take(&mut words),
+                        Span::new(to_source(start), to_source(command_end)),
+                    ));
                 }
                 words.clear();
                 i += 1;
@@ -215,9 +226,10 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
                     {
                         i += 1;
                     }
-                    let ch_len = utf8_len(bytes[i]);
-                    word.push_str(&script[i..(i + ch_len).min(bytes.len())]);
-                    i += ch_len;
+                    // The escaped character, then the plain run after it, in one push.
+                    let end = plain_run(bytes, i + utf8_len(bytes[i]), b"\"\\");
+                    word.push_str(&script[i..end]);
+                    i = end;
                 }
                 i = (i + 1).min(bytes.len());
             }
@@ -231,45 +243,44 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
                 }
             }
             _ => {
-                let ch_len = utf8_len(b);
-                word.push_str(&script[i..(i + ch_len).min(bytes.len())]);
-                i += ch_len;
+                // This character, then the run of characters that cannot end the word.
+                let end = plain_run(bytes, i + utf8_len(b), b" \t\r\n;&|()'\"\\");
+                word.push_str(&script[i..end]);
+                i = end;
             }
         }
         command_end = i.min(bytes.len());
     }
     finish_word(&mut words, &mut word, &mut in_word);
     if let Some(start) = command_start {
-        commands.push(Command {
-            words,
-            span: Span::new(to_source(start), to_source(command_end)),
-        });
+        commands.push((words, Span::new(to_source(start), to_source(command_end))));
     }
     // Leading environment assignments (`DEBIAN_FRONTEND=noninteractive apt-get ...`) and
     // wrappers that run the rest (`sudo -E`, `env`, `xargs -r`) do not change which program runs.
-    for command in &mut commands {
+    let mut split = Vec::with_capacity(commands.len());
+    for (mut words, span) in commands {
         let mut skip = 0;
-        while let Some(word) = command.words.get(skip) {
+        while let Some(word) = words.get(skip) {
             if is_assignment(word) || SHELL_KEYWORDS.contains(&word.as_str()) {
                 skip += 1;
             } else if WRAPPERS.contains(&word.as_str()) {
                 skip += 1;
-                while command.words.get(skip).is_some_and(|w| w.starts_with('-')) {
+                while words.get(skip).is_some_and(|w| w.starts_with('-')) {
                     skip += 1;
                 }
             } else {
                 break;
             }
         }
-        if skip < command.words.len() {
-            command.words.drain(..skip);
+        if skip < words.len() {
+            words.drain(..skip);
+        }
+        drop_redirections(&mut words);
+        if !words.is_empty() {
+            split.push(Command::new(words, span));
         }
     }
-    for command in &mut commands {
-        drop_redirections(&mut command.words);
-    }
-    commands.retain(|c| !c.words.is_empty());
-    commands
+    split
 }
 
 /// Reserved words that may stand before a command (`then apt-get install ...`).
@@ -326,6 +337,16 @@ fn is_assignment(word: &str) -> bool {
             && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !name.as_bytes()[0].is_ascii_digit()
     })
+}
+
+/// Where the run of bytes from `from` that are none of `stops` ends (at most the end). The stops
+/// are ASCII, so the run ends on a character boundary.
+fn plain_run(bytes: &[u8], from: usize, stops: &[u8]) -> usize {
+    let from = from.min(bytes.len());
+    bytes[from..]
+        .iter()
+        .position(|b| stops.contains(b))
+        .map_or(bytes.len(), |at| from + at)
 }
 
 fn utf8_len(first: u8) -> usize {

@@ -385,7 +385,7 @@ fn add_daemon_findings(
                 continue; // the syntax error is already reported
             };
             let options = LintOptions {
-                context_dir: context_dir(job.input.display_path()),
+                context_dir: context_dir(&job.input),
                 ..LintOptions::default()
             };
             let check = ImageCheck {
@@ -435,7 +435,7 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fix
         }
     };
     let options = LintOptions {
-        context_dir: context_dir(path),
+        context_dir: context_dir(input),
         ..job.rule_options.clone()
     };
     let (result, fixed) = fix::lint_or_fix(bytes, &options, &job.settings, job.fix);
@@ -448,7 +448,8 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fix
 }
 
 /// The directory a Dockerfile's rules look at: its own (the usual build context).
-fn context_dir(path: &Path) -> Option<PathBuf> {
+fn context_dir(input: &Input) -> Option<PathBuf> {
+    let path = input.display_path();
     if path.as_os_str() == "-" {
         return None;
     }
@@ -456,7 +457,12 @@ fn context_dir(path: &Path) -> Option<PathBuf> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    parent.is_dir().then(|| parent.to_path_buf())
+    match input {
+        // A file that was found or read is in a directory: no need to ask the file system.
+        Input::File(_) => Some(parent.to_path_buf()),
+        // `--stdin-filename` may name a place that does not exist.
+        Input::Stdin(_) => parent.is_dir().then(|| parent.to_path_buf()),
+    }
 }
 
 /// `--output FILE`: a temporary file beside FILE, made before linting (so an unwritable place

@@ -307,7 +307,6 @@ fn environment_sets(
 ) -> bool {
     let prefix = format!("{variable}=");
     written_words(dockerfile, command)
-        .iter()
         .take_while(|w| w.contains('='))
         .any(|w| w.starts_with(&prefix))
         || dockerfile.instructions[..index]

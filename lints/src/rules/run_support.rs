@@ -186,6 +186,10 @@ pub fn in_shipped_stage(check: &Check<'_>, shipped: &[bool], index: usize) -> bo
 /// the second.
 pub fn pipes_into(source: &str, from: &Command, to: &Command) -> bool {
     let between = source.get(from.span.end..to.span.start).unwrap_or("");
+    if !between.contains('|') {
+        // Most commands follow `&&`, `;` or a newline: no copy for them.
+        return false;
+    }
     // Comments between the commands (`# a | b`, Dockerfile comment lines) do not count.
     let operators: String = between
         .lines()
@@ -199,8 +203,11 @@ pub fn pipes_into(source: &str, from: &Command, to: &Command) -> bool {
 
 /// The words of a command as written, with the leading `NAME=value` assignments and
 /// wrappers (`sudo`) that [`Command::words`] leaves out.
-pub fn written_words<'a>(dockerfile: &'a Dockerfile, command: &Command) -> Vec<&'a str> {
-    dockerfile.text(command.span).split_whitespace().collect()
+pub fn written_words<'a>(
+    dockerfile: &'a Dockerfile,
+    command: &Command,
+) -> impl Iterator<Item = &'a str> + Clone {
+    dockerfile.text(command.span).split_whitespace()
 }
 
 #[cfg(test)]

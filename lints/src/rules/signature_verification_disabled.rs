@@ -150,6 +150,10 @@ fn unverified(command: &Command) -> Option<String> {
         return Some(format!("`{program} {option}`"));
     }
     command.words.iter().find_map(|word| {
+        // Every setting below has an `=`: most words are left at once, without a copy.
+        if !word.contains('=') {
+            return None;
+        }
         let lower = word.to_ascii_lowercase();
         // A repository in a local directory (`deb [trusted=yes] file:///tmp/debs ./`) holds
         // packages this build made.

@@ -39,7 +39,6 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         for command in run.commands.iter() {
             // `Command::words` leaves wrappers out: look at the command as written.
             let runs_sudo = written_words(dockerfile, command)
-                .iter()
                 .find(|w| !w.contains('='))
                 .is_some_and(|w| w.rsplit('/').next() == Some("sudo"));
             if runs_sudo {

@@ -362,6 +362,15 @@ pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
     },
 ];
 
+/// Whether `haystack` contains `needle` (lower case) in any ASCII case, without a copy.
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack.len() >= needle.len()
+        && haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
 /// The `*`/`?` globs of the manifest table, on one path component. Linear backtracking to the
 /// last `*` only: at most pattern length × name length steps, whatever the stars (a recursive
 /// match is exponential on `****...`).

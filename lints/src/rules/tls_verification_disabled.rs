@@ -10,6 +10,7 @@ use crate::syntax::{Keyword, Span};
 
 use super::fix_support::{remove_words, source_words};
 use super::run_support::{has_option, is_pip_install, runs, written_words};
+use super::support::contains_ignore_ascii_case;
 
 pub static RULE: Rule = Rule {
     code: "RB601",
@@ -90,13 +91,12 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
     for run in runs(check) {
         for command in run.commands.iter() {
-            let written = written_words(dockerfile, command);
-            let assignments = written.iter().take_while(|w| w.contains('='));
+            let assignments = written_words(dockerfile, command).take_while(|w| w.contains('='));
             let exported = (command.program() == "export")
                 .then(|| command.operands())
                 .into_iter()
                 .flatten();
-            for assignment in assignments.copied().chain(exported) {
+            for assignment in assignments.chain(exported) {
                 if let Some((name, value)) = assignment.split_once('=') {
                     report_assignment(findings, command.span, name, value);
                 }
@@ -159,13 +159,19 @@ const CURL_VALUE_LETTERS: &[char] = &[
 
 /// The option of `command` that disables certificate checks, as the message names it.
 fn insecure_option(command: &Command) -> Option<&'static str> {
-    let lower = |w: &String| w.to_ascii_lowercase();
-    let words: Vec<String> = command.words.iter().map(lower).collect();
-    let has = |needle: &str| words.iter().any(|w| w.contains(needle));
-    let turned_off = || {
-        words
+    // Needles are lower case; words are compared without case (no copies: this runs for
+    // every command of every RUN).
+    let has = |needle: &str| {
+        command
+            .words
             .iter()
-            .any(|w| w == "false" || w == "0" || w.ends_with("=false") || w.ends_with("=0"))
+            .any(|w| contains_ignore_ascii_case(w, needle))
+    };
+    let turned_off = || {
+        command.words.iter().any(|w| {
+            let value = w.rsplit_once('=').map_or(w.as_str(), |(_, value)| value);
+            value.eq_ignore_ascii_case("false") || value == "0"
+        })
     };
     match command.program() {
         "curl" if has_option(command, &["--insecure"], &['k'], CURL_VALUE_LETTERS) => {

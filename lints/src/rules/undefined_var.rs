@@ -189,12 +189,11 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             continue;
         };
         let mut args: Vec<String> = Vec::new();
+        // The names set so far in the stage, kept up to date as ARG and ENV come (not rebuilt
+        // per instruction: a stage costs O(instructions × log names)).
+        let mut defined: BTreeMap<String, &str> =
+            env.iter().map(|name| (name.clone(), "x")).collect();
         for (_, instruction) in stage_instructions(dockerfile, stage) {
-            let defined: BTreeMap<&str, &str> = env
-                .iter()
-                .chain(&args)
-                .map(|name| (name.as_str(), "x"))
-                .collect();
             for word in expanded_words(dockerfile, instruction) {
                 for name in undefined_names(&lexer, &word, &defined) {
                     // RB520 reports it, explaining the ENV's expansion.
@@ -204,9 +203,17 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 }
             }
             match instruction.kind {
-                Keyword::Arg => args.extend(instruction.arg_decls(0).into_iter().map(|a| a.name)),
+                Keyword::Arg => {
+                    for decl in instruction.arg_decls(0) {
+                        defined.insert(decl.name.clone(), "x");
+                        args.push(decl.name);
+                    }
+                }
                 Keyword::Env => {
-                    env.extend(instruction.key_values().iter().map(|p| p.key.value.clone()))
+                    for pair in instruction.key_values() {
+                        defined.insert(pair.key.value.clone(), "x");
+                        env.push(pair.key.value.clone());
+                    }
                 }
                 _ => {}
             }
@@ -327,7 +334,7 @@ fn set_earlier_in_same_env(instruction: &Instruction, word: &Word, name: &str) -
 }
 
 /// Unset names the word expands, less the proxy ARGs the builder provides.
-fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<&str, &str>) -> Vec<String> {
+fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<String, &str>) -> Vec<String> {
     if !word.value.contains('$') {
         return Vec::new();
     }
@@ -350,7 +357,7 @@ fn finding(
     dockerfile: &Dockerfile,
     word: &Word,
     name: &str,
-    defined: &BTreeMap<&str, &str>,
+    defined: &BTreeMap<String, &str>,
     args: &[String],
 ) -> Finding {
     let mut finding = Finding::new(
@@ -362,7 +369,7 @@ fn finding(
         finding.with_help(format!(
             "`{name}` is declared before the first FROM: declare it again in this stage with `ARG {name}` to use it"
         ))
-    } else if let Some(close) = suggest::closest(name, defined.keys().copied()) {
+    } else if let Some(close) = suggest::closest(name, defined.keys().map(String::as_str)) {
         finding.with_help(format!("did you mean `${close}`?"))
     } else {
         finding.with_help(format!(
