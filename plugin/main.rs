@@ -21,6 +21,7 @@ mod metadata;
 mod report;
 mod rewrite;
 mod shellcheck;
+mod ssh;
 mod stop;
 mod terminal;
 

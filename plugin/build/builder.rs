@@ -11,7 +11,7 @@ use bytes::Bytes;
 use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 
-use crate::endpoint::{Address, Endpoint};
+use crate::endpoint::Endpoint;
 use crate::error::input_error;
 
 /// The environment variable the docker CLI reads to force a builder.
@@ -95,21 +95,8 @@ async fn ping_builder_version(endpoint: &Endpoint) -> anyhow::Result<Option<Stri
     if endpoint.tls.is_some() {
         return Ok(None);
     }
-    let response = match &endpoint.address {
-        Address::Unix(path) => {
-            let stream = tokio::net::UnixStream::connect(path)
-                .await
-                .with_context(failed)?;
-            ping(stream).await
-        }
-        Address::Tcp(authority) => {
-            let stream = tokio::net::TcpStream::connect(authority)
-                .await
-                .with_context(failed)?;
-            ping(stream).await
-        }
-    }
-    .with_context(failed)?;
+    let stream = crate::daemon::dial(endpoint).await.with_context(failed)?;
+    let response = ping(stream).await.with_context(failed)?;
     Ok(response
         .headers()
         .get(BUILDER_VERSION_HEADER)
