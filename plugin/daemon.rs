@@ -1,7 +1,6 @@
 //! Connecting to the Docker daemon at a resolved endpoint.
 
 use std::error::Error as _;
-use std::io;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +16,6 @@ use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::argv::GlobalOptions;
 use crate::endpoint::{self, Address, Endpoint, TlsMaterial};
@@ -151,28 +149,6 @@ where
         REQUEST_TIMEOUT_SECS,
         bollard::API_DEFAULT_VERSION,
     )
-}
-
-/// A stream to the daemon, for exchanges bollard cannot make.
-pub trait DaemonStream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
-
-impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> DaemonStream for T {}
-
-/// A new connection of our own to the daemon at `endpoint`, for one HTTP/1.1 exchange that
-/// bollard cannot make (a response header it drops, an upgrade it does not offer). TLS
-/// endpoints are not served: their connections are bollard's only.
-pub async fn dial(endpoint: &Endpoint) -> io::Result<Box<dyn DaemonStream>> {
-    if endpoint.tls.is_some() {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "no connection of our own over TLS",
-        ));
-    }
-    Ok(match &endpoint.address {
-        Address::Unix(path) => Box::new(tokio::net::UnixStream::connect(path).await?),
-        Address::Tcp(authority) => Box::new(tokio::net::TcpStream::connect(authority).await?),
-        Address::Ssh(host) => Box::new(SshCommand::new(host).connect()?),
-    })
 }
 
 /// How the docker CLI makes a TLS connection from an endpoint's files.

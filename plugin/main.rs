@@ -11,6 +11,7 @@ mod config;
 mod context;
 mod credentials;
 mod daemon;
+mod dial;
 mod discover;
 mod endpoint;
 mod error;
