@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::build::{interrupt_long_run, Signalled};
 use crate::harness::{
     self, generate_ssh_key, run, Images, Output, Sandbox, SshServer, BASE_IMAGE, ENGINE26_HOST,
     ENGINE_HOST,
@@ -253,5 +254,27 @@ fn a_missing_remote_socket_is_the_remote_dockers_error() {
             "dial unix /run/rbuild-test-no-such.sock: connect: no such file or directory"
         ),
         "{out:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_build_over_ssh_and_removes_its_container() {
+    harness::engine();
+    let server = SshServer::start();
+    let sandbox = Sandbox::new();
+    ssh_user(&sandbox, &server, &server.client_key());
+    let mut command = sandbox.rbuild();
+    command.env("DOCKER_HOST", server.docker_host(""));
+    // The whole group is signalled, ssh included unless it runs in a session of its own: the
+    // build stops all the same and its container is removed over ssh.
+    let transcript = interrupt_long_run(
+        &sandbox,
+        sandbox.with_ssh_home(&command),
+        "INT",
+        Signalled::Group,
+    );
+    assert!(
+        transcript.contains("error: build stopped by SIGINT: interrupted"),
+        "{transcript}"
     );
 }
