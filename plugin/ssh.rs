@@ -165,7 +165,11 @@ impl SshStream {
             });
         }
         let mut child = process.spawn().map_err(|err| {
-            io::Error::new(err.kind(), format!("cannot run ssh: {}", os_message(&err)))
+            let reason = match err.kind() {
+                io::ErrorKind::NotFound => "no `ssh` on PATH (install OpenSSH's client)".into(),
+                _ => format!("cannot run ssh: {}", os_message(&err)),
+            };
+            io::Error::new(err.kind(), reason)
         })?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())

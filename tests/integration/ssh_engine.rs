@@ -231,6 +231,22 @@ fn ssh_failures_are_one_clear_error() {
 }
 
 #[test]
+fn no_ssh_client_is_one_clear_error() {
+    let sandbox = Sandbox::new();
+    let out = run(sandbox
+        .rbuild()
+        .env("PATH", sandbox.work())
+        .env("DOCKER_HOST", "ssh://me@build-host")
+        .arg("version"));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(
+        out.stderr,
+        "error: cannot connect to the Docker daemon at ssh://me@build-host (from DOCKER_HOST): \
+         no `ssh` on PATH (install OpenSSH's client)\n"
+    );
+}
+
+#[test]
 fn a_missing_remote_socket_is_the_remote_dockers_error() {
     let server = SshServer::start();
     let sandbox = Sandbox::new();
