@@ -101,6 +101,7 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
                 HttpsConnector::from((http, config)),
                 format!("https://{authority}"),
                 Some(0),
+                version,
             )
             .map_err(|err| ClientError::Unreachable(describe(&err)))
         }
@@ -109,6 +110,7 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
             SshConnector::new(SshCommand::new(host)),
             SSH_BASE_URL.to_owned(),
             None,
+            version,
         )
         .map_err(|err| ClientError::Unreachable(describe(&err))),
     }
@@ -125,6 +127,7 @@ fn hyper_client<C>(
     connector: C,
     base_url: String,
     max_idle: Option<usize>,
+    version: &bollard::ClientVersion,
 ) -> Result<Docker, bollard::errors::Error>
 where
     C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
@@ -143,12 +146,7 @@ where
                 .map_err(bollard::errors::Error::from)
         }
     };
-    Docker::connect_with_custom_transport(
-        transport,
-        Some(base_url),
-        REQUEST_TIMEOUT_SECS,
-        bollard::API_DEFAULT_VERSION,
-    )
+    Docker::connect_with_custom_transport(transport, Some(base_url), REQUEST_TIMEOUT_SECS, version)
 }
 
 /// How the docker CLI makes a TLS connection from an endpoint's files.
