@@ -471,8 +471,10 @@ pub struct SshServer {
 }
 
 impl SshServer {
-    /// Starts the server; needs root (it logs users in), as the engine set-up does.
+    /// Starts the server; needs root (it logs users in), as the engine set-up does, which
+    /// installs sshd and the docker CLI the remote side runs.
     pub fn start() -> SshServer {
+        engine();
         let dir = tempfile::tempdir().expect("sshd dir");
         let host_key = generate_ssh_key(&dir.path().join("host_key"));
         let client_key = generate_ssh_key(&dir.path().join("client_key"));

@@ -54,7 +54,6 @@ fn dockerfile(sandbox: &Sandbox, marker: &str) {
 
 #[test]
 fn docker_host_over_ssh_builds_on_the_remote_engine() {
-    harness::engine();
     let server = SshServer::start();
     let sandbox = Sandbox::new();
     sandbox.install_plugin();
@@ -136,7 +135,6 @@ fn ssh_context_with_a_socket_path_builds_with_buildkit() {
 
 #[test]
 fn the_lint_gate_checks_images_over_ssh() {
-    harness::engine();
     let server = SshServer::start();
     let sandbox = Sandbox::new();
     sandbox.install_plugin();
@@ -275,7 +273,6 @@ fn a_missing_remote_socket_is_the_remote_dockers_error() {
 
 #[test]
 fn ctrl_c_stops_a_build_over_ssh_and_removes_its_container() {
-    harness::engine();
     let server = SshServer::start();
     let sandbox = Sandbox::new();
     ssh_user(&sandbox, &server, &server.client_key());
