@@ -20,6 +20,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use crate::argv::GlobalOptions;
 use crate::endpoint::{self, Address, Endpoint, TlsMaterial};
 use crate::error::input_error;
+use crate::ssh::{SshCommand, SshConnector};
 
 /// A connected daemon, its API version negotiated.
 pub struct Daemon {
@@ -92,24 +93,50 @@ fn client(endpoint: &Endpoint) -> Result<Docker, ClientError> {
         .map_err(|err| ClientError::Unreachable(describe(&err))),
         (Address::Tcp(authority), Some(tls)) => {
             let config = tls_config(&TlsPlan::for_material(tls)).map_err(ClientError::Input)?;
-            https_client(authority, config, version)
-                .map_err(|err| ClientError::Unreachable(describe(&err)))
+            let mut http = HttpConnector::new();
+            http.enforce_http(false);
+            // Built like bollard's own TLS client (no idle connections kept), with a TLS
+            // configuration bollard cannot express.
+            hyper_client(
+                HttpsConnector::from((http, config)),
+                format!("https://{authority}"),
+                Some(0),
+                version,
+            )
+            .map_err(|err| ClientError::Unreachable(describe(&err)))
         }
+        // The docker CLI keeps idle connections over ssh too: each new one is an ssh login.
+        (Address::Ssh(host), _) => hyper_client(
+            SshConnector::new(SshCommand::new(host)),
+            SSH_BASE_URL.to_owned(),
+            None,
+            version,
+        )
+        .map_err(|err| ClientError::Unreachable(describe(&err))),
     }
 }
 
-/// A client for `https://{authority}` with `config`, built like bollard's own TLS client
-/// (no idle connections kept) but with a TLS configuration bollard cannot express.
-fn https_client(
-    authority: &str,
-    config: ClientConfig,
+/// The URL requests over ssh are made to, as the docker CLI names it: the daemon is at the
+/// other end of the ssh process, whatever the URL says.
+const SSH_BASE_URL: &str = "http://docker.example.com";
+
+/// A bollard client whose requests go through hyper's client with `connector`; at most
+/// `max_idle` idle connections are kept per host (hyper's default when `None`). hyper's
+/// client supports upgrades, so `/session` works over any of them.
+fn hyper_client<C>(
+    connector: C,
+    base_url: String,
+    max_idle: Option<usize>,
     version: &bollard::ClientVersion,
-) -> Result<Docker, bollard::errors::Error> {
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
+) -> Result<Docker, bollard::errors::Error>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
     let mut builder = Client::builder(TokioExecutor::new());
-    builder.pool_max_idle_per_host(0);
-    let client = Arc::new(builder.build(HttpsConnector::from((http, config))));
+    if let Some(max_idle) = max_idle {
+        builder.pool_max_idle_per_host(max_idle);
+    }
+    let client = Arc::new(builder.build(connector));
     let transport = move |request: BollardRequest| {
         let client = Arc::clone(&client);
         async move {
@@ -119,12 +146,7 @@ fn https_client(
                 .map_err(bollard::errors::Error::from)
         }
     };
-    Docker::connect_with_custom_transport(
-        transport,
-        Some(format!("https://{authority}")),
-        REQUEST_TIMEOUT_SECS,
-        version,
-    )
+    Docker::connect_with_custom_transport(transport, Some(base_url), REQUEST_TIMEOUT_SECS, version)
 }
 
 /// How the docker CLI makes a TLS connection from an endpoint's files.
@@ -293,7 +315,7 @@ pub fn describe(err: &bollard::errors::Error) -> String {
 }
 
 /// An I/O error's message without the `(os error N)` suffix.
-fn os_message(err: &std::io::Error) -> String {
+pub fn os_message(err: &std::io::Error) -> String {
     let text = err.to_string();
     match text.rfind(" (os error ") {
         Some(at) => text[..at].to_owned(),

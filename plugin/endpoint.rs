@@ -43,6 +43,21 @@ pub enum Address {
     Unix(PathBuf),
     /// `host:port`.
     Tcp(String),
+    /// A remote engine reached through the system `ssh` (see `crate::ssh`).
+    Ssh(SshHost),
+}
+
+/// An `ssh://[user@]host[:port][/socket]` address, as the docker CLI reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshHost {
+    /// The login name; else ssh's configuration decides.
+    pub user: Option<String>,
+    /// The host name (IPv6 addresses without brackets), resolved by ssh and its configuration.
+    pub host: String,
+    /// Else ssh's configuration decides.
+    pub port: Option<u16>,
+    /// The daemon's socket on the remote host; else the remote docker CLI's default.
+    pub socket: Option<String>,
 }
 
 /// How the endpoint was chosen.
@@ -83,7 +98,29 @@ impl fmt::Display for Address {
         match self {
             Address::Unix(path) => write!(f, "unix://{}", path.display()),
             Address::Tcp(authority) => write!(f, "tcp://{authority}"),
+            Address::Ssh(ssh) => write!(f, "{ssh}"),
         }
+    }
+}
+
+impl fmt::Display for SshHost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ssh://")?;
+        if let Some(user) = &self.user {
+            write!(f, "{user}@")?;
+        }
+        if self.host.contains(':') {
+            write!(f, "[{}]", self.host)?;
+        } else {
+            f.write_str(&self.host)?;
+        }
+        if let Some(port) = self.port {
+            write!(f, ":{port}")?;
+        }
+        if let Some(socket) = &self.socket {
+            f.write_str(socket)?;
+        }
+        Ok(())
     }
 }
 
@@ -355,7 +392,8 @@ fn endpoint(address: Address, source: EndpointSource, tls: Option<TlsMaterial>) 
     }
 }
 
-/// Parses a docker host the way `-H` does: `unix://PATH`, `tcp://HOST[:PORT]` or a bare `HOST[:PORT]`.
+/// Parses a docker host the way `-H` does: `unix://PATH`, `tcp://HOST[:PORT]`,
+/// `ssh://[USER@]HOST[:PORT][/SOCKET]` or a bare `HOST[:PORT]`.
 fn parse_host(host: &str, tls: bool) -> anyhow::Result<Address> {
     let (scheme, rest) = host.split_once("://").unwrap_or(("tcp", host));
     match scheme {
@@ -363,15 +401,84 @@ fn parse_host(host: &str, tls: bool) -> anyhow::Result<Address> {
         "unix" => Ok(Address::Unix(PathBuf::from(rest))),
         "tcp" => parse_tcp(rest, tls).map(Address::Tcp),
         "npipe" => Err(input_error(
-            "npipe:// is a Windows named pipe; use unix:// or tcp:// on this system",
+            "npipe:// is a Windows named pipe; use unix://, tcp:// or ssh:// on this system",
         )),
-        "ssh" => Err(input_error(
-            "ssh:// endpoints are not supported yet; use unix:// or tcp://",
-        )),
+        "ssh" => parse_ssh(rest).map(Address::Ssh),
         other => Err(input_error(format!(
-            "unsupported scheme {other}://; use unix:// or tcp://"
+            "unsupported scheme {other}://; use unix://, tcp:// or ssh://"
         ))),
     }
+}
+
+/// The part of an `ssh://` URL after the scheme, with the docker CLI's rules: no password,
+/// query or fragment; a host is required; user and path are percent-decoded.
+fn parse_ssh(rest: &str) -> anyhow::Result<SshHost> {
+    let invalid = |why: String| input_error(format!("invalid ssh URL: {why}"));
+    if let Some((_, fragment)) = rest.split_once('#') {
+        return Err(invalid(format!("fragments are not allowed: {fragment:?}")));
+    }
+    if let Some((_, query)) = rest.split_once('?') {
+        return Err(invalid(format!(
+            "query parameters are not allowed: {query:?}"
+        )));
+    }
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (user, host_port) = match authority.rsplit_once('@') {
+        Some((user_info, host_port)) => {
+            if user_info.contains(':') {
+                return Err(invalid("plain-text password is not supported".into()));
+            }
+            (Some(decoded("user", user_info)?), host_port)
+        }
+        None => (None, authority),
+    };
+    let (host, port) = split_host_port(host_port);
+    if host.is_empty() {
+        return Err(invalid("hostname is empty".into()));
+    }
+    let port = port
+        .map(|port| {
+            port.parse::<u16>()
+                .map_err(|_| invalid(format!("invalid port {port:?}")))
+        })
+        .transpose()?;
+    let path = decoded("path", path)?;
+    Ok(SshHost {
+        user: user.filter(|user| !user.is_empty()),
+        host: host.to_owned(),
+        port,
+        // A path of slashes only means the remote default, as in the docker CLI.
+        socket: (!path.trim_matches('/').is_empty()).then_some(path),
+    })
+}
+
+/// `host[:port]` or `[v6 address][:port]`, the brackets dropped; an empty port counts as none.
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => match bracketed.split_once(']') {
+            Some((host, rest)) => (host, rest.strip_prefix(':')),
+            None => (authority, None),
+        },
+        None => match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        },
+    };
+    (host, port.filter(|port| !port.is_empty()))
+}
+
+/// A percent-decoded URL part; control characters are refused, since the part ends up in
+/// ssh's command line and the remote shell's.
+fn decoded(what: &str, part: &str) -> anyhow::Result<String> {
+    let text = percent_encoding::percent_decode_str(part)
+        .decode_utf8()
+        .map_err(|_| input_error(format!("invalid ssh URL: the {what} is not UTF-8")))?;
+    if text.chars().any(char::is_control) {
+        return Err(input_error(format!(
+            "invalid ssh URL: the {what} contains control characters"
+        )));
+    }
+    Ok(text.into_owned())
 }
 
 /// `HOST[:PORT]` with docker's defaults: host `localhost`, port 2375 (2376 with TLS).
@@ -861,11 +968,82 @@ mod tests {
         );
     }
 
+    fn ssh(user: Option<&str>, host: &str, port: Option<u16>, socket: Option<&str>) -> Address {
+        Address::Ssh(SshHost {
+            user: user.map(str::to_owned),
+            host: host.into(),
+            port,
+            socket: socket.map(str::to_owned),
+        })
+    }
+
+    #[test]
+    fn ssh_host_forms() {
+        for (host, expected, shown) in [
+            (
+                "ssh://build-host",
+                ssh(None, "build-host", None, None),
+                "ssh://build-host",
+            ),
+            (
+                "ssh://me@build-host:2222",
+                ssh(Some("me"), "build-host", Some(2222), None),
+                "ssh://me@build-host:2222",
+            ),
+            (
+                "ssh://root@[::1]:22/run/docker%20two.sock",
+                ssh(Some("root"), "::1", Some(22), Some("/run/docker two.sock")),
+                "ssh://root@[::1]:22/run/docker two.sock",
+            ),
+            // An empty user or port, or a path of slashes, leave the choice to ssh or the
+            // remote docker CLI, as in the docker CLI.
+            ("ssh://@host:/", ssh(None, "host", None, None), "ssh://host"),
+            (
+                "ssh://a%40b@host",
+                ssh(Some("a@b"), "host", None, None),
+                "ssh://a@b@host",
+            ),
+        ] {
+            let address = parse_host(host, false).unwrap();
+            assert_eq!(address, expected, "{host}");
+            assert_eq!(address.to_string(), shown, "{host}");
+        }
+    }
+
+    #[test]
+    fn ssh_context_ignores_tls_settings() {
+        let config = ConfigDir::new();
+        config.add_context(
+            "remote",
+            serde_json::json!({ "Host": "ssh://me@build-host", "SkipTLSVerify": true }),
+        );
+        let endpoint = config
+            .resolve(&globals_with_context("remote"), &[])
+            .unwrap();
+        assert_eq!(endpoint.address, ssh(Some("me"), "build-host", None, None));
+        assert_eq!(endpoint.tls, None);
+        assert_eq!(
+            endpoint.to_string(),
+            "ssh://me@build-host (context \"remote\" from --context)"
+        );
+    }
+
     #[test]
     fn unsupported_hosts_are_input_errors() {
         for (host, expected) in [
             ("npipe:////./pipe/docker_engine", "Windows named pipe"),
-            ("ssh://me@server", "not supported yet"),
+            (
+                "ssh://me:secret@server",
+                "plain-text password is not supported",
+            ),
+            ("ssh://me@", "hostname is empty"),
+            ("ssh://server:port", "invalid port \"port\""),
+            ("ssh://server?x=1", "query parameters are not allowed"),
+            ("ssh://server#top", "fragments are not allowed"),
+            (
+                "ssh://server/run%0Adocker.sock",
+                "the path contains control characters",
+            ),
             ("fd://", "unsupported scheme fd://"),
             ("unix://", "needs a socket path"),
             ("tcp://host:port", "invalid port"),

@@ -11,6 +11,7 @@ mod config;
 mod context;
 mod credentials;
 mod daemon;
+mod dial;
 mod discover;
 mod endpoint;
 mod error;
@@ -21,6 +22,7 @@ mod metadata;
 mod report;
 mod rewrite;
 mod shellcheck;
+mod ssh;
 mod stop;
 mod terminal;
 

@@ -1,5 +1,6 @@
 //! Integration tests: `docker rbuild [build]` against the real engine.
 
+use std::os::unix::process::CommandExt as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -346,15 +347,35 @@ fn an_unreachable_daemon_is_one_line_with_exit_code_1() {
     );
 }
 
-/// Starts `command` (a build of a long RUN printing `marker`), waits until the RUN runs,
-/// sends `signal` to the started process, and checks the build ends with 130 and leaves no
-/// container behind. Returns what the build printed on stderr.
-fn interrupt_long_run(sandbox: &Sandbox, mut command: Command, signal: &str) -> String {
+/// Who gets the signal in [`interrupt_long_run`].
+pub enum Signalled {
+    /// The started process alone.
+    Process,
+    /// The started process's group, as a terminal's Ctrl-C does; the process starts its own.
+    Group,
+}
+
+/// Starts `command` (a build of a long RUN printing `marker`) on the first engine, waits until
+/// the RUN runs, sends `signal` to the started process or its group, and checks the build ends
+/// with 130 and leaves no container behind. Returns what the build printed on stderr.
+pub fn interrupt_long_run(
+    sandbox: &Sandbox,
+    mut command: Command,
+    signal: &str,
+    signalled: Signalled,
+) -> String {
     let marker = format!("rbuild-test-build-{signal}-{}", std::process::id());
     sandbox.write(
         "Dockerfile",
         format!("FROM {BASE_IMAGE}\nRUN echo {marker} && sleep 120\n"),
     );
+    let target = match signalled {
+        Signalled::Process => "",
+        Signalled::Group => {
+            command.process_group(0);
+            "-"
+        }
+    };
     let mut child = command
         .args(["--no-cache", "--progress=plain", "."])
         .stderr(Stdio::piped())
@@ -382,9 +403,11 @@ fn interrupt_long_run(sandbox: &Sandbox, mut command: Command, signal: &str) -> 
     let container =
         container.unwrap_or_else(|| panic!("the RUN step never started:\n{transcript}"));
 
-    let killed = run(sandbox
-        .command("kill")
-        .args([format!("-{signal}"), child.id().to_string()]));
+    let killed = run(sandbox.command("kill").args([
+        format!("-{signal}"),
+        "--".into(),
+        format!("{target}{}", child.id()),
+    ]));
     assert_eq!(killed.code, 0, "{}", killed.stderr);
     let status = child.wait().unwrap();
     // The reader ends at end-of-file, once the build has exited.
@@ -414,7 +437,7 @@ fn interrupt_long_run(sandbox: &Sandbox, mut command: Command, signal: &str) -> 
 fn sigint_during_a_long_run_exits_130_and_leaves_no_container() {
     harness::engine();
     let sandbox = Sandbox::new();
-    let transcript = interrupt_long_run(&sandbox, sandbox.rbuild(), "INT");
+    let transcript = interrupt_long_run(&sandbox, sandbox.rbuild(), "INT", Signalled::Process);
     assert!(
         transcript.contains("error: build stopped by SIGINT: interrupted"),
         "{transcript}"
@@ -430,7 +453,7 @@ fn sigterm_to_the_docker_cli_closes_the_plugin_socket_and_stops_the_build() {
     // and end-of-file on that socket is what stops the build.
     let mut command = sandbox.docker();
     command.arg("rbuild");
-    let transcript = interrupt_long_run(&sandbox, command, "TERM");
+    let transcript = interrupt_long_run(&sandbox, command, "TERM", Signalled::Process);
     assert!(
         transcript.contains(
             "error: build stopped by the docker CLI (it closed the plugin socket): interrupted"

@@ -252,12 +252,12 @@ fn unreadable_meta_json_is_an_input_error() {
 }
 
 #[test]
-fn unsupported_schemes_are_input_errors() {
+fn unsupported_hosts_are_input_errors() {
     let sandbox = Sandbox::new();
     for (host, reason) in [
         (
-            "ssh://me@example.com",
-            "ssh:// endpoints are not supported yet",
+            "ssh://me:secret@example.com",
+            "invalid ssh URL: plain-text password is not supported",
         ),
         (
             "npipe:////./pipe/docker_engine",

@@ -460,3 +460,158 @@ impl EngineSpy {
         self.seen.lock().unwrap().bytes
     }
 }
+
+/// A private OpenSSH server (Debian's openssh-server) on a free loopback port, with its own
+/// configuration file, a generated host key and one generated client key that may log in as
+/// root; stopped on drop. The machine's own sshd and its configuration are left alone.
+pub struct SshServer {
+    process: std::process::Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SshServer {
+    /// Starts the server; needs root (it logs users in), as the engine set-up does, which
+    /// installs sshd and the docker CLI the remote side runs.
+    pub fn start() -> SshServer {
+        engine();
+        let dir = tempfile::tempdir().expect("sshd dir");
+        let host_key = generate_ssh_key(&dir.path().join("host_key"));
+        let client_key = generate_ssh_key(&dir.path().join("client_key"));
+        std::fs::write(
+            dir.path().join("authorized_keys"),
+            std::fs::read(client_key.with_extension("pub")).unwrap(),
+        )
+        .unwrap();
+        // sshd's privilege separation directory, which its init script makes at boot.
+        std::fs::create_dir_all("/run/sshd").expect("create /run/sshd (the tests run as root)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        // StrictModes off: the keys live in a temporary directory under a world-writable /tmp.
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nAuthorizedKeysFile {}\nPidFile none\n\
+             PermitRootLogin prohibit-password\nPasswordAuthentication no\n\
+             KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n",
+            host_key.display(),
+            dir.path().join("authorized_keys").display()
+        );
+        let config_path = dir.path().join("sshd_config");
+        std::fs::write(&config_path, config).unwrap();
+        let log = std::fs::File::create(dir.path().join("sshd.log")).unwrap();
+        // An absolute path: sshd re-executes itself for each connection.
+        let process = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f"])
+            .arg(&config_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start /usr/sbin/sshd (tests/engine/ensure.sh installs openssh-server)");
+        let mut server = SshServer { process, port, dir };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.process.try_wait() {
+                panic!("sshd exited ({status}): {}", server.log());
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sshd did not start: {}",
+                server.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        server
+    }
+
+    /// The private key that may log in as root.
+    pub fn client_key(&self) -> PathBuf {
+        self.dir.path().join("client_key")
+    }
+
+    /// The server's `known_hosts` line, as ssh writes it for a host on a non-default port.
+    pub fn known_hosts_line(&self) -> String {
+        let public = std::fs::read_to_string(self.dir.path().join("host_key.pub")).unwrap();
+        format!("[127.0.0.1]:{} {}", self.port, public.trim())
+    }
+
+    /// `ssh://root@127.0.0.1:PORT` followed by `path` (a remote socket, or nothing).
+    pub fn docker_host(&self, path: &str) -> String {
+        format!("ssh://root@127.0.0.1:{}{path}", self.port)
+    }
+
+    /// What sshd logged, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for SshServer {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// Generates an ed25519 key pair without passphrase at `path` (and `path.pub`); returns `path`.
+pub fn generate_ssh_key(path: &std::path::Path) -> PathBuf {
+    let out = run(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "rbuild-test", "-f"])
+        .arg(path)
+        .stdin(Stdio::null()));
+    assert_eq!(out.code, 0, "ssh-keygen failed: {out:?}");
+    path.to_path_buf()
+}
+
+impl Sandbox {
+    /// `command` (a sandbox command) run so that ssh finds its user configuration in the
+    /// sandbox's `home/.ssh`: ssh takes `~` from the password database, never from `HOME`,
+    /// so the command runs in a private mount namespace (`unshare`, as root) where a copy of
+    /// `/etc/passwd` gives the sandbox's `home/` as the user's home directory. The machine's
+    /// files stay as they are.
+    pub fn with_ssh_home(&self, command: &Command) -> Command {
+        use std::os::unix::fs::MetadataExt as _;
+        let uid = std::fs::metadata("/proc/self")
+            .expect("/proc/self")
+            .uid()
+            .to_string();
+        let passwd = std::fs::read_to_string("/etc/passwd").expect("read /etc/passwd");
+        let home = self.home().display().to_string();
+        let mut found = false;
+        let ours: String = passwd
+            .lines()
+            .map(|line| {
+                let mut fields: Vec<&str> = line.split(':').collect();
+                if fields.len() == 7 && fields[2] == uid {
+                    found = true;
+                    fields[5] = &home;
+                }
+                format!("{}\n", fields.join(":"))
+            })
+            .collect();
+        assert!(found, "uid {uid} is not in /etc/passwd");
+        let passwd_path = self.root.path().join("passwd");
+        std::fs::write(&passwd_path, ours).unwrap();
+        let mut wrapped = Command::new("unshare");
+        wrapped
+            .args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg(r#"mount --bind "$1" /etc/passwd && shift && exec "$@""#)
+            .arg("sh")
+            .arg(&passwd_path)
+            .arg(command.get_program())
+            .args(command.get_args())
+            .env_clear()
+            .stdin(Stdio::null());
+        if let Some(dir) = command.get_current_dir() {
+            wrapped.current_dir(dir);
+        }
+        for (name, value) in command.get_envs() {
+            match value {
+                Some(value) => wrapped.env(name, value),
+                None => wrapped.env_remove(name),
+            };
+        }
+        wrapped
+    }
+}

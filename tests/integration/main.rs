@@ -20,3 +20,4 @@ mod parse;
 mod plugin_protocol;
 mod rule_ids;
 mod shellcheck;
+mod ssh_engine;
