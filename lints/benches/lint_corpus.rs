@@ -1,7 +1,8 @@
 //! Times linting the whole ../shared/corpus in one thread (files read first): the whole `lint`,
 //! parsing alone (target: under 100 ms per pass), splitting RUN scripts, and each rule, slowest
 //! first, to show where the time goes.
-//! Run: `cargo bench -p rbuild-lints --bench lint_corpus`.
+//! Run: `cargo bench -p rbuild-lints --bench lint_corpus [-- FILE...]` (files instead of the
+//! corpus, e.g. a generated worst case).
 
 // The tests' helpers locate ../shared and list the corpus the same way.
 #[path = "../tests/common/mod.rs"]
@@ -16,7 +17,17 @@ use rbuild_lints::rules::RULES;
 const PASSES: usize = 5;
 
 fn main() {
-    let paths = common::corpus_files(&common::shared_dir().join("corpus"));
+    // Files named after `--` instead of the corpus (`cargo bench --bench lint_corpus -- FILE`).
+    let named: Vec<std::path::PathBuf> = std::env::args_os()
+        .skip(1)
+        .filter(|arg| arg != "--bench")
+        .map(Into::into)
+        .collect();
+    let paths = if named.is_empty() {
+        common::corpus_files(&common::shared_dir().join("corpus"))
+    } else {
+        named
+    };
     let files: Vec<Vec<u8>> = paths
         .iter()
         .map(|p| std::fs::read(p).expect("read corpus file"))

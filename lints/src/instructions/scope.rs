@@ -1,6 +1,6 @@
 //! The variables an instruction's values expand with, and what is certain about them.
 
-use std::collections::HashMap;
+use rpds::RedBlackTreeMap;
 
 use crate::rule::LintOptions;
 use crate::rules::support::{earlier_stage, expand_base, global_arg_values_with};
@@ -28,7 +28,9 @@ pub(super) enum Expanded {
 #[derive(Debug, Clone)]
 pub(super) struct Scope<'a> {
     lexer: Lexer,
-    vars: HashMap<String, Value>,
+    /// A persistent map: a stage built on an earlier one starts from a copy of that stage's
+    /// scope, and copying it costs O(1), so a chain of stages is linear, not quadratic.
+    vars: RedBlackTreeMap<String, Value>,
     /// Names not set in the Dockerfile may come from the base image's ENV.
     unset_is_unknown: bool,
     /// The working directory; `None` when the base image's is not known.
@@ -52,14 +54,14 @@ impl<'a> Scope<'a> {
     /// The scope of FROM lines: the ARGs before the first FROM and the platform ARGs.
     pub fn global(dockerfile: &Dockerfile, options: &'a LintOptions) -> Scope<'a> {
         let known = global_arg_values_with(dockerfile, &options.build_args);
-        let mut vars: HashMap<String, Value> = known
+        let mut vars: RedBlackTreeMap<String, Value> = known
             .into_iter()
             .map(|(name, value)| (name, Value::Known(value)))
             .collect();
         for arg in &dockerfile.global_args {
             let supplied = options.build_args.contains_key(&arg.name);
             if arg.default.is_none() && !supplied && !options.build_args_complete {
-                vars.insert(arg.name.clone(), Value::Unknown);
+                vars.insert_mut(arg.name.clone(), Value::Unknown);
             }
         }
         Scope {
@@ -85,7 +87,7 @@ impl<'a> Scope<'a> {
     ) -> Scope<'a> {
         let mut scope = Scope {
             lexer: globals.lexer,
-            vars: HashMap::new(),
+            vars: RedBlackTreeMap::new(),
             unset_is_unknown: false,
             working_dir: Some("/".to_string()),
             options,
@@ -112,7 +114,9 @@ impl<'a> Scope<'a> {
         match options.image_configs.get(&base) {
             Some(config) => {
                 for (name, value) in &config.env {
-                    scope.vars.insert(name.clone(), Value::Known(value.clone()));
+                    scope
+                        .vars
+                        .insert_mut(name.clone(), Value::Known(value.clone()));
                 }
                 scope.working_dir = Some(config.working_dir.clone().unwrap_or_else(|| "/".into()));
             }
@@ -136,7 +140,7 @@ impl<'a> Scope<'a> {
             .collect();
         for arg in &stage.args {
             if !env_names.contains(&arg.name.as_str()) {
-                self.vars.remove(&arg.name);
+                self.vars.remove_mut(&arg.name);
             }
         }
     }
@@ -173,7 +177,7 @@ impl<'a> Scope<'a> {
             Keyword::Arg => {
                 for decl in instruction.arg_decls(0) {
                     let value = self.arg_value(&decl.name, decl.default.as_deref());
-                    self.vars.insert(decl.name, value);
+                    self.vars.insert_mut(decl.name, value);
                 }
             }
             Keyword::Env => {
@@ -182,7 +186,7 @@ impl<'a> Scope<'a> {
                         Expanded::Value(value) => Value::Known(value),
                         _ => Value::Unknown,
                     };
-                    self.vars.insert(pair.key.value.clone(), value);
+                    self.vars.insert_mut(pair.key.value.clone(), value);
                 }
             }
             Keyword::Workdir => {

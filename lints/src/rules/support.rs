@@ -134,19 +134,24 @@ pub fn earlier_stage<'a>(
     name: &str,
     before: usize,
 ) -> Option<&'a Stage> {
+    let index = name.parse::<usize>().ok();
     dockerfile.stages[..before.min(dockerfile.stages.len())]
         .iter()
-        .find(|stage| stage_matches(stage, name))
+        .find(|stage| is_stage(stage, name, index))
 }
 
 pub fn stage_matches(stage: &Stage, name: &str) -> bool {
-    stage
-        .name
-        .as_ref()
-        .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
-        || name
-            .parse::<usize>()
-            .is_ok_and(|index| index == stage.index)
+    is_stage(stage, name, name.parse().ok())
+}
+
+/// Whether `stage` is the one `name` (a stage name in any case, or its index, parsed once by
+/// the caller) refers to.
+fn is_stage(stage: &Stage, name: &str, index: Option<usize>) -> bool {
+    index == Some(stage.index)
+        || stage
+            .name
+            .as_ref()
+            .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
 }
 
 /// The stage the build produces: `--target`, else the last stage.

@@ -1,10 +1,10 @@
 //! RB510: an instruction uses a variable that no ARG or ENV defines.
 
-use std::collections::BTreeMap;
+use rpds::RedBlackTreeSet;
 
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
-use crate::shell::Lexer;
+use crate::shell::{Env, Lexer};
 use crate::suggest;
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Stage, Word};
 
@@ -182,17 +182,15 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     let lexer = Lexer::new(dockerfile.escape);
     // The ENV names each stage ends with; `None` when its base image is unknown.
-    let mut final_env: Vec<Option<Vec<String>>> = Vec::with_capacity(dockerfile.stages.len());
+    let mut final_env: Vec<Option<Names>> = Vec::with_capacity(dockerfile.stages.len());
     for stage in &dockerfile.stages {
         let Some(mut env) = base_environment(dockerfile, stage, &final_env) else {
             final_env.push(None);
             continue;
         };
         let mut args: Vec<String> = Vec::new();
-        // The names set so far in the stage, kept up to date as ARG and ENV come (not rebuilt
-        // per instruction: a stage costs O(instructions × log names)).
-        let mut defined: BTreeMap<String, &str> =
-            env.iter().map(|name| (name.clone(), "x")).collect();
+        // The names set so far in the stage, kept up to date as ARG and ENV come.
+        let mut defined = env.clone();
         for (_, instruction) in stage_instructions(dockerfile, stage) {
             for word in expanded_words(dockerfile, instruction) {
                 for name in undefined_names(&lexer, &word, &defined) {
@@ -205,14 +203,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             match instruction.kind {
                 Keyword::Arg => {
                     for decl in instruction.arg_decls(0) {
-                        defined.insert(decl.name.clone(), "x");
+                        defined.0.insert_mut(decl.name.clone());
                         args.push(decl.name);
                     }
                 }
                 Keyword::Env => {
                     for pair in instruction.key_values() {
-                        defined.insert(pair.key.value.clone(), "x");
-                        env.push(pair.key.value.clone());
+                        defined.0.insert_mut(pair.key.value.clone());
+                        env.0.insert_mut(pair.key.value.clone());
                     }
                 }
                 _ => {}
@@ -222,24 +220,37 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
+/// Names of variables that are set. A persistent set: a stage built on an earlier one starts
+/// from a copy of its names, which costs O(1), so a chain of stages costs
+/// O(instructions × log names), not O(stages × names).
+#[derive(Clone, Default)]
+struct Names(RedBlackTreeSet<String>);
+
+impl Env for Names {
+    fn get(&self, name: &str) -> Option<&str> {
+        // Only whether it is set matters here, not its value.
+        self.0.contains(name).then_some("x")
+    }
+}
+
 /// The names the stage starts with: its base stage's final ENV names, or a known image's.
 fn base_environment(
     dockerfile: &Dockerfile,
     stage: &Stage,
-    final_env: &[Option<Vec<String>>],
-) -> Option<Vec<String>> {
-    let mut names: Vec<String> = match earlier_stage(dockerfile, &stage.base.value, stage.index) {
+    final_env: &[Option<Names>],
+) -> Option<Names> {
+    let mut names = match earlier_stage(dockerfile, &stage.base.value, stage.index) {
         Some(parent) => final_env.get(parent.index)?.clone()?,
         None => {
             let repository = repository_path(&stage.base.value)?;
             let (_, env) = IMAGE_ENVIRONMENTS
                 .iter()
                 .find(|(images, _)| images.contains(&repository.as_str()))?;
-            env.iter().map(|name| name.to_string()).collect()
+            Names(env.iter().map(|name| name.to_string()).collect())
         }
     };
     // The builder gives every image a PATH.
-    names.push("PATH".to_string());
+    names.0.insert_mut("PATH".to_string());
     Some(names)
 }
 
@@ -334,7 +345,7 @@ fn set_earlier_in_same_env(instruction: &Instruction, word: &Word, name: &str) -
 }
 
 /// Unset names the word expands, less the proxy ARGs the builder provides.
-fn undefined_names(lexer: &Lexer, word: &Word, defined: &BTreeMap<String, &str>) -> Vec<String> {
+fn undefined_names(lexer: &Lexer, word: &Word, defined: &Names) -> Vec<String> {
     if !word.value.contains('$') {
         return Vec::new();
     }
@@ -357,7 +368,7 @@ fn finding(
     dockerfile: &Dockerfile,
     word: &Word,
     name: &str,
-    defined: &BTreeMap<String, &str>,
+    defined: &Names,
     args: &[String],
 ) -> Finding {
     let mut finding = Finding::new(
@@ -369,7 +380,7 @@ fn finding(
         finding.with_help(format!(
             "`{name}` is declared before the first FROM: declare it again in this stage with `ARG {name}` to use it"
         ))
-    } else if let Some(close) = suggest::closest(name, defined.keys().map(String::as_str)) {
+    } else if let Some(close) = suggest::closest(name, defined.0.iter().map(String::as_str)) {
         finding.with_help(format!("did you mean `${close}`?"))
     } else {
         finding.with_help(format!(

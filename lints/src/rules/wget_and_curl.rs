@@ -3,8 +3,6 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
-use super::run_support::runs;
-
 pub static RULE: Rule = Rule {
     code: "RB411",
     name: "wget-and-curl",
@@ -36,14 +34,13 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
     for stage in &dockerfile.stages {
         let mut first_tool: Option<String> = None;
-        let stage_runs = runs(check).filter(|run| stage.instructions.contains(&run.index));
-        let calls = stage_runs.flat_map(|run| {
-            run.commands
-                .iter()
-                .filter(|c| matches!(c.program(), "wget" | "curl"))
-                .cloned()
-                .collect::<Vec<_>>()
-        });
+        // The stage's own instructions (ONBUILD triggers' commands included), not every RUN
+        // of the file for every stage.
+        let calls = stage
+            .instructions
+            .clone()
+            .flat_map(|index| check.run_commands(index))
+            .filter(|c| matches!(c.program(), "wget" | "curl"));
         for call in calls {
             let tool = call.program().to_string();
             match &first_tool {
