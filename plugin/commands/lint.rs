@@ -434,17 +434,40 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fix
             &read[..]
         }
     };
-    let options = LintOptions {
-        context_dir: context_dir(path),
-        ..job.rule_options.clone()
-    };
-    let (result, fixed) = fix::lint_or_fix(bytes, &options, &job.settings, job.fix);
+    Ok(lint_bytes(
+        path,
+        bytes,
+        &options_for(path, &job.rule_options),
+        &job.settings,
+        job.fix,
+    ))
+}
+
+/// Lints (and fixes, in a fix mode) the text of the Dockerfile at `path`: what `lint` reports
+/// for a file, and the language server for an editor's text.
+pub fn lint_bytes(
+    path: &Path,
+    bytes: &[u8],
+    options: &LintOptions,
+    settings: &RuleSettings,
+    fix: FixMode,
+) -> (FileReport, Option<Fixed>) {
+    let (result, fixed) = fix::lint_or_fix(bytes, options, settings, fix);
     let source = match result.dockerfile {
         Some(dockerfile) => dockerfile.source,
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
     let report = FileReport::new(path.display().to_string(), source, result.diagnostics);
-    Ok((report, fixed))
+    (report, fixed)
+}
+
+/// The options the rules check the Dockerfile at `path` with: its configuration's, and its
+/// directory as the build context (whose `.dockerignore` they read).
+pub fn options_for(path: &Path, rule_options: &LintOptions) -> LintOptions {
+    LintOptions {
+        context_dir: context_dir(path),
+        ..rule_options.clone()
+    }
 }
 
 /// The directory a Dockerfile's rules look at: its own (the usual build context).
