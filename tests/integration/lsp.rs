@@ -590,6 +590,29 @@ fn lsp_diagnostics_follow_incremental_and_full_changes() {
 }
 
 #[test]
+fn lsp_drops_stale_results_and_publishes_versions_in_order() {
+    let (_sandbox, uri, mut client, _) = session(DOCKERFILE);
+    // Changes faster than linting: every version alternates between two texts.
+    let quiet = "FROM alpine:3.19\nUSER 1000\n";
+    for version in 2..=41 {
+        let text = if version % 2 == 0 { DOCKERFILE } else { quiet };
+        client.replace_text(&uri, version, text);
+    }
+    assert_eq!(client.diagnostics(&uri, 41), Vec::<Value>::new());
+    let versions: Vec<i64> = client
+        .pending
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics")
+        .map(|m| m["params"]["version"].as_i64().unwrap())
+        .collect();
+    assert!(
+        versions.windows(2).all(|pair| pair[0] < pair[1]),
+        "an older result came after a newer one: {versions:?}"
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn lsp_reloads_the_configuration_and_reads_the_context_dockerignore() {
     let sandbox = Sandbox::new();
     // A directory name that needs percent-encoding in the URI.
