@@ -590,6 +590,40 @@ fn lsp_diagnostics_follow_incremental_and_full_changes() {
 }
 
 #[test]
+fn lsp_lints_dockerfiles_by_language_id_or_file_name() {
+    let sandbox = Sandbox::new();
+    let mut client = start(&sandbox);
+    let text = "FROM alpine:3.19\nCMD echo hi\n";
+    let open = |client: &mut Client, name: &str, language: &str| {
+        let uri = uri(&sandbox.write(name, text));
+        client.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}),
+        );
+        uri
+    };
+    let notes = open(&mut client, "notes.txt", "plaintext");
+    let by_name = open(&mut client, "Dockerfile.dev", "plaintext");
+    let by_language = open(&mut client, "build.txt", "dockerfile");
+    assert_eq!(codes(&client.diagnostics(&by_name, 1)), ["RB201"]);
+    assert_eq!(codes(&client.diagnostics(&by_language, 1)), ["RB201"]);
+    let hover = client.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": notes}, "position": position(1, 0)}),
+    );
+    assert_eq!(hover, Value::Null, "not a Dockerfile: not linted");
+    assert!(
+        !client
+            .pending
+            .iter()
+            .any(|m| m["params"]["uri"] == notes.as_str()),
+        "{:?}",
+        client.pending
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
 fn lsp_drops_stale_results_and_publishes_versions_in_order() {
     let (_sandbox, uri, mut client, _) = session(DOCKERFILE);
     // Changes faster than linting: every version alternates between two texts.
@@ -648,6 +682,32 @@ fn lsp_reloads_the_configuration_and_reads_the_context_dockerignore() {
         "{message}"
     );
     assert_eq!(codes(&client.diagnostics(&uri, 1)), ["RB201"]);
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn lsp_runs_shellcheck_when_configured_and_ignores_its_findings_by_id() {
+    crate::harness::engine(); // installs shellcheck where it is missing
+    let sandbox = Sandbox::new();
+    sandbox.write(".rbuild.toml", "shellcheck = true\n");
+    let text = "FROM alpine:3.19\nRUN for f in $(ls /); do echo \"$f\"; done\n";
+    let uri = uri(&sandbox.write("Dockerfile", text));
+    let mut client = start(&sandbox);
+    let diagnostics = client.open(&uri, text);
+    assert_eq!(codes(&diagnostics), ["RB901"]);
+    assert!(diagnostics[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("SC2045: "));
+    let actions = client.code_actions(&uri, (position(1, 13), position(1, 13)), None);
+    let ignore = action(&actions, "Ignore SC2045 for this instruction");
+    let ignored = apply(text, &action_edits(&ignore, &uri));
+    assert!(
+        ignored.contains("\n# rbuild ignore=SC2045\nRUN for"),
+        "{ignored}"
+    );
+    client.replace_text(&uri, 2, &ignored);
+    assert_eq!(client.diagnostics(&uri, 2), Vec::<Value>::new());
     assert_eq!(client.stop(), 0);
 }
 

@@ -80,7 +80,15 @@ pub fn code_actions(
             .filter(|_| !matches!(diagnostic.rule.check, Checker::Engine))
             .and_then(|d| Some((d, instruction_at(d, diagnostic.span.start)?)));
         if let Some((dockerfile, instruction)) = instruction {
-            let code = diagnostic.rule.code;
+            // A ShellCheck finding (RB901, its message starting with its id) is ignored by its
+            // own id: the instruction's other ShellCheck findings stay.
+            let code = match diagnostic.rule.check {
+                Checker::External => diagnostic
+                    .message
+                    .split_once(": ")
+                    .map_or(diagnostic.rule.code, |(id, _)| id),
+                _ => diagnostic.rule.code,
+            };
             actions.push(CodeAction {
                 title: format!("Ignore {code} for this instruction"),
                 kind: Some(CodeActionKind::QUICKFIX),
