@@ -598,3 +598,46 @@ impl<'a> IgnoreComment<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignored(source: &str, at: &str, code: &str) -> String {
+        let dockerfile = syntax::parse(source).unwrap();
+        let instruction = instruction_at(&dockerfile, source.find(at).unwrap()).unwrap();
+        let edit = ignore_edit(&dockerfile, instruction, code);
+        crate::edits::apply(source, &[edit]).unwrap()
+    }
+
+    #[test]
+    fn ignore_edits_keep_the_line_ending_and_the_indentation() {
+        assert_eq!(
+            ignored("FROM alpine\r\n  RUN sudo ls\r\n", "sudo", "RB415"),
+            "FROM alpine\r\n  # rbuild ignore=RB415\r\n  RUN sudo ls\r\n"
+        );
+    }
+
+    #[test]
+    fn ignore_edits_extend_only_an_instruction_comment_of_ours_right_above() {
+        assert_eq!(
+            ignored(
+                "FROM a\n# rbuild ignore=RB201\nRUN sudo ls\n",
+                "sudo",
+                "RB415"
+            ),
+            "FROM a\n# rbuild ignore=RB201,RB415\nRUN sudo ls\n"
+        );
+        for other in [
+            "# rbuild global ignore=RB201\n",
+            "# hadolint ignore=DL3004\n",
+            "# rbuild ignore=RB201\n\n",
+        ] {
+            let source = format!("FROM a\n{other}RUN sudo ls\n");
+            assert_eq!(
+                ignored(&source, "sudo", "RB415"),
+                format!("FROM a\n{other}# rbuild ignore=RB415\nRUN sudo ls\n")
+            );
+        }
+    }
+}
