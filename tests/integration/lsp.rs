@@ -737,6 +737,19 @@ fn lsp_negotiates_utf8_positions_when_the_editor_offers_them() {
 }
 
 #[test]
+fn lsp_with_an_unusable_config_flag_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let out = crate::harness::run(sandbox.rbuild().args(["lsp", "--config", "missing.toml"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on the protocol's channel: {out:?}"
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert!(out.stderr.contains("missing.toml"), "{out:?}");
+}
+
+#[test]
 fn lsp_exit_without_shutdown_is_exit_code_1() {
     let sandbox = Sandbox::new();
     let mut client = start(&sandbox);

@@ -63,6 +63,8 @@ pub struct LspArgs {
 pub fn run(args: LspArgs) -> anyhow::Result<ExitCode> {
     // The only transport; the flag is there for the editors that pass it.
     let _ = args.stdio;
+    // A `--config` that cannot be used is a usage error before any protocol is spoken.
+    let mut settings = Settings::new(args.config)?;
     let (connection, io_threads) = Connection::stdio();
     let (id, params) = connection
         .initialize_start()
@@ -86,7 +88,7 @@ pub fn run(args: LspArgs) -> anyhow::Result<ExitCode> {
     connection
         .initialize_finish(id, serde_json::to_value(result)?)
         .context("language server: no initialized notification")?;
-    let root = workspace_root(&params);
+    settings.set_root(workspace_root(&params));
     let sender = connection.sender.clone();
     let out: Out = Arc::new(move |message| {
         // The writer is gone only when the editor is: nothing is left to tell.
@@ -96,7 +98,7 @@ pub fn run(args: LspArgs) -> anyhow::Result<ExitCode> {
         out,
         encoding,
         documents: HashMap::new(),
-        settings: Settings::new(args.config, root)?,
+        settings,
         shown: HashSet::new(),
         versioned_edits: params
             .capabilities
@@ -319,12 +321,12 @@ impl Server {
         Arc::new(settings)
     }
 
-    /// Tells the user once about a configuration that cannot be used (the defaults are).
+    /// Tells the user once about a configuration that cannot be used.
     fn show_problem(&mut self, message: String) {
         if self.shown.insert(message.clone()) {
             (self.out)(notification::<ShowMessage>(lsp_types::ShowMessageParams {
                 typ: MessageType::ERROR,
-                message: format!("docker-rbuild: {message} (using the default settings)"),
+                message: format!("docker-rbuild: {message} (not applied until it is fixed)"),
             }));
         }
     }

@@ -34,12 +34,17 @@ pub struct Settings {
 
 impl Settings {
     /// `config`: the file `--config` names, used for every document instead of discovery.
-    pub fn new(config: Option<PathBuf>, root: PathBuf) -> anyhow::Result<Settings> {
+    pub fn new(config: Option<PathBuf>) -> anyhow::Result<Settings> {
         Ok(Settings {
             resolver: Self::resolver(config.clone())?,
             config,
-            root,
+            root: PathBuf::from("/"),
         })
+    }
+
+    /// Where the settings of documents that are not files are looked up: the workspace.
+    pub fn set_root(&mut self, root: PathBuf) {
+        self.root = root;
     }
 
     fn resolver(config: Option<PathBuf>) -> anyhow::Result<Resolver> {
@@ -49,10 +54,19 @@ impl Settings {
         })
     }
 
-    /// Reads the configuration files again (one of them changed).
+    /// Reads the configuration files again (one of them changed). When the `--config` file has
+    /// become unusable, the files next to the documents apply until it is fixed.
     pub fn reload(&mut self) -> anyhow::Result<()> {
-        self.resolver = Self::resolver(self.config.clone())?;
-        Ok(())
+        match Self::resolver(self.config.clone()) {
+            Ok(resolver) => {
+                self.resolver = resolver;
+                Ok(())
+            }
+            Err(error) => {
+                self.resolver = Self::resolver(None)?;
+                Err(error)
+            }
+        }
     }
 
     /// The settings of the document at `path` (`None`: not a file; `name` is its URI). A
