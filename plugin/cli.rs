@@ -7,8 +7,8 @@ use std::ffi::OsString;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    build::BuildArgs, fmt::FmtArgs, lint::LintArgs, parse::ParseArgs, rules::RulesArgs,
-    version::VersionArgs,
+    build::BuildArgs, fmt::FmtArgs, lint::LintArgs, lsp::LspArgs, parse::ParseArgs,
+    rules::RulesArgs, version::VersionArgs,
 };
 
 /// Lint Dockerfiles and build images through the Docker daemon.
@@ -39,6 +39,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Format Dockerfiles in the canonical layout (in place, or --check / --diff)
     Fmt(FmtArgs),
+    /// Run the language server (LSP over stdio) that gives editors the findings, fixes, rule
+    /// docs and formatting
+    Lsp(LspArgs),
     /// Parse a Dockerfile and print its syntax tree
     Parse(ParseArgs),
     /// List the lint rules, or show one rule's documentation

@@ -25,7 +25,7 @@ use crate::discover::io_reason;
 use crate::error::input_error;
 use crate::gate::GateLevel;
 
-mod hadolint;
+pub mod hadolint;
 
 pub const FILE_NAME: &str = ".rbuild.toml";
 

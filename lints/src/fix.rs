@@ -109,7 +109,7 @@ pub fn fix(
             unfinished = false;
             break;
         }
-        let errors = error_counts(&current);
+        let errors = error_counts(&current.diagnostics);
         let outcome = apply_checked(&source, &candidates, &errors, options, settings);
         for (candidate, reason) in outcome.refused {
             refused.insert(candidate.key.clone());
@@ -179,6 +179,23 @@ fn pick_candidates(
         else {
             continue;
         };
+        let candidate = Candidate::new(diagnostic, fix, source);
+        let (edits, key) = (&candidate.edits, &candidate.key);
+        if refused.contains(key)
+            || candidates.iter().any(|c: &Candidate| &c.key == key)
+            || edits.iter().any(|e| taken.iter().any(|t| touches(e, t)))
+        {
+            continue;
+        }
+        taken.extend(edits.iter().cloned());
+        candidates.push(candidate);
+    }
+    candidates
+}
+
+impl Candidate {
+    /// The fix of `diagnostic`, its inserted line feeds written as the file's line endings.
+    fn new(diagnostic: &Diagnostic, fix: &Fix, source: &str) -> Candidate {
         let edits: Vec<Edit> = fix
             .edits
             .iter()
@@ -198,23 +215,46 @@ fn pick_candidates(
                 })
                 .collect(),
         );
-        if refused.contains(&key)
-            || candidates.iter().any(|c: &Candidate| c.key == key)
-            || edits.iter().any(|e| taken.iter().any(|t| touches(e, t)))
-        {
-            continue;
-        }
-        taken.extend(edits.iter().cloned());
-        candidates.push(Candidate {
+        Candidate {
             rule: diagnostic.rule,
             message: fix.message.clone(),
             safety: fix.safety,
             edits,
             diagnostic_start: diagnostic.span.start,
             key,
-        });
+        }
     }
-    candidates
+}
+
+/// The edits of one diagnostic's fix, applied alone to `source` (whose findings are `linted`), as a
+/// pass of [`fix`] would apply them: line endings matched to the file, and refused (with the
+/// reason) when the result would not parse or would have an error the text does not have. The
+/// language server offers each fix this way.
+pub fn checked_edits(
+    source: &str,
+    linted: &[Diagnostic],
+    diagnostic: &Diagnostic,
+    options: &LintOptions,
+    settings: &RuleSettings,
+) -> Result<Vec<Edit>, String> {
+    let fix = diagnostic
+        .fix
+        .as_ref()
+        .filter(|fix| !fix.edits.is_empty())
+        .ok_or_else(|| "it has no fix".to_string())?;
+    let candidate = Candidate::new(diagnostic, fix, source);
+    let outcome = apply_checked(
+        source,
+        std::slice::from_ref(&candidate),
+        &error_counts(linted),
+        options,
+        settings,
+    );
+    match (outcome.accepted, outcome.refused.into_iter().next()) {
+        (Some(_), _) => Ok(candidate.edits),
+        (None, Some((_, reason))) => Err(reason),
+        (None, None) => Err("its edits overlap".to_string()),
+    }
 }
 
 /// True when two edits share bytes or a boundary: applied together, their order would matter.
@@ -224,7 +264,7 @@ fn touches(a: &Edit, b: &Edit) -> bool {
 
 /// The line ending of the line holding `offset` (of the line before, for a last line without
 /// one): files mixing LF and CRLF keep each line's.
-fn newline_at(source: &str, offset: usize) -> &'static str {
+pub(crate) fn newline_at(source: &str, offset: usize) -> &'static str {
     let ending = match source[offset..].find('\n') {
         Some(i) => Some(offset + i),
         None => source[..offset].rfind('\n'),
@@ -273,7 +313,7 @@ fn apply_checked(
                 .map_or(String::new(), |d| format!(" ({})", d.message));
             return Err(format!("the file would no longer parse{message}"));
         }
-        if let Some(code) = new_error(errors, &error_counts(&result)) {
+        if let Some(code) = new_error(errors, &error_counts(&result.diagnostics)) {
             return Err(format!("it would add an error ({code})"));
         }
         Ok((text, result))
@@ -305,9 +345,9 @@ fn apply_checked(
     Outcome { accepted, refused }
 }
 
-fn error_counts(result: &LintResult) -> HashMap<&'static str, usize> {
+fn error_counts(diagnostics: &[Diagnostic]) -> HashMap<&'static str, usize> {
     let mut counts = HashMap::new();
-    for diagnostic in &result.diagnostics {
+    for diagnostic in diagnostics {
         if diagnostic.severity == Severity::Error {
             *counts.entry(diagnostic.rule.code).or_insert(0) += 1;
         }
@@ -455,11 +495,14 @@ mod tests {
             candidate(rule, 21, 25, "--network=bridge true"),
             candidate(rule, 26, 29, "RUN"),
         ];
-        let before = error_counts(&lint(
-            source.as_bytes(),
-            &LintOptions::default(),
-            &RuleSettings::default(),
-        ));
+        let before = error_counts(
+            &lint(
+                source.as_bytes(),
+                &LintOptions::default(),
+                &RuleSettings::default(),
+            )
+            .diagnostics,
+        );
         let outcome = apply_checked(
             source,
             &candidates,

@@ -2,10 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::diagnostic::{Diagnostic, Edit, Finding, Severity};
 use crate::rule::{Check, Checker, LintOptions, Rule};
 use crate::rules::{self, IGNORE_COMMENT, INVALID_UTF8, SYNTAX_ERROR};
-use crate::syntax::{self, Dockerfile, Span};
+use crate::syntax::{self, Dockerfile, Instruction, Span};
 
 /// Which rules run and at what severity, after configuration and command-line flags.
 #[derive(Debug, Clone)]
@@ -508,6 +508,68 @@ pub(crate) fn is_ignore_comment(comment: &str) -> bool {
         .is_some()
 }
 
+/// The instruction a finding at `offset` belongs to, as ignore comments see it (an empty
+/// instruction covers its start).
+pub fn instruction_at(dockerfile: &Dockerfile, offset: usize) -> Option<&Instruction> {
+    let instructions = &dockerfile.instructions;
+    let end = |i: &Instruction| i.span.end.max(i.span.start + 1);
+    let next = instructions.partition_point(|i| end(i) <= offset);
+    instructions
+        .get(next)
+        .filter(|instruction| instruction.span.start <= offset)
+}
+
+/// The edit that silences rule `code` for `instruction`: the code added to the
+/// `# rbuild ignore=` comment on the line right above it, or such a comment inserted there, with
+/// the instruction's indentation and the file's line ending.
+pub fn ignore_edit(dockerfile: &Dockerfile, instruction: &Instruction, code: &str) -> Edit {
+    let source = dockerfile.source.as_str();
+    let line = dockerfile.position(instruction.span.start).line;
+    let line_start = dockerfile.lines.line_start(line).unwrap_or(0);
+    let above = dockerfile
+        .comments
+        .iter()
+        .rev()
+        .find(|comment| comment.end <= line_start)
+        .filter(|comment| source[comment.end..line_start].trim().is_empty())
+        .filter(|comment| dockerfile.position(comment.start).line + 1 == line);
+    if let Some(comment) = above {
+        let text = dockerfile.text(*comment);
+        let parsed = text
+            .trim_start()
+            .strip_prefix('#')
+            .and_then(IgnoreComment::parse);
+        if let (
+            Some(IgnoreComment {
+                tool: Tool::Rbuild,
+                global: false,
+                ..
+            }),
+            Some(list),
+        ) = (parsed, text.find("ignore="))
+        {
+            let list_start = list + "ignore=".len();
+            let list_end = text[list_start..]
+                .find(char::is_whitespace)
+                .map_or(text.len(), |i| list_start + i);
+            let at = comment.start + list_end;
+            return Edit {
+                span: Span::new(at, at),
+                replacement: format!(",{code}"),
+            };
+        }
+    }
+    let indent = &source[line_start..instruction.span.start];
+    let indent = if indent.trim().is_empty() { indent } else { "" };
+    Edit {
+        span: Span::new(line_start, line_start),
+        replacement: format!(
+            "{indent}# rbuild ignore={code}{}",
+            crate::fix::newline_at(source, line_start)
+        ),
+    }
+}
+
 /// One parsed `# rbuild [global] ignore=A,B [-- reason]` or `# hadolint [global] ignore=...`.
 struct IgnoreComment<'a> {
     tool: Tool,
@@ -534,5 +596,48 @@ impl<'a> IgnoreComment<'a> {
             global,
             codes: list.split(',').map(str::trim).collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignored(source: &str, at: &str, code: &str) -> String {
+        let dockerfile = syntax::parse(source).unwrap();
+        let instruction = instruction_at(&dockerfile, source.find(at).unwrap()).unwrap();
+        let edit = ignore_edit(&dockerfile, instruction, code);
+        crate::edits::apply(source, &[edit]).unwrap()
+    }
+
+    #[test]
+    fn ignore_edits_keep_the_line_ending_and_the_indentation() {
+        assert_eq!(
+            ignored("FROM alpine\r\n  RUN sudo ls\r\n", "sudo", "RB415"),
+            "FROM alpine\r\n  # rbuild ignore=RB415\r\n  RUN sudo ls\r\n"
+        );
+    }
+
+    #[test]
+    fn ignore_edits_extend_only_an_instruction_comment_of_ours_right_above() {
+        assert_eq!(
+            ignored(
+                "FROM a\n# rbuild ignore=RB201\nRUN sudo ls\n",
+                "sudo",
+                "RB415"
+            ),
+            "FROM a\n# rbuild ignore=RB201,RB415\nRUN sudo ls\n"
+        );
+        for other in [
+            "# rbuild global ignore=RB201\n",
+            "# hadolint ignore=DL3004\n",
+            "# rbuild ignore=RB201\n\n",
+        ] {
+            let source = format!("FROM a\n{other}RUN sudo ls\n");
+            assert_eq!(
+                ignored(&source, "sudo", "RB415"),
+                format!("FROM a\n{other}# rbuild ignore=RB415\nRUN sudo ls\n")
+            );
+        }
     }
 }

@@ -385,7 +385,10 @@ fn add_daemon_findings(
                 continue; // the syntax error is already reported
             };
             let options = LintOptions {
-                context_dir: context_dir(&job.input),
+                context_dir: context_dir(
+                    job.input.display_path(),
+                    matches!(job.input, Input::File(_)),
+                ),
                 ..LintOptions::default()
             };
             let check = ImageCheck {
@@ -434,22 +437,46 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fix
             &read[..]
         }
     };
-    let options = LintOptions {
-        context_dir: context_dir(input),
-        ..job.rule_options.clone()
-    };
-    let (result, fixed) = fix::lint_or_fix(bytes, &options, &job.settings, job.fix);
+    Ok(lint_bytes(
+        path,
+        bytes,
+        &options_for(path, matches!(input, Input::File(_)), &job.rule_options),
+        &job.settings,
+        job.fix,
+    ))
+}
+
+/// Lints (and fixes, in a fix mode) the text of the Dockerfile at `path`: what `lint` reports
+/// for a file, and the language server for an editor's text.
+pub fn lint_bytes(
+    path: &Path,
+    bytes: &[u8],
+    options: &LintOptions,
+    settings: &RuleSettings,
+    fix: FixMode,
+) -> (FileReport, Option<Fixed>) {
+    let (result, fixed) = fix::lint_or_fix(bytes, options, settings, fix);
     let source = match result.dockerfile {
         Some(dockerfile) => dockerfile.source,
         None => String::from_utf8_lossy(bytes).into_owned(),
     };
     let report = FileReport::new(path.display().to_string(), source, result.diagnostics);
-    Ok((report, fixed))
+    (report, fixed)
 }
 
-/// The directory a Dockerfile's rules look at: its own (the usual build context).
-fn context_dir(input: &Input) -> Option<PathBuf> {
-    let path = input.display_path();
+/// The options the rules check the Dockerfile at `path` with: its configuration's, and its
+/// directory as the build context (whose `.dockerignore` they read).
+pub fn options_for(path: &Path, on_disk: bool, rule_options: &LintOptions) -> LintOptions {
+    LintOptions {
+        context_dir: context_dir(path, on_disk),
+        ..rule_options.clone()
+    }
+}
+
+/// The directory a Dockerfile's rules look at: its own (the usual build context). `on_disk`:
+/// the file was found or read there, so its directory exists without asking the file system;
+/// otherwise (`--stdin-filename`, an editor's unsaved file) it may name a place that does not.
+fn context_dir(path: &Path, on_disk: bool) -> Option<PathBuf> {
     if path.as_os_str() == "-" {
         return None;
     }
@@ -457,12 +484,7 @@ fn context_dir(input: &Input) -> Option<PathBuf> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    match input {
-        // A file that was found or read is in a directory: no need to ask the file system.
-        Input::File(_) => Some(parent.to_path_buf()),
-        // `--stdin-filename` may name a place that does not exist.
-        Input::Stdin(_) => parent.is_dir().then(|| parent.to_path_buf()),
-    }
+    (on_disk || parent.is_dir()).then(|| parent.to_path_buf())
 }
 
 /// `--output FILE`: a temporary file beside FILE, made before linting (so an unwritable place

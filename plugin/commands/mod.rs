@@ -5,6 +5,7 @@ pub mod build;
 pub mod fix;
 pub mod fmt;
 pub mod lint;
+pub mod lsp;
 pub mod parse;
 pub mod rules;
 pub mod version;
@@ -24,6 +25,7 @@ pub fn run(globals: GlobalOptions, cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Build(args) => build::run(&globals, args),
         Command::Lint(args) => lint::run(&globals, args),
+        Command::Lsp(args) => lsp::run(args),
         Command::Fmt(args) => fmt::run(args),
         Command::Parse(args) => parse::run(args),
         Command::Rules(args) => rules::run(args),

@@ -152,6 +152,15 @@ fn equivalents(rule: &Rule) -> String {
     }
 }
 
+/// The rule's documentation as `rules CODE` prints it (Markdown: the language server's hover
+/// shows it).
+pub fn docs(rule: &Rule) -> String {
+    let mut text = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write_docs(&mut text, rule);
+    String::from_utf8_lossy(&text).into_owned()
+}
+
 fn write_docs(out: &mut dyn Write, rule: &Rule) -> std::io::Result<()> {
     writeln!(out, "{} {}: {}", rule.code, rule.name, rule.summary)?;
     writeln!(out)?;

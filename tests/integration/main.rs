@@ -16,6 +16,7 @@ mod gate;
 mod harness;
 mod limits;
 mod lint;
+mod lsp;
 mod parse;
 mod plugin_protocol;
 mod rule_ids;

@@ -106,12 +106,17 @@ pub fn format_bytes(bytes: &[u8], options: &FormatOptions) -> Result<String, For
 
 /// The formatted text of a parsed Dockerfile, checked to mean what the original means.
 pub fn format(dockerfile: &Dockerfile, options: &FormatOptions) -> Result<String, FormatError> {
-    let edits = edits(dockerfile, options);
+    checked_edits(dockerfile, &edits(dockerfile, options))
+}
+
+/// The text `edits` (the layout's edits of `dockerfile`, or some of them) make, checked to mean
+/// what the original means: the language server formats a range with some of the edits.
+pub fn checked_edits(dockerfile: &Dockerfile, edits: &[Edit]) -> Result<String, FormatError> {
     let first_line = |edits: &[Edit]| {
         let offset = edits.first().map_or(0, |e| e.span.start);
         dockerfile.position(offset).line
     };
-    let text = crate::edits::apply(&dockerfile.source, &edits).map_err(|overlap| {
+    let text = crate::edits::apply(&dockerfile.source, edits).map_err(|overlap| {
         FormatError::MeaningChanged {
             line: first_line(std::slice::from_ref(&overlap.second)),
         }
@@ -125,7 +130,7 @@ pub fn format(dockerfile: &Dockerfile, options: &FormatOptions) -> Result<String
             Err(line) => Err(FormatError::MeaningChanged { line }),
         },
         Err(_) => Err(FormatError::MeaningChanged {
-            line: first_line(&edits),
+            line: first_line(edits),
         }),
     }
 }
