@@ -13,6 +13,7 @@ use rbuild_lints::syntax::{self, Arguments, Dockerfile, Instruction, Span, Word}
 use serde_json::{json, Value};
 
 use crate::error::input_error;
+use crate::report::Streamed;
 
 #[derive(Debug, Args)]
 pub struct ParseArgs {
@@ -96,40 +97,58 @@ pub fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
             finding.message
         );
     }
-    let output = match config.format {
-        ParseFormat::Buildkit => syntax::buildkit_dump(&dockerfile),
-        ParseFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&model_json(&dockerfile))?;
-            text.push('\n');
-            text
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to standard output")?;
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match config.format {
+        ParseFormat::Buildkit => stdout.write_all(syntax::buildkit_dump(&dockerfile).as_bytes()),
+        ParseFormat::Json => write_model(&dockerfile, &mut stdout),
+    }
+    .and_then(|()| stdout.flush())
+    .context("cannot write to standard output")?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The documented JSON schema of `parse --format json`.
-fn model_json(dockerfile: &Dockerfile) -> Value {
+/// The documented JSON schema of `parse --format json`. The instructions (most of the output)
+/// are made and written one at a time, so the output's size is not held in memory.
+fn write_model(dockerfile: &Dockerfile, out: &mut impl Write) -> std::io::Result<()> {
+    // Keys in alphabetical order, as the model's other objects have them.
+    #[derive(serde::Serialize)]
+    #[serde(bound(serialize = "I: Iterator<Item = Value>"))]
+    struct Model<I> {
+        comments: Vec<Value>,
+        directives: Vec<Value>,
+        escape: String,
+        global_args: Vec<Value>,
+        instructions: Streamed<I>,
+        stages: Vec<Value>,
+        warnings: Vec<Value>,
+    }
     let line = |offset: usize| dockerfile.position(offset).line;
-    json!({
-        "escape": dockerfile.escape.to_string(),
-        "directives": dockerfile.directives.iter().map(|d| json!({
+    let model = Model {
+        comments: dockerfile.comments.iter().map(|c| json!({
+            "line": line(c.start),
+            "start": c.start,
+            "end": c.end,
+        })).collect(),
+        directives: dockerfile.directives.iter().map(|d| json!({
             "name": d.name,
             "value": d.value,
             "line": line(d.span.start),
             "start": d.span.start,
             "end": d.span.end,
-        })).collect::<Vec<_>>(),
-        "global_args": dockerfile.global_args.iter().map(|a| json!({
+        })).collect(),
+        escape: dockerfile.escape.to_string(),
+        global_args: dockerfile.global_args.iter().map(|a| json!({
             "name": a.name,
             "default": a.default,
             "instruction": a.instruction,
-        })).collect::<Vec<_>>(),
-        "stages": dockerfile.stages.iter().map(|s| json!({
+        })).collect(),
+        instructions: Streamed::new(
+            dockerfile
+                .instructions
+                .iter()
+                .map(|i| instruction_json(dockerfile, i)),
+        ),
+        stages: dockerfile.stages.iter().map(|s| json!({
             "index": s.index,
             "name": s.name.as_ref().map(|n| &n.value),
             "base": s.base.value,
@@ -138,20 +157,16 @@ fn model_json(dockerfile: &Dockerfile) -> Value {
             "from_instruction": s.from,
             "instructions": [s.instructions.start, s.instructions.end],
             "args": s.args.iter().map(|a| json!({"name": a.name, "default": a.default, "instruction": a.instruction})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "instructions": dockerfile.instructions.iter().map(|i| instruction_json(dockerfile, i)).collect::<Vec<_>>(),
-        "comments": dockerfile.comments.iter().map(|c| json!({
-            "line": line(c.start),
-            "start": c.start,
-            "end": c.end,
-        })).collect::<Vec<_>>(),
-        "warnings": dockerfile.warnings.iter().map(|w| json!({
+        })).collect(),
+        warnings: dockerfile.warnings.iter().map(|w| json!({
             "kind": "empty-continuation-line",
             "message": w.message,
             "start_line": line(w.span.start),
             "lines": w.locations.iter().map(|l| line(l.start)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+        })).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &model)?;
+    writeln!(out)
 }
 
 fn span_json(span: Span) -> Value {

@@ -10,14 +10,14 @@ use rbuild_lints::diagnostic::{Diagnostic, Safety, Severity};
 use rbuild_lints::syntax::Span;
 use serde::Serialize;
 
-use super::FileReport;
+use super::{FileReport, Streamed};
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     // Made and written one at a time: memory stays that of one finding, whatever their number.
     let findings = reports
         .iter()
         .flat_map(|report| report.diagnostics.iter().map(move |d| finding(report, d)));
-    serde_json::to_writer_pretty(&mut *out, &Streamed(std::cell::Cell::new(Some(findings))))?;
+    serde_json::to_writer_pretty(&mut *out, &Streamed::new(findings))?;
     writeln!(out)
 }
 
@@ -121,14 +121,5 @@ fn finding<'a>(report: &'a FileReport, diagnostic: &'a Diagnostic) -> JsonFindin
         path: &report.path,
         rule: diagnostic.rule.name,
         severity: diagnostic.severity,
-    }
-}
-
-/// A JSON array of the items of an iterator, serialized as they come (once).
-struct Streamed<I>(std::cell::Cell<Option<I>>);
-
-impl<T: Serialize, I: Iterator<Item = T>> Serialize for Streamed<I> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.0.take().into_iter().flatten())
     }
 }

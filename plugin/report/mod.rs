@@ -45,6 +45,22 @@ impl FileReport {
     }
 }
 
+/// A JSON array of the items of an iterator, serialized as they come (once): memory stays that
+/// of one item, whatever their number.
+pub struct Streamed<I>(std::cell::Cell<Option<I>>);
+
+impl<I> Streamed<I> {
+    pub fn new(items: I) -> Streamed<I> {
+        Streamed(std::cell::Cell::new(Some(items)))
+    }
+}
+
+impl<T: serde::Serialize, I: Iterator<Item = T>> serde::Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
+}
+
 /// The output formats of `lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
