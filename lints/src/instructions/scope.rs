@@ -17,7 +17,7 @@ enum Value {
 
 /// The result of expanding a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Expanded {
+pub(crate) enum Expanded {
     Value(String),
     /// It uses a variable whose value cannot be known here.
     Unknown,
@@ -26,7 +26,7 @@ pub(super) enum Expanded {
 
 /// Variables in scope at one instruction.
 #[derive(Debug, Clone)]
-pub(super) struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     lexer: Lexer,
     vars: HashMap<String, Value>,
     /// Names not set in the Dockerfile may come from the base image's ENV.
