@@ -22,6 +22,7 @@ mod report;
 mod rewrite;
 mod shellcheck;
 mod stop;
+mod store;
 mod terminal;
 
 use std::process::ExitCode;
