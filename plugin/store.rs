@@ -152,7 +152,11 @@ mod tests {
         assert_eq!(store.get(&["a", "b"]), None);
         store.put(&["a", "b"], b"first");
         assert_eq!(store.get(&["a", "b"]).as_deref(), Some(&b"first"[..]));
-        assert_eq!(store.get(&["ab", ""]), None, "parts are hashed with their lengths");
+        assert_eq!(
+            store.get(&["ab", ""]),
+            None,
+            "parts are hashed with their lengths"
+        );
         for index in 0..4 {
             store.put(&[&index.to_string()], &[b'x'; 100]);
             std::thread::sleep(std::time::Duration::from_millis(20));

@@ -32,6 +32,9 @@ pub struct BuildStep {
     /// (not in RUN, CMD and the like, which see the variables through the environment),
     /// heredoc bodies included.
     pub text: String,
+    /// The instruction as written (heredoc bodies included): when it is the same and
+    /// [`BuildStep::text`] is not, a variable's value changed.
+    pub written: String,
     /// The ARGs declared in the stage before this step, with the values they have in this
     /// build (a RUN sees them in its environment).
     pub args: BTreeMap<String, String>,
@@ -82,6 +85,7 @@ pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildS
             stage: None,
             buildkit_number: None,
             text: expanded_text(instruction, &globals),
+            written: with_heredocs(instruction, instruction.line_text.clone()),
             args: BTreeMap::new(),
             base_image: None,
             base_stage: None,
@@ -127,6 +131,7 @@ pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildS
                 stage: Some(stage.index),
                 buildkit_number: counted.then_some(buildkit_number),
                 text: expanded_text(instruction, text_scope),
+                written: with_heredocs(instruction, instruction.line_text.clone()),
                 args,
                 base_image,
                 base_stage,
@@ -304,7 +309,8 @@ mod tests {
         build_steps(&dockerfile, &options)
     }
 
-    const MULTI: &str = "ARG BASE=alpine:3.19\nFROM $BASE AS Builder\nARG GREETING=hi\nWORKDIR /w\n\
+    const MULTI: &str =
+        "ARG BASE=alpine:3.19\nFROM $BASE AS Builder\nARG GREETING=hi\nWORKDIR /w\n\
 ENV X=$GREETING\nCOPY --chown=$GREETING a.txt /a/\nRUN echo $GREETING > /g\nFROM busybox\n\
 COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
 
@@ -333,11 +339,7 @@ COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
             ]
         );
         let dockerfile = parse(MULTI).unwrap();
-        let labels: Vec<String> = dockerfile
-            .stages
-            .iter()
-            .map(buildkit_stage_label)
-            .collect();
+        let labels: Vec<String> = dockerfile.stages.iter().map(buildkit_stage_label).collect();
         assert_eq!(labels, ["builder", "stage-1"]);
         assert_eq!(steps(MULTI, &[], Some("builder")).len(), 7);
     }
@@ -348,6 +350,7 @@ COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
         assert_eq!(all[1].text, "FROM debian AS Builder");
         assert_eq!(all[1].base_image.as_deref(), Some("debian"));
         assert_eq!(all[4].text, "ENV X=hello");
+        assert_eq!(all[4].written, "ENV X=$GREETING");
         assert_eq!(all[5].text, "COPY --chown=hello a.txt /a/");
         assert_eq!(all[5].context_sources, ["a.txt"]);
         // RUN is not expanded by the builder: the ARG reaches it through the environment.
@@ -358,7 +361,10 @@ COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
         );
         assert!(all[2].args.is_empty(), "an ARG is in effect after it");
         assert_eq!(all[7].base_image.as_deref(), Some("busybox"));
-        assert!(all[8].context_sources.is_empty(), "--from is not the context");
+        assert!(
+            all[8].context_sources.is_empty(),
+            "--from is not the context"
+        );
         assert!(all[8].args.is_empty(), "ARGs end with their stage");
         let default = steps(MULTI, &[], None);
         assert_eq!(default[6].args["GREETING"], "hi");

@@ -19,8 +19,8 @@ use futures_util::Stream;
 use sha2::{Digest, Sha256};
 
 use crate::error::input_error;
-use archive::{Item, TreeArchive};
 pub use archive::FileDigests;
+use archive::{Item, TreeArchive};
 use source::{Source, StdinContent};
 pub use upload::UploadProgress;
 
@@ -670,9 +670,16 @@ mod tests {
         let second = digests_of(root);
         assert_ne!(first["src/a.txt"], second["src/a.txt"]);
         assert_eq!(first["Dockerfile"], second["Dockerfile"]);
-        std::fs::set_permissions(root.join("Dockerfile"), std::fs::Permissions::from_mode(0o755))
-            .unwrap();
-        assert_ne!(digests_of(root)["Dockerfile"], second["Dockerfile"], "the mode counts");
+        std::fs::set_permissions(
+            root.join("Dockerfile"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        assert_ne!(
+            digests_of(root)["Dockerfile"],
+            second["Dockerfile"],
+            "the mode counts"
+        );
     }
 
     #[test]
