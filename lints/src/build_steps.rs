@@ -4,9 +4,10 @@
 //! `build::cache_explain`); they are computed from the file alone, so this stays pure.
 //!
 //! Both builders number steps differently: the classic builder counts every instruction of the
-//! file (`Step 3/9`), BuildKit counts per stage the FROM and the instructions that make a layer
-//! or change the filesystem state (`[builder 2/4]`: RUN, COPY, ADD, WORKDIR). Each step carries
-//! both numbers so that either builder's progress can be matched to it.
+//! file (`Step 3/9`), BuildKit counts per stage the FROM of an image (not of `scratch` or of a
+//! stage) and the instructions that change the filesystem (`[builder 2/4]`: RUN, COPY, ADD,
+//! WORKDIR). Each step carries both numbers so that either builder's progress can be matched
+//! to it.
 
 use std::collections::BTreeMap;
 
@@ -56,6 +57,26 @@ pub fn buildkit_stage_label(stage: &Stage) -> String {
     }
 }
 
+/// The step BuildKit shows as `[LABEL NUMBER/TOTAL]` (`label` is `None` when the file has a
+/// single stage: BuildKit labels the stages only when there are several).
+pub fn buildkit_step<'a>(
+    dockerfile: &Dockerfile,
+    steps: &'a [BuildStep],
+    label: Option<&str>,
+    number: usize,
+) -> Option<&'a BuildStep> {
+    let stage = match label {
+        Some(label) => dockerfile
+            .stages
+            .iter()
+            .position(|stage| buildkit_stage_label(stage) == label)?,
+        None => dockerfile.stages.len().checked_sub(1)?,
+    };
+    steps
+        .iter()
+        .find(|step| step.stage == Some(stage) && step.buildkit_number == Some(number))
+}
+
 /// Every instruction of the file up to the end of the stage the build produces (`--target` in
 /// `options`, else the last one), as the classic builder runs them.
 pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildStep> {
@@ -103,15 +124,19 @@ pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildS
         let mut declared: Vec<String> = Vec::new();
         for index in stage.instructions.clone() {
             let instruction = &dockerfile.instructions[index];
-            let counted = matches!(
-                instruction.kind,
-                Keyword::From | Keyword::Run | Keyword::Copy | Keyword::Add | Keyword::Workdir
-            );
-            buildkit_number += usize::from(counted);
             let (base_image, base_stage) = match instruction.kind {
                 Keyword::From => base_of(dockerfile, stage, &globals),
                 _ => (None, None),
             };
+            // A FROM counts when it loads an image; one of `scratch` or of a stage does not.
+            let counted = match instruction.kind {
+                Keyword::From => base_image.is_some(),
+                kind => matches!(
+                    kind,
+                    Keyword::Run | Keyword::Copy | Keyword::Add | Keyword::Workdir
+                ),
+            };
+            buildkit_number += usize::from(counted);
             let text_scope = if instruction.kind == Keyword::From {
                 &globals
             } else {
@@ -341,6 +366,9 @@ COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
         let dockerfile = parse(MULTI).unwrap();
         let labels: Vec<String> = dockerfile.stages.iter().map(buildkit_stage_label).collect();
         assert_eq!(labels, ["builder", "stage-1"]);
+        let found = buildkit_step(&dockerfile, &all, Some("stage-1"), 3).unwrap();
+        assert_eq!(found.classic_number, 10);
+        assert!(buildkit_step(&dockerfile, &all, Some("nope"), 1).is_none());
         assert_eq!(steps(MULTI, &[], Some("builder")).len(), 7);
     }
 
@@ -379,6 +407,11 @@ COPY --from=builder /g /g\nCOPY . /app\nRUN npm ci\nCMD [\"cat\", \"/g\"]\n";
         );
         assert_eq!(all[1].base_stage, Some(0));
         assert_eq!(all[1].base_image, None);
+        let numbers: Vec<Option<usize>> = all.iter().map(|s| s.buildkit_number).collect();
+        assert_eq!(numbers, [Some(1), None, Some(1), Some(2)]);
+        let scratch = steps("FROM scratch\nCOPY a /a\n", &[], None);
+        assert_eq!(scratch[0].buildkit_number, None);
+        assert_eq!(scratch[1].buildkit_number, Some(1));
         assert!(all[2].copies_before_install);
         assert!(!all[3].copies_before_install);
         assert_eq!(copy_before_install_rule(), "RB301");

@@ -12,11 +12,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use rbuild_lints::build_steps::{
-    build_steps, buildkit_stage_label, copy_before_install_rule, is_dependency_manifest, BuildStep,
+    build_steps, buildkit_step, copy_before_install_rule, is_dependency_manifest, BuildStep,
     SourceMatcher,
 };
 use rbuild_lints::rule::LintOptions;
-use rbuild_lints::syntax::Keyword;
+use rbuild_lints::syntax::{Dockerfile, Keyword};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -136,23 +136,25 @@ pub enum Change {
 /// Everything needed after the build, taken before the context is sent.
 pub struct Explainer {
     key: Vec<String>,
+    dockerfile: Dockerfile,
     steps: Vec<BuildStep>,
-    stage_labels: Vec<String>,
-    produced_stage: Option<usize>,
     digests: FileDigests,
     no_cache: bool,
     mode: ProgressMode,
 }
 
 impl Explainer {
-    /// `None` when the build cannot be recorded: a context read from stdin, or a Dockerfile
-    /// the parser rejects (the builder will say why).
+    /// `None` when the build is not to be recorded (`--no-explain-cache`) or cannot be: a
+    /// context read from stdin, or a Dockerfile the parser rejects (the builder will say why).
     pub fn prepare(
         endpoint: &Endpoint,
         builder: Builder,
         config: &BuildConfig,
         context: &BuildContext,
     ) -> Option<Explainer> {
+        if !config.explain_cache {
+            return None;
+        }
         let context_dir = context.context_dir.clone()?;
         // A git context is checked out afresh each time: it is known by its URL.
         let location = match std::path::Path::new(&config.context).is_dir() {
@@ -167,10 +169,6 @@ impl Explainer {
             target: config.target.clone(),
             ..LintOptions::default()
         };
-        let produced_stage = match &config.target {
-            Some(target) => dockerfile.stage_named(target).map(|stage| stage.index),
-            None => dockerfile.stages.last().map(|stage| stage.index),
-        };
         Some(Explainer {
             key: vec![
                 endpoint.address.to_string(),
@@ -180,8 +178,7 @@ impl Explainer {
                 config.target.clone().unwrap_or_default(),
             ],
             steps: build_steps(&dockerfile, &options),
-            stage_labels: dockerfile.stages.iter().map(buildkit_stage_label).collect(),
-            produced_stage,
+            dockerfile,
             digests: context.file_digests(),
             no_cache: config.no_cache,
             mode: config.progress,
@@ -244,13 +241,7 @@ impl Explainer {
                 .iter()
                 .find(|step| step.classic_number == seen.number),
             StepScope::Stage(label) => {
-                let stage = match label {
-                    Some(label) => self.stage_labels.iter().position(|l| l == label)?,
-                    None => self.produced_stage?,
-                };
-                self.steps.iter().find(|step| {
-                    step.stage == Some(stage) && step.buildkit_number == Some(seen.number)
-                })
+                buildkit_step(&self.dockerfile, &self.steps, label.as_deref(), seen.number)
             }
         }
     }
@@ -259,7 +250,7 @@ impl Explainer {
     fn stage_base(&self, stage: usize) -> Option<String> {
         let mut stage = stage;
         // A chain of stages is at most as long as the file: bounded even if malformed.
-        for _ in 0..=self.stage_labels.len() {
+        for _ in 0..=self.dockerfile.stages.len() {
             let from = self
                 .steps
                 .iter()
