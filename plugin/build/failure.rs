@@ -213,6 +213,10 @@ mod tests {
         let single = "FROM rbuild-test/busybox:static\nRUN a\nRUN b\n";
         let step = buildkit_step(None, 3, 3, "RUN b");
         assert_eq!(instruction_span(&step, single), Some(38..43));
+        // WORKDIR makes a vertex too.
+        let workdir = "FROM rbuild-test/busybox:static\nWORKDIR /w\nRUN b\n";
+        let step = buildkit_step(None, 3, 3, "RUN b");
+        assert_eq!(instruction_span(&step, workdir), Some(43..48));
     }
 
     #[test]
