@@ -500,6 +500,11 @@ fn brief(instruction: &str) -> String {
     format!("{cut}…")
 }
 
+/// The steps' total time (`0.0` for none: an empty `f64` sum is `-0.0`).
+fn total_seconds(steps: &[StepRecord]) -> f64 {
+    steps.iter().fold(0.0, |total, step| total + step.seconds)
+}
+
 fn plural(count: usize, one: &str, many: &str) -> String {
     match count {
         1 => format!("1 {one}"),
@@ -710,7 +715,7 @@ impl Explanation {
                     many => format!(
                         "steps {} re-ran after it ({:.1} s)",
                         step_ranges(many),
-                        many.iter().map(|s| s.seconds).sum::<f64>()
+                        total_seconds(many)
                     ),
                 };
                 let mut text = format!(
@@ -758,7 +763,7 @@ impl Explanation {
                 "rule": rb301.then(copy_before_install_rule),
                 "after": {
                     "steps": after.iter().map(|s| &s.label).collect::<Vec<_>>(),
-                    "seconds": after.iter().map(|s| s.seconds).sum::<f64>(),
+                    "seconds": total_seconds(after),
                 },
                 "message": message,
             }),

@@ -94,9 +94,13 @@ impl TreeArchive {
                     }
                 }
                 Item::Generated { name, contents } => {
-                    let mut hash = Sha256::new();
-                    hash.update(contents);
-                    digests.insert(name.clone(), format!("{}:600", short_hex(hash)));
+                    // A generated Dockerfile is listed in the generated ignore file: no COPY
+                    // takes it, so it is no file of the context to compare.
+                    if name == super::IGNORE_FILE {
+                        let mut hash = Sha256::new();
+                        hash.update(contents);
+                        digests.insert(name.clone(), format!("{}:600", short_hex(hash)));
+                    }
                     let mut header = tar::Header::new_gnu();
                     header.set_entry_type(tar::EntryType::Regular);
                     header.set_mode(0o600);

@@ -558,9 +558,13 @@ mod tests {
         let context = prepare(&spec(&root, Some(&dockerfile.to_string_lossy()))).unwrap();
         let name = context.dockerfile_name.clone();
         assert!(name.starts_with(".dockerfile."), "{name}");
+        let digests = context.file_digests();
         let entries = read_back(context);
         assert_eq!(entries[name.as_str()].4, "FROM scratch\n");
         assert_eq!(entries[".dockerignore"].4, format!("*.tmp\n{name}\n"));
+        // No COPY takes the generated Dockerfile: it is not among the files compared.
+        let digested: Vec<&String> = digests.get().unwrap().keys().collect();
+        assert_eq!(digested, [".dockerignore", "file"]);
     }
 
     #[test]

@@ -27,11 +27,15 @@ fn engines() -> &'static [Engine] {
     &ENGINES
 }
 
+/// `docker-rbuild -H HOST build --builder BUILDER`.
+fn rbuild_command(sandbox: &Sandbox, engine: &Engine) -> std::process::Command {
+    let mut command = sandbox.rbuild();
+    command.args(["-H", engine.host, "build", "--builder", engine.builder]);
+    command
+}
+
 fn rbuild(sandbox: &Sandbox, engine: &Engine, args: &[&str]) -> Output {
-    let out = run(sandbox
-        .rbuild()
-        .args(["-H", engine.host, "build", "--builder", engine.builder])
-        .args(args));
+    let out = run(rbuild_command(sandbox, engine).args(args));
     assert_eq!(
         out.code, 0,
         "{}: stdout:\n{}\nstderr:\n{}",
@@ -284,5 +288,54 @@ fn a_whole_context_copy_before_an_install_points_at_rb301() {
         let lines = cache_lines(&manifest_edit);
         assert_eq!(lines.len(), 1, "{}: {lines:?}", engine.builder);
         assert!(lines[0].contains("(modified: package.json)"), "{lines:?}");
+    }
+}
+
+#[test]
+fn a_damaged_record_or_an_unusable_store_never_fails_the_build() {
+    for engine in engines() {
+        let case = Case::new(engine, "store");
+        project(&case.sandbox, BASE_IMAGE);
+        case.build(&[]);
+        let records = case.sandbox.home().join(".cache/docker-rbuild/builds");
+        let mut damaged = 0;
+        for entry in std::fs::read_dir(&records).unwrap() {
+            std::fs::write(entry.unwrap().path(), "{ not a record").unwrap();
+            damaged += 1;
+        }
+        assert_eq!(damaged, 1, "one record per build key");
+        let after_damage = case.build(&[]);
+        assert_eq!(
+            cache_lines(&after_damage),
+            [
+                "cache: no earlier build of this context, Dockerfile and target on this daemon \
+              is recorded: nothing to compare with yet"
+            ]
+        );
+
+        // The cache directory is a file: one warning, and the build succeeds.
+        let blocker = case.sandbox.write("not-a-directory", "x");
+        let out = run(rbuild_command(&case.sandbox, engine)
+            .env("XDG_CACHE_HOME", &blocker)
+            .args(["--progress=plain", "-t", &case.tag, "."]));
+        assert_eq!(out.code, 0, "{}: {out:?}", engine.builder);
+        let warnings: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|line| line.starts_with("warning: the build record store"))
+            .collect();
+        assert_eq!(
+            warnings,
+            [format!(
+                "warning: the build record store {}/docker-rbuild/builds cannot be used (Not a \
+                 directory); cache misses are not explained",
+                blocker.display()
+            )]
+        );
+        assert!(cache_lines(&out).is_empty(), "{out:?}");
+
+        // --no-explain-cache: nothing read, nothing written.
+        let off = case.build(&["--no-explain-cache"]);
+        assert!(cache_lines(&off).is_empty(), "{off:?}");
     }
 }
