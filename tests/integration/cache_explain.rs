@@ -20,6 +20,10 @@ const ENGINES: [Engine; 2] = [
     },
 ];
 
+/// What a build with no record to compare with says.
+const FIRST_BUILD: &str = "cache: no earlier build of this context, Dockerfile and target on \
+                           this daemon is recorded: nothing to compare with yet";
+
 /// Both engines, ready.
 fn engines() -> &'static [Engine] {
     harness::engine();
@@ -111,15 +115,7 @@ fn a_first_build_an_unchanged_rebuild_and_a_changed_copied_file() {
         let case = Case::new(engine, "files");
         project(&case.sandbox, BASE_IMAGE);
         let first = case.build(&[]);
-        assert_eq!(
-            cache_lines(&first),
-            [
-                "cache: no earlier build of this context, Dockerfile and target on this daemon \
-              is recorded: nothing to compare with yet"
-            ],
-            "{}",
-            engine.builder
-        );
+        assert_eq!(cache_lines(&first), [FIRST_BUILD], "{}", engine.builder);
         let again = case.build(&[]);
         let steps = match engine.builder {
             "classic" => 6,
@@ -305,13 +301,7 @@ fn a_damaged_record_or_an_unusable_store_never_fails_the_build() {
         }
         assert_eq!(damaged, 1, "one record per build key");
         let after_damage = case.build(&[]);
-        assert_eq!(
-            cache_lines(&after_damage),
-            [
-                "cache: no earlier build of this context, Dockerfile and target on this daemon \
-              is recorded: nothing to compare with yet"
-            ]
-        );
+        assert_eq!(cache_lines(&after_damage), [FIRST_BUILD]);
 
         // The cache directory is a file: one warning, and the build succeeds.
         let blocker = case.sandbox.write("not-a-directory", "x");
