@@ -24,6 +24,7 @@ mod rewrite;
 mod shellcheck;
 mod ssh;
 mod stop;
+mod store;
 mod terminal;
 
 use std::process::ExitCode;

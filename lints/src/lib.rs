@@ -4,6 +4,7 @@
 //! produces carries byte spans into the source text so that diagnostics can
 //! point at exact characters and fixes can edit them.
 
+pub mod build_steps;
 pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;

@@ -53,7 +53,8 @@ impl Vertex {
         self.started.is_some() && !self.done
     }
 
-    /// `[stage 2/3] INSTRUCTION` names a Dockerfile step; others are BuildKit's own work.
+    /// `[stage 2/3] INSTRUCTION` names a Dockerfile step; others are BuildKit's own work. The
+    /// number is padded to the total's width (`[ 2/12]`).
     pub fn step(&self) -> Option<Step> {
         let captures = step_name().captures(&self.name)?;
         let scope = StepScope::Stage(captures.get(1).map(|stage| stage.as_str().to_owned()));
@@ -93,7 +94,7 @@ pub struct Vertexes {
 fn step_name() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN.get_or_init(|| {
-        Regex::new(r"^\[(?:(\S+) )?([0-9]+)/([0-9]+)\] (.*)$")
+        Regex::new(r"^\[(?:(\S+) )?\s*([0-9]+)/([0-9]+)\] (.*)$")
             .expect("the vertex name pattern is a valid regex")
     })
 }

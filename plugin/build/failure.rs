@@ -7,7 +7,9 @@ use std::ops::Range;
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::{self, termcolor::WriteColor};
-use rbuild_lints::syntax::{Dockerfile, Keyword};
+use rbuild_lints::build_steps::{build_steps, buildkit_step};
+use rbuild_lints::rule::LintOptions;
+use rbuild_lints::syntax::Dockerfile;
 
 use crate::build::progress::{Step, StepFailure, StepScope};
 
@@ -73,44 +75,17 @@ fn line_span(text: &str, line: usize) -> Option<Range<usize>> {
 }
 
 /// The byte range of the instruction behind a step. The classic builder numbers every
-/// top-level instruction in file order, so step N is the Nth one. BuildKit numbers, within a
-/// stage, the instructions that make a vertex: RUN, COPY and ADD, after the FROM when it
-/// pulls an image (a stage built on an earlier stage has no FROM vertex); the step total
-/// says which. The keyword is checked so that a Dockerfile that changed since the build
-/// started is not pointed at blindly.
+/// top-level instruction in file order, so step N is the Nth one; BuildKit numbers them per
+/// stage (see [`rbuild_lints::build_steps`]). The keyword is checked so that a Dockerfile that
+/// changed since the build started is not pointed at blindly.
 fn instruction_span(step: &Step, text: &str) -> Option<Range<usize>> {
     let dockerfile: Dockerfile = rbuild_lints::syntax::parse(text).ok()?;
-    let index = step.number.checked_sub(1)?;
     let instruction = match &step.scope {
-        StepScope::File => dockerfile.instructions.get(index)?,
+        StepScope::File => dockerfile.instructions.get(step.number.checked_sub(1)?)?,
         StepScope::Stage(name) => {
-            let stage = match name {
-                None if dockerfile.stages.len() == 1 => dockerfile.stages.first(),
-                None => None,
-                Some(name) => {
-                    // An unnamed stage is `stage-N`, N its index.
-                    let by_index = || {
-                        let index = name.strip_prefix("stage-")?.parse::<usize>().ok()?;
-                        dockerfile.stages.get(index)
-                    };
-                    dockerfile.stage_named(name).or_else(by_index)
-                }
-            }?;
-            let in_stage = &dockerfile.instructions[stage.instructions.clone()];
-            let commands: Vec<_> = in_stage
-                .iter()
-                .filter(|instruction| {
-                    matches!(
-                        instruction.kind,
-                        Keyword::Run | Keyword::Copy | Keyword::Add
-                    )
-                })
-                .collect();
-            let counted: Vec<_> = match step.total == commands.len() + 1 {
-                true => in_stage.first().into_iter().chain(commands).collect(),
-                false => commands,
-            };
-            *counted.get(index)?
+            let steps = build_steps(&dockerfile, &LintOptions::default());
+            let found = buildkit_step(&dockerfile, &steps, name.as_deref(), step.number)?;
+            &dockerfile.instructions[found.instruction]
         }
     };
     let step_keyword = step.instruction.split_whitespace().next()?;
@@ -238,6 +213,10 @@ mod tests {
         let single = "FROM rbuild-test/busybox:static\nRUN a\nRUN b\n";
         let step = buildkit_step(None, 3, 3, "RUN b");
         assert_eq!(instruction_span(&step, single), Some(38..43));
+        // WORKDIR makes a vertex too.
+        let workdir = "FROM rbuild-test/busybox:static\nWORKDIR /w\nRUN b\n";
+        let step = buildkit_step(None, 3, 3, "RUN b");
+        assert_eq!(instruction_span(&step, workdir), Some(43..48));
     }
 
     #[test]

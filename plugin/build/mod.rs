@@ -2,6 +2,7 @@
 
 pub mod builder;
 pub mod buildkit;
+pub mod cache_explain;
 pub mod cancel;
 pub mod failure;
 pub mod progress;
@@ -120,6 +121,8 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let options = config.options(&build_context.dockerfile_name, builder);
+    let explainer =
+        cache_explain::Explainer::prepare(&daemon.endpoint, builder, &config, &build_context);
     let dockerfile_display = build_context.dockerfile_display.clone();
     let dockerfile_text = String::from_utf8_lossy(&build_context.dockerfile).into_owned();
     let upload = match config.progress {
@@ -171,6 +174,11 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         Outcome::Built(built) => {
             if let Some(iidfile) = &config.iidfile {
                 write_iidfile(iidfile, &built.image_id)?;
+            }
+            if let Some(explainer) = explainer {
+                explainer
+                    .finish(&daemon.docker, &renderer.seen_steps())
+                    .await;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -424,6 +424,21 @@ impl<P: Write, R: Write> Renderer<P, R> {
         self.progress.flush()
     }
 
+    /// The Dockerfile steps the build showed, each with how long it took, in the order they
+    /// were first seen (for explaining cache misses).
+    pub fn seen_steps(&self) -> Vec<(Step, Duration)> {
+        let now = Instant::now();
+        let classic = self
+            .steps
+            .iter()
+            .map(|step| (step.clone(), step.duration(now)));
+        let buildkit = self.vertexes.all.iter().filter_map(|vertex| {
+            let step = vertex.step()?;
+            Some((step, vertex.elapsed(now)))
+        });
+        classic.chain(buildkit).collect()
+    }
+
     /// The container of a RUN step that had started and not been removed yet.
     pub fn running_container(&self) -> Option<&str> {
         self.running_container.as_deref()

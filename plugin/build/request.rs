@@ -32,6 +32,8 @@ pub struct BuildConfig {
     /// `--shellcheck`: the lint gate runs ShellCheck (else the config file's `shellcheck`).
     pub shellcheck: bool,
     pub no_cache: bool,
+    /// Record the build's cache keys and explain cache misses (`--no-explain-cache` unsets).
+    pub explain_cache: bool,
     pub pull: bool,
     pub labels: Vec<(String, String)>,
     pub platform: Option<String>,
@@ -149,6 +151,7 @@ impl BuildConfig {
             lint: args.lint,
             shellcheck: args.shellcheck,
             no_cache: args.no_cache,
+            explain_cache: !args.no_explain_cache,
             pull: args.pull,
             labels,
             platform,

@@ -47,6 +47,11 @@ pub struct BuildArgs {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Neither record what this build's steps are made of nor say why the cache missed (the
+    /// `cache:` line; see "Why the cache missed" in the README)
+    #[arg(long)]
+    pub no_explain_cache: bool,
+
     /// Always try to pull a newer version of the base images
     #[arg(long)]
     pub pull: bool,

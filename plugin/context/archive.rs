@@ -1,10 +1,14 @@
 //! A context directory as a tar archive: which entries go in (the walk with the ignore
 //! rules), and how each one is written.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use sha2::{Digest, Sha256};
 
 use super::dockerignore::{DockerIgnore, ParentMatches};
 use crate::error::input_error;
@@ -24,6 +28,43 @@ pub(crate) enum Item {
 pub(crate) struct TreeArchive {
     pub(crate) root: PathBuf,
     pub(crate) items: Vec<Item>,
+    /// Filled in by [`TreeArchive::write`].
+    pub(crate) digests: FileDigests,
+}
+
+/// A digest of each file and symlink the archive holds (content and mode; a link's target),
+/// by its `/`-separated path: computed while the archive is written, from the bytes sent, so
+/// the context is read once. Set once the last entry has been written.
+#[derive(Debug, Clone, Default)]
+pub struct FileDigests(Arc<OnceLock<BTreeMap<String, String>>>);
+
+impl FileDigests {
+    /// The digests, once the whole archive has been written.
+    pub fn get(&self) -> Option<&BTreeMap<String, String>> {
+        self.0.get()
+    }
+}
+
+/// 16 bytes of SHA-256 as hex: enough to tell versions of a file apart, half the space.
+fn short_hex(hash: Sha256) -> String {
+    hash.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.hash.update(&buf[..read]);
+        Ok(read)
+    }
 }
 
 impl TreeArchive {
@@ -37,16 +78,29 @@ impl TreeArchive {
         Ok(TreeArchive {
             root: root.to_path_buf(),
             items,
+            digests: FileDigests::default(),
         })
     }
 
     /// Writes the archive. Errors name the file they concern.
     pub(crate) fn write(&self, out: &mut dyn Write) -> io::Result<()> {
         let mut builder = tar::Builder::new(out);
+        let mut digests = BTreeMap::new();
         for item in &self.items {
             match item {
-                Item::Disk(relative) => append_disk(&mut builder, &self.root, relative)?,
+                Item::Disk(relative) => {
+                    if let Some(digest) = append_disk(&mut builder, &self.root, relative)? {
+                        digests.insert(relative.to_string_lossy().into_owned(), digest);
+                    }
+                }
                 Item::Generated { name, contents } => {
+                    // A generated Dockerfile is listed in the generated ignore file: no COPY
+                    // takes it, so it is no file of the context to compare.
+                    if name == super::IGNORE_FILE {
+                        let mut hash = Sha256::new();
+                        hash.update(contents);
+                        digests.insert(name.clone(), format!("{}:600", short_hex(hash)));
+                    }
                     let mut header = tar::Header::new_gnu();
                     header.set_entry_type(tar::EntryType::Regular);
                     header.set_mode(0o600);
@@ -58,6 +112,8 @@ impl TreeArchive {
                 }
             }
         }
+        // Before the archive's end: the daemon cannot have finished the build earlier.
+        let _ = self.digests.0.set(digests);
         builder.into_inner()?.flush()
     }
 }
@@ -120,12 +176,13 @@ fn unreadable(path: &Path, err: io::Error) -> anyhow::Error {
 }
 
 /// Appends one entry from disk: directories and symlinks as such (symlinks never followed),
-/// regular files with their content; modes and mtimes kept, owner root.
+/// regular files with their content; modes and mtimes kept, owner root. Gives the digest of a
+/// file (`<content>:<mode>`) or symlink (`-><target>`).
 fn append_disk(
     builder: &mut tar::Builder<&mut dyn Write>,
     root: &Path,
     relative: &Path,
-) -> io::Result<()> {
+) -> io::Result<Option<String>> {
     let path = root.join(relative);
     let named = |err: io::Error| io::Error::new(err.kind(), format!("{}: {err}", path.display()));
     let metadata = fs::symlink_metadata(&path).map_err(named)?;
@@ -142,25 +199,35 @@ fn append_disk(
         // for COPY then match those of `docker build`.
         let mut name = relative.as_os_str().to_owned();
         name.push("/");
-        builder.append_data(&mut header, Path::new(&name), io::empty())
+        builder
+            .append_data(&mut header, Path::new(&name), io::empty())
+            .map(|()| None)
     } else if file_type.is_symlink() {
         header.set_entry_type(tar::EntryType::Symlink);
         let target = fs::read_link(&path).map_err(named)?;
-        builder.append_link(&mut header, relative, target)
+        let digest = format!("->{}", target.display());
+        builder
+            .append_link(&mut header, relative, target)
+            .map(|()| Some(digest))
     } else if file_type.is_file() {
         header.set_entry_type(tar::EntryType::Regular);
         header.set_size(metadata.len());
         let file = File::open(&path).map_err(named)?;
-        let content = ExactLength {
-            inner: file,
-            remaining: metadata.len(),
+        let mut content = Hashing {
+            inner: ExactLength {
+                inner: file,
+                remaining: metadata.len(),
+            },
+            hash: Sha256::new(),
         };
         builder
-            .append_data(&mut header, relative, content)
-            .map_err(named)
+            .append_data(&mut header, relative, &mut content)
+            .map_err(named)?;
+        let mode = metadata.permissions().mode() & 0o7777;
+        Ok(Some(format!("{}:{mode:o}", short_hex(content.hash))))
     } else {
         // It changed into something we do not send since the walk; leave it out.
-        Ok(())
+        Ok(None)
     }
 }
 

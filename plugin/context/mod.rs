@@ -19,6 +19,7 @@ use futures_util::Stream;
 use sha2::{Digest, Sha256};
 
 use crate::error::input_error;
+pub use archive::FileDigests;
 use archive::{Item, TreeArchive};
 use source::{Source, StdinContent};
 pub use upload::UploadProgress;
@@ -118,6 +119,15 @@ pub fn prepare(spec: &ContextSpec) -> anyhow::Result<BuildContext> {
 }
 
 impl BuildContext {
+    /// The digests of the files the archive sends, filled in as it is sent (never for an
+    /// archive read from stdin).
+    pub fn file_digests(&self) -> FileDigests {
+        match &self.payload {
+            Payload::Tree { archive, .. } => archive.digests.clone(),
+            Payload::Spooled(_) => FileDigests::default(),
+        }
+    }
+
     /// The tar stream, produced while it is sent (never the whole context in memory). Wrap it
     /// with `bollard::body_try_stream` for `Docker::build_image`.
     pub fn into_body(
@@ -308,6 +318,7 @@ fn from_stdin(dockerfile: &DockerfileArg) -> anyhow::Result<BuildContext> {
                     name: DEFAULT_DOCKERFILE.to_string(),
                     contents: bytes.clone(),
                 }],
+                digests: FileDigests::default(),
             };
             return Ok(BuildContext {
                 dockerfile_name: DEFAULT_DOCKERFILE.to_string(),
@@ -547,9 +558,13 @@ mod tests {
         let context = prepare(&spec(&root, Some(&dockerfile.to_string_lossy()))).unwrap();
         let name = context.dockerfile_name.clone();
         assert!(name.starts_with(".dockerfile."), "{name}");
+        let digests = context.file_digests();
         let entries = read_back(context);
         assert_eq!(entries[name.as_str()].4, "FROM scratch\n");
         assert_eq!(entries[".dockerignore"].4, format!("*.tmp\n{name}\n"));
+        // No COPY takes the generated Dockerfile: it is not among the files compared.
+        let digested: Vec<&String> = digests.get().unwrap().keys().collect();
+        assert_eq!(digested, [".dockerignore", "file"]);
     }
 
     #[test]
@@ -633,6 +648,42 @@ mod tests {
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, ["Dockerfile", "data.bin"]);
+    }
+
+    #[test]
+    fn digests_of_the_sent_files_are_known_once_the_archive_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "Dockerfile", "FROM scratch\n");
+        write(root, "src/a.txt", "one");
+        write(root, "skipped.log", "x");
+        write(root, ".dockerignore", "*.log\n");
+        symlink("src/a.txt", root.join("link")).unwrap();
+        let digests_of = |root: &Path| {
+            let context = prepare(&spec(root, None)).unwrap();
+            let digests = context.file_digests();
+            assert!(digests.get().is_none(), "not before it is sent");
+            context.payload.write_to(&mut Vec::new()).unwrap();
+            digests.get().unwrap().clone()
+        };
+        let first = digests_of(root);
+        let names: Vec<&str> = first.keys().map(String::as_str).collect();
+        assert_eq!(names, [".dockerignore", "Dockerfile", "link", "src/a.txt"]);
+        assert_eq!(first["link"], "->src/a.txt");
+        write(root, "src/a.txt", "two");
+        let second = digests_of(root);
+        assert_ne!(first["src/a.txt"], second["src/a.txt"]);
+        assert_eq!(first["Dockerfile"], second["Dockerfile"]);
+        std::fs::set_permissions(
+            root.join("Dockerfile"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        assert_ne!(
+            digests_of(root)["Dockerfile"],
+            second["Dockerfile"],
+            "the mode counts"
+        );
     }
 
     #[test]

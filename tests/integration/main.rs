@@ -3,6 +3,7 @@
 
 mod build;
 mod buildkit;
+mod cache_explain;
 mod config;
 mod context;
 mod credentials;

@@ -12,7 +12,7 @@
 
 mod flags;
 mod mount;
-mod scope;
+pub(crate) mod scope;
 mod values;
 
 use crate::rule::LintOptions;

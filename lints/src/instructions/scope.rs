@@ -17,7 +17,7 @@ enum Value {
 
 /// The result of expanding a value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Expanded {
+pub(crate) enum Expanded {
     Value(String),
     /// It uses a variable whose value cannot be known here.
     Unknown,
@@ -26,7 +26,7 @@ pub(super) enum Expanded {
 
 /// Variables in scope at one instruction.
 #[derive(Debug, Clone)]
-pub(super) struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     lexer: Lexer,
     /// A persistent map: a stage built on an earlier one starts from a copy of that stage's
     /// scope, and copying it costs O(1), so a chain of stages is linear, not quadratic.

@@ -90,6 +90,7 @@ mod world_writable_permissions;
 use crate::rule::Rule;
 
 pub use base_image_not_found::RULE as IMAGE_NOT_FOUND;
+pub(crate) use copy_before_dependency_install::RULE as COPY_BEFORE_DEPENDENCY_INSTALL;
 pub(crate) use ignore_comment::RULE as IGNORE_COMMENT;
 pub use image_not_verified::RULE as IMAGE_NOT_VERIFIED;
 pub use image_platform_mismatch::RULE as IMAGE_PLATFORM_MISMATCH;
