@@ -11,7 +11,8 @@ use bytes::Bytes;
 use http_body_util::Empty;
 use hyper_util::rt::TokioIo;
 
-use crate::endpoint::{Address, Endpoint};
+use crate::dial;
+use crate::endpoint::Endpoint;
 use crate::error::input_error;
 
 /// The environment variable the docker CLI reads to force a builder.
@@ -89,27 +90,13 @@ pub async fn resolve(
 
 /// `GET /_ping` and its `Builder-Version` header. bollard's `ping` returns the body only,
 /// so the request goes over a connection of our own (one HTTP/1.1 exchange). Over TLS it
-/// is not asked: the answer would need a second TLS stack, and classic is the safe side.
+/// is not asked (see [`dial::dial`]): classic is the safe side.
 async fn ping_builder_version(endpoint: &Endpoint) -> anyhow::Result<Option<String>> {
     let failed = || format!("cannot ask the Docker daemon at {endpoint} for its builder");
-    if endpoint.tls.is_some() {
+    let Some(stream) = dial::dial(endpoint).await.with_context(failed)? else {
         return Ok(None);
-    }
-    let response = match &endpoint.address {
-        Address::Unix(path) => {
-            let stream = tokio::net::UnixStream::connect(path)
-                .await
-                .with_context(failed)?;
-            ping(stream).await
-        }
-        Address::Tcp(authority) => {
-            let stream = tokio::net::TcpStream::connect(authority)
-                .await
-                .with_context(failed)?;
-            ping(stream).await
-        }
-    }
-    .with_context(failed)?;
+    };
+    let response = ping(stream).await.with_context(failed)?;
     Ok(response
         .headers()
         .get(BUILDER_VERSION_HEADER)

@@ -5,7 +5,9 @@ pub mod buildkit;
 pub mod cancel;
 pub mod failure;
 pub mod progress;
+pub mod push;
 pub mod request;
+pub mod session_flags;
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal};
@@ -119,7 +121,14 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         builder = builder::resolve(builder_choice, config.builder_from_env, &daemon.endpoint) => builder?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
-    let options = config.options(&build_context.dockerfile_name, builder);
+    if builder == builder::Builder::Classic {
+        let chosen_by = match builder_choice {
+            builder::BuilderChoice::Classic => "`builder = \"classic\"` in .rbuild.toml",
+            _ => "the daemon (its preferred builder)",
+        };
+        request::refuse_classic(&config.session, chosen_by)?;
+    }
+    let options = config.options(&build_context.dockerfile_name);
     let dockerfile_display = build_context.dockerfile_display.clone();
     let dockerfile_text = String::from_utf8_lossy(&build_context.dockerfile).into_owned();
     let upload = match config.progress {
@@ -130,20 +139,32 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     // Every registry credential of the docker config, helpers' included: the BuildKit session
     // serves them; the classic builder takes them in the `X-Registry-Config` header. Helpers
     // are programs (which may take a while): off the async threads, so a stop signal is heard.
-    let credentials = tokio::task::spawn_blocking(move || {
-        config_dir.map_or_else(HashMap::new, |dir| RegistryCredentials::load(&dir).all())
+    let credentials = tokio::task::spawn_blocking({
+        let config_dir = config_dir.clone();
+        move || config_dir.map_or_else(HashMap::new, |dir| RegistryCredentials::load(&dir).all())
     });
     let credentials = tokio::select! {
         credentials = credentials => credentials.context("reading the registry credentials stopped unexpectedly")?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
-    let (session_credentials, header) = match builder {
-        builder::Builder::BuildKit => (Some(credentials::by_session_host(credentials)), None),
-        builder::Builder::Classic => (None, credentials::config_header(&credentials)),
+    let session_id = crate::session::SessionId::new(&config.context);
+    let (session, archive, header) = match builder {
+        builder::Builder::BuildKit => {
+            let (attachables, archive) = config
+                .session
+                .attachables(credentials::by_session_host(credentials));
+            let session = tokio::select! {
+                session = crate::session::open(&daemon.endpoint, &session_id, attachables) => session?,
+                reason = stops.recv() => return Err(stopped(reason)),
+            };
+            (Some(session), archive, None)
+        }
+        builder::Builder::Classic => (None, None, credentials::config_header(&credentials)),
     };
-    let docker = request::with_build_extras(daemon.docker.clone(), config.extra_query(), header);
+    let extra_query = config.extra_query(session.as_ref().map(|_| &session_id));
+    let docker = request::with_build_extras(daemon.docker.clone(), extra_query, header);
     let messages = docker
-        .build_image(options, session_credentials, Some(body))
+        .build_image(options, None, Some(body))
         .map(progress::from_bollard);
 
     let color = use_color();
@@ -154,7 +175,8 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         io::stdout(),
         Instant::now(),
     )
-    .with_width(crate::terminal::stderr_width());
+    .with_width(crate::terminal::stderr_width())
+    .exporting(config.session.output.is_some());
     let outcome = tokio::select! {
         outcome = renderer.render(messages) => outcome?,
         reason = stops.recv() => {
@@ -168,7 +190,22 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         }
     };
     match outcome {
+        Outcome::Exported => {
+            // The session has served its last request once the build has ended.
+            drop(session);
+            if let Some(archive) = archive {
+                archive.finish()?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Built(built) => {
+            drop(session);
+            if config.session.push {
+                tokio::select! {
+                    pushed = push::push(&daemon.docker, &config.tags, config_dir, config.progress) => pushed?,
+                    reason = stops.recv() => return Err(stopped(reason)),
+                };
+            }
             if let Some(iidfile) = &config.iidfile {
                 write_iidfile(iidfile, &built.image_id)?;
             }

@@ -239,7 +239,7 @@ fn is_ram_size(value: &str) -> bool {
 }
 
 /// The fields of one CSV record, as Go's `encoding/csv` reads them.
-fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
+pub fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
     if value.is_empty() {
         return Err("it is empty");
     }
