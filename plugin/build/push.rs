@@ -46,16 +46,19 @@ pub async fn push(
         let mut digest = None;
         while let Some(message) = messages.next().await {
             let message = message.map_err(|err| {
-                anyhow::anyhow!("cannot push {name}:{version}: {}", crate::daemon::describe(&err))
+                anyhow::anyhow!(
+                    "cannot push {name}:{version}: {}",
+                    crate::daemon::describe(&err)
+                )
             })?;
             if let Some(error) = message.error_detail.and_then(|detail| detail.message) {
                 anyhow::bail!("cannot push {name}:{version}: {error}");
             }
-            if let Some(found) = message
-                .status
-                .as_deref()
-                .and_then(|status| status.split_whitespace().find(|word| word.starts_with("sha256:")))
-            {
+            if let Some(found) = message.status.as_deref().and_then(|status| {
+                status
+                    .split_whitespace()
+                    .find(|word| word.starts_with("sha256:"))
+            }) {
                 digest = Some(found.to_owned());
             }
         }

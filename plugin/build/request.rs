@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use crate::build::builder::{self, Builder, BuilderChoice};
 use crate::build::progress::ProgressMode;
-use crate::build::session_flags::{Environment, SessionFlags};
-use crate::session::SessionId;
+use crate::build::session_flags::{self, Environment, SessionFlags};
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
 use crate::gate::GateLevel;
+use crate::session::SessionId;
 
 /// Everything a build needs, checked before anything runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +95,23 @@ impl BuildConfig {
         args: BuildArgs,
         env: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<BuildConfig> {
+        let builder_from_env = builder::from_env(env(builder::BUILDKIT_ENV).as_deref())?;
+        let classic = match args.builder {
+            Some(BuilderChoice::Classic) => Some("--builder=classic"),
+            Some(BuilderChoice::Buildkit) => None,
+            Some(BuilderChoice::Auto) | None => {
+                (builder_from_env == Some(Builder::Classic)).then_some("DOCKER_BUILDKIT=0")
+            }
+        };
+        let session_flag = session_flags::first_used(
+            !args.secrets.is_empty(),
+            !args.ssh.is_empty(),
+            !args.outputs.is_empty(),
+            args.push,
+        );
+        if let (Some(chosen_by), Some(flag)) = (classic, session_flag) {
+            return Err(classic_refusal(flag, chosen_by));
+        }
         let session = SessionFlags::parse(
             &args.secrets,
             &args.ssh,
@@ -105,18 +122,10 @@ impl BuildConfig {
                 stdout_is_terminal: std::io::stdout().is_terminal(),
             },
         )?;
-        let builder_from_env = builder::from_env(env(builder::BUILDKIT_ENV).as_deref())?;
-        let classic = match args.builder {
-            Some(BuilderChoice::Classic) => Some("--builder=classic"),
-            Some(BuilderChoice::Buildkit) => None,
-            Some(BuilderChoice::Auto) | None => (builder_from_env == Some(Builder::Classic))
-                .then_some("DOCKER_BUILDKIT=0"),
-        };
-        if let Some(chosen) = classic {
-            refuse_classic(&session, chosen)?;
-        }
         if session.push && args.tags.is_empty() {
-            return Err(input_error("--push needs a name to push: give -t NAME[:TAG]"));
+            return Err(input_error(
+                "--push needs a name to push: give -t NAME[:TAG]",
+            ));
         }
         for tag in &args.tags {
             validate_tag(tag).map_err(|why| input_error(format!("invalid tag {tag:?}: {why}")))?;
@@ -305,11 +314,15 @@ fn replace_query(uri: &hyper::Uri, extra: &str) -> hyper::Uri {
 /// The classic builder cannot serve the session flags: an input error naming BuildKit.
 pub fn refuse_classic(session: &SessionFlags, chosen_by: &str) -> anyhow::Result<()> {
     match session.first_used() {
-        Some(flag) => Err(input_error(format!(
-            "{flag} needs BuildKit, and {chosen_by} chose the classic builder"
-        ))),
+        Some(flag) => Err(classic_refusal(flag, chosen_by)),
         None => Ok(()),
     }
+}
+
+fn classic_refusal(flag: &str, chosen_by: &str) -> anyhow::Error {
+    input_error(format!(
+        "{flag} needs BuildKit, and {chosen_by} chose the classic builder"
+    ))
 }
 
 /// A `-t` value: a valid docker reference, without a digest (the daemon cannot tag with one).
@@ -539,12 +552,12 @@ mod tests {
         assert!(!config.rm && config.force_rm && config.no_cache && config.pull);
         assert_eq!(config.progress, ProgressMode::RawJson);
         assert_eq!(
-            config.extra_query(),
+            config.extra_query(None),
             "t=a%2Fb%3A1&t=c&extrahosts=db%3A10.0.0.2&extrahosts=v6%3A%3A%3A1\
              &ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D\
              &shmsize=1073741824"
         );
-        let options = config.options("sub/Dockerfile", Builder::Classic);
+        let options = config.options("sub/Dockerfile");
         assert_eq!(options.dockerfile, "sub/Dockerfile");
         assert_eq!(options.target, "final");
         assert_eq!(options.pull.as_deref(), Some("1"));
@@ -556,8 +569,8 @@ mod tests {
         let config = config(&[]).unwrap();
         assert_eq!(config.context, ".");
         assert!(config.rm && !config.force_rm);
-        assert_eq!(config.extra_query(), "");
-        let options = config.options("Dockerfile", Builder::Classic);
+        assert_eq!(config.extra_query(None), "");
+        let options = config.options("Dockerfile");
         assert!(options.buildargs.is_none() && options.labels.is_none() && options.t.is_none());
     }
 
@@ -600,34 +613,57 @@ mod tests {
     }
 
     #[test]
-    fn buildkit_only_flags_are_refused() {
+    fn session_flags_are_refused_by_the_classic_builder() {
         for argv in [
-            &["--secret", "id=x"][..],
-            &["--ssh", "default"],
-            &["--output", "type=local,dest=out"],
-            &["--push"],
+            &["--builder=classic", "--secret", "id=x"][..],
+            &["--builder=classic", "--ssh", "default"],
+            &["--builder=classic", "--output", "type=local,dest=out"],
+            &["--builder=classic", "--push", "-t", "x"],
         ] {
-            assert!(input_message(argv).contains("classic builder"), "{argv:?}");
+            let message = input_message(argv);
+            assert!(
+                message
+                    .ends_with("needs BuildKit, and --builder=classic chose the classic builder"),
+                "{argv:?}: {message}"
+            );
         }
-        let buildkit = input_message(&["--builder", "buildkit", "--secret", "id=x"]);
+        let args = Harness::try_parse_from(["build", "--ssh", "default", "."])
+            .unwrap()
+            .args;
+        let err = BuildConfig::from_args_with_env(args, |key| {
+            (key == "DOCKER_BUILDKIT").then(|| "0".to_string())
+        })
+        .unwrap_err();
         assert_eq!(
-            buildkit,
-            "--secret is not supported: docker rbuild's BuildKit session (the daemon's /build API) does not offer secrets"
+            err.to_string(),
+            "--ssh needs BuildKit, and DOCKER_BUILDKIT=0 chose the classic builder"
         );
-        assert!(!input_message(&["--builder=classic", "--ssh", "default"]).contains("BuildKit"));
+        assert!(input_message(&["--push"]).contains("--push needs a name to push"));
     }
 
     #[test]
-    fn buildkit_builds_name_a_session() {
-        let config = config(&["--builder", "buildkit"]).unwrap();
-        assert_eq!(config.builder, Some(BuilderChoice::Buildkit));
-        let options = config.options("Dockerfile", Builder::BuildKit);
-        assert_eq!(options.version, BuilderVersion::BuilderBuildKit);
-        assert!(options.session.unwrap().starts_with("docker-rbuild-"));
-        assert!(config
-            .options("Dockerfile", Builder::Classic)
-            .session
-            .is_none());
+    fn buildkit_requests_name_our_session_in_place_of_bollards_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out").display().to_string();
+        let config = config(&["--builder", "buildkit", "-t", "app", "-o", &out]).unwrap();
+        let session = SessionId::new("/src/app");
+        let query = config.extra_query(Some(&session));
+        assert!(
+            query.starts_with(&format!("version=2&session={}&outputs=", session.id)),
+            "{query}"
+        );
+        let bollards: hyper::Uri =
+            "http://docker/v1.44/build?dockerfile=Dockerfile&version=1&rm=true"
+                .parse()
+                .unwrap();
+        let replaced = replace_query(&bollards, &query).to_string();
+        assert!(
+            replaced.starts_with(
+                "http://docker/v1.44/build?dockerfile=Dockerfile&rm=true&version=2&session="
+            ),
+            "{replaced}"
+        );
+        assert_eq!(replaced.matches("version=").count(), 1, "{replaced}");
     }
 
     #[test]

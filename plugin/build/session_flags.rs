@@ -81,14 +81,12 @@ impl SessionFlags {
 
     /// The first session flag given, for the classic builder's refusal.
     pub fn first_used(&self) -> Option<&'static str> {
-        [
-            ("--secret", !self.secrets.is_empty()),
-            ("--ssh", !self.ssh.is_empty()),
-            ("--output", self.output.is_some()),
-            ("--push", self.push),
-        ]
-        .into_iter()
-        .find_map(|(flag, used)| used.then_some(flag))
+        first_used(
+            !self.secrets.is_empty(),
+            !self.ssh.is_empty(),
+            self.output.is_some(),
+            self.push,
+        )
     }
 
     /// The `outputs` query parameter of `POST /build`: the exporter, without the client-side
@@ -129,6 +127,18 @@ impl SessionFlags {
         };
         (attachables, archive)
     }
+}
+
+/// The first of `--secret`, `--ssh`, `--output` and `--push` that is given.
+pub fn first_used(secrets: bool, ssh: bool, output: bool, push: bool) -> Option<&'static str> {
+    [
+        ("--secret", secrets),
+        ("--ssh", ssh),
+        ("--output", output),
+        ("--push", push),
+    ]
+    .into_iter()
+    .find_map(|(flag, used)| used.then_some(flag))
 }
 
 /// `key=value` fields of a CSV spec; keys are case-insensitive, as in buildx.
@@ -277,7 +287,10 @@ fn parse_output(spec: &str, stdout_is_terminal: bool) -> anyhow::Result<Output> 
     let shorthand = !spec.contains('=') && !spec.contains(',');
     let pairs = if shorthand {
         let kind = if spec == "-" { "tar" } else { "local" };
-        vec![("type".to_owned(), kind.to_owned()), ("dest".to_owned(), spec.to_owned())]
+        vec![
+            ("type".to_owned(), kind.to_owned()),
+            ("dest".to_owned(), spec.to_owned()),
+        ]
     } else {
         fields("--output", spec)?
     };
@@ -316,7 +329,9 @@ fn parse_output(spec: &str, stdout_is_terminal: bool) -> anyhow::Result<Output> 
         }
     };
     if let OutputKind::Tar(ArchiveDest::File(path)) = &kind {
-        let parent = path.parent().filter(|parent| !parent.as_os_str().is_empty());
+        let parent = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty());
         if parent.is_some_and(|parent| !parent.is_dir()) {
             return Err(input_error(format!(
                 "--output {spec:?}: the directory of {} does not exist",
@@ -370,12 +385,20 @@ mod tests {
             SecretFrom::Env("TOKEN".into())
         );
         let missing_file = message(parse_secret("id=nothing-here", &env).unwrap_err());
-        assert!(missing_file.contains("cannot read nothing-here"), "{missing_file}");
+        assert!(
+            missing_file.contains("cannot read nothing-here"),
+            "{missing_file}"
+        );
         let unset = message(parse_secret("id=a,env=UNSET", &env).unwrap_err());
-        assert_eq!(unset, "--secret id=a: the environment variable UNSET is not set");
+        assert_eq!(
+            unset,
+            "--secret id=a: the environment variable UNSET is not set"
+        );
         assert!(message(parse_secret("src=x", &env).unwrap_err()).contains("needs id=ID"));
         assert!(message(parse_secret("id=a,kind=x", &env).unwrap_err()).contains("unknown key"));
-        assert!(message(parse_secret("id=a,type=vault", &env).unwrap_err()).contains("unknown type"));
+        assert!(
+            message(parse_secret("id=a,type=vault", &env).unwrap_err()).contains("unknown type")
+        );
     }
 
     #[test]
@@ -393,10 +416,13 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_ssh(&format!("git={socket_text}"), &env_with(&[])).unwrap().id,
+            parse_ssh(&format!("git={socket_text}"), &env_with(&[]))
+                .unwrap()
+                .id,
             "git"
         );
-        assert!(message(parse_ssh("default", &env_with(&[])).unwrap_err()).contains("SSH_AUTH_SOCK is not set"));
+        assert!(message(parse_ssh("default", &env_with(&[])).unwrap_err())
+            .contains("SSH_AUTH_SOCK is not set"));
         let key = dir.path().join("id_ed25519");
         std::fs::write(&key, "key").unwrap();
         let refused = message(parse_ssh(&format!("default={}", key.display()), &env).unwrap_err());
@@ -409,7 +435,10 @@ mod tests {
             parse_output("type=local,dest=out", false).unwrap().kind,
             OutputKind::Local("out".into())
         );
-        assert_eq!(parse_output("out", false).unwrap().kind, OutputKind::Local("out".into()));
+        assert_eq!(
+            parse_output("out", false).unwrap().kind,
+            OutputKind::Local("out".into())
+        );
         assert_eq!(
             parse_output("-", false).unwrap().kind,
             OutputKind::Tar(ArchiveDest::Stdout)
@@ -420,10 +449,14 @@ mod tests {
         );
         assert!(message(parse_output("-", true).unwrap_err()).contains("terminal"));
         assert!(message(parse_output("type=local", false).unwrap_err()).contains("needs dest=DIR"));
-        assert!(message(parse_output("type=oci,dest=x", false).unwrap_err()).contains("not \"oci\""));
+        assert!(
+            message(parse_output("type=oci,dest=x", false).unwrap_err()).contains("not \"oci\"")
+        );
         assert!(message(parse_output("dest=x", false).unwrap_err()).contains("needs type="));
-        assert!(message(parse_output("type=tar,dest=/no/such/dir/x.tar", false).unwrap_err())
-            .contains("does not exist"));
+        assert!(
+            message(parse_output("type=tar,dest=/no/such/dir/x.tar", false).unwrap_err())
+                .contains("does not exist")
+        );
     }
 
     #[test]
@@ -432,7 +465,14 @@ mod tests {
             var: &|_| None,
             stdout_is_terminal: false,
         };
-        let flags = SessionFlags::parse(&[], &[], &["type=local,dest=out,platform-split=false".into()], false, &env).unwrap();
+        let flags = SessionFlags::parse(
+            &[],
+            &[],
+            &["type=local,dest=out,platform-split=false".into()],
+            false,
+            &env,
+        )
+        .unwrap();
         assert_eq!(
             flags.outputs_query().unwrap(),
             r#"[{"Attrs":{"platform-split":"false"},"Type":"local"}]"#

@@ -24,7 +24,8 @@ use tonic::{Request, Response, Status, Streaming};
 const MODE_DIR: u32 = 1 << 31;
 const MODE_SYMLINK: u32 = 1 << 27;
 /// Every type bit: a mode with none of them is a regular file.
-const MODE_TYPE: u32 = MODE_DIR | MODE_SYMLINK | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
+const MODE_TYPE: u32 =
+    MODE_DIR | MODE_SYMLINK | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21) | (1 << 19);
 const MODE_PERM: u32 = 0o777;
 
 /// Where an export goes.
@@ -87,7 +88,10 @@ impl Archive {
 
 impl ArchiveState {
     fn partial(&self, dest: &Path) -> PathBuf {
-        let name = dest.file_name().unwrap_or(dest.as_os_str()).to_string_lossy();
+        let name = dest
+            .file_name()
+            .unwrap_or(dest.as_os_str())
+            .to_string_lossy();
         dest.with_file_name(format!(".{name}.{}.partial", std::process::id()))
     }
 }
@@ -112,7 +116,8 @@ impl FileSend for Archive {
         request: Request<Streaming<BytesMessage>>,
     ) -> Result<Response<Self::DiffCopyStream>, Status> {
         let mut chunks = request.into_inner();
-        let write_failed = |err: std::io::Error| Status::internal(format!("writing the archive: {err}"));
+        let write_failed =
+            |err: std::io::Error| Status::internal(format!("writing the archive: {err}"));
         let mut out: Pin<Box<dyn tokio::io::AsyncWrite + Send>> = match &self.inner.dest {
             ArchiveDest::Stdout => Box::pin(tokio::io::stdout()),
             ArchiveDest::File(dest) => Box::pin(
@@ -206,7 +211,8 @@ impl Receive {
                             .await?;
                         }
                         for (id, path, stat) in std::mem::take(&mut self.wanted) {
-                            let file = File::create(&path).map_err(|err| self.failed(&path, err))?;
+                            let file =
+                                File::create(&path).map_err(|err| self.failed(&path, err))?;
                             self.open.insert(id, (file, stat));
                         }
                         self.finish_if_done().await?;
@@ -225,8 +231,9 @@ impl Receive {
                             .map_err(|err| Status::internal(format!("{}: {err}", stat.path)))?;
                         self.finish_if_done().await?;
                     } else {
-                        file.write_all(&packet.data)
-                            .map_err(|err| Status::internal(format!("writing an exported file: {err}")))?;
+                        file.write_all(&packet.data).map_err(|err| {
+                            Status::internal(format!("writing an exported file: {err}"))
+                        })?;
                     }
                 }
                 Ok(PacketType::PacketFin) => return Ok(()),
@@ -237,7 +244,9 @@ impl Receive {
                     )))
                 }
                 Ok(PacketType::PacketReq) | Err(_) => {
-                    return Err(Status::invalid_argument("unexpected packet in a local export"))
+                    return Err(Status::invalid_argument(
+                        "unexpected packet in a local export",
+                    ))
                 }
             }
         }
@@ -248,9 +257,14 @@ impl Receive {
     fn entry(&mut self, stat: Stat) -> Result<(), Status> {
         let id = self.next_id;
         self.next_id += 1;
-        let relative = safe_relative(&stat.path)
-            .ok_or_else(|| Status::invalid_argument(format!("unsafe export path {:?}", stat.path)))?;
-        if relative.ancestors().skip(1).any(|parent| self.symlinks.contains(parent)) {
+        let relative = safe_relative(&stat.path).ok_or_else(|| {
+            Status::invalid_argument(format!("unsafe export path {:?}", stat.path))
+        })?;
+        if relative
+            .ancestors()
+            .skip(1)
+            .any(|parent| self.symlinks.contains(parent))
+        {
             return Err(Status::invalid_argument(format!(
                 "export path {:?} is under a symbolic link",
                 stat.path
@@ -259,13 +273,16 @@ impl Receive {
         let path = self.dest.join(&relative);
         let made = if stat.mode & MODE_DIR != 0 {
             match std::fs::create_dir(&path) {
-                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => Ok(()),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && path.is_dir() => {
+                    Ok(())
+                }
                 other => other,
             }
             .and_then(|()| set_permissions(&path, stat.mode))
         } else if stat.mode & MODE_SYMLINK != 0 {
             self.symlinks.insert(relative);
-            remove_file_if_any(&path).and_then(|()| std::os::unix::fs::symlink(&stat.linkname, &path))
+            remove_file_if_any(&path)
+                .and_then(|()| std::os::unix::fs::symlink(&stat.linkname, &path))
         } else if stat.mode & MODE_TYPE != 0 {
             // Devices, pipes and sockets cannot be made by an unprivileged client; BuildKit's
             // own client skips what it cannot make too.
@@ -274,7 +291,9 @@ impl Receive {
             // A hard link to an earlier file of the export.
             let target = safe_relative(&stat.linkname)
                 .map(|target| self.dest.join(target))
-                .ok_or_else(|| Status::invalid_argument(format!("unsafe hard link {:?}", stat.linkname)))?;
+                .ok_or_else(|| {
+                    Status::invalid_argument(format!("unsafe hard link {:?}", stat.linkname))
+                })?;
             remove_file_if_any(&path).and_then(|()| std::fs::hard_link(target, &path))
         } else {
             self.wanted.push((id, path.clone(), stat));
@@ -313,7 +332,8 @@ fn safe_relative(path: &str) -> Option<PathBuf> {
     let normal = path
         .components()
         .all(|component| matches!(component, Component::Normal(_) | Component::CurDir));
-    (normal && path.components().any(|c| matches!(c, Component::Normal(_)))).then(|| path.to_path_buf())
+    (normal && path.components().any(|c| matches!(c, Component::Normal(_))))
+        .then(|| path.to_path_buf())
 }
 
 fn remove_file_if_any(path: &Path) -> std::io::Result<()> {

@@ -4,7 +4,9 @@ use std::pin::Pin;
 
 use bollard::health::health_check_response::ServingStatus;
 use bollard::health::health_server;
-use bollard::health::{HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse};
+use bollard::health::{
+    HealthCheckRequest, HealthCheckResponse, HealthListRequest, HealthListResponse,
+};
 use futures_util::Stream;
 use tonic::{Request, Response, Status};
 

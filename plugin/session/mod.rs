@@ -168,9 +168,8 @@ pub async fn open(
 pub fn serve(connection: impl DaemonIo, attachables: Attachables) -> Session {
     let routes = attachables.router();
     let server = tokio::spawn(async move {
-        let incoming = tokio_stream::once(Ok::<_, std::io::Error>(transport::SessionIo(
-            connection,
-        )));
+        let incoming =
+            tokio_stream::once(Ok::<_, std::io::Error>(transport::SessionIo(connection)));
         // The session ends with the connection (or when dropped): its errors are the
         // build's, which the daemon reports.
         let _ = tonic::transport::Server::builder()
