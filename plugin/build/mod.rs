@@ -95,6 +95,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
             build_args: config.build_args.iter().cloned().collect(),
             build_args_complete: true,
             target: config.target.clone(),
+            build_session: Some(config.session.given()),
             ..lint_config
                 .as_ref()
                 .map(Effective::lint_options)

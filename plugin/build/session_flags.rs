@@ -79,6 +79,18 @@ impl SessionFlags {
         })
     }
 
+    /// The secret and SSH IDs given, for the lint gate.
+    pub fn given(&self) -> rbuild_lints::rule::BuildSession {
+        rbuild_lints::rule::BuildSession {
+            secrets: self
+                .secrets
+                .iter()
+                .map(|source| source.id.clone())
+                .collect(),
+            ssh: self.ssh.iter().map(|source| source.id.clone()).collect(),
+        }
+    }
+
     /// The first session flag given, for the classic builder's refusal.
     pub fn first_used(&self) -> Option<&'static str> {
         first_used(
