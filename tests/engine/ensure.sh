@@ -25,9 +25,10 @@ readonly ENGINE_PACKAGES=(docker.io)
 # (the linter's ShellCheck pass), docker-registry (a real registry on loopback, for the
 # base-image checks), python3-venv (pre-commit and jsonschema from PyPI, in a virtualenv),
 # apache2-utils (htpasswd, for a registry that needs a login), pass and
-# golang-docker-credential-helpers (docker-credential-pass: a real credential helper).
+# golang-docker-credential-helpers (docker-credential-pass: a real credential helper),
+# openssh-client (a real ssh-agent, ssh-add and ssh-keygen, for SSH agent forwarding).
 readonly TEST_PACKAGES=(busybox-static git openssl socat shellcheck docker-registry python3-venv
-    apache2-utils pass golang-docker-credential-helpers)
+    apache2-utils pass golang-docker-credential-helpers openssh-client)
 
 # Starts dockerd, or waits for one that is already starting (e.g. started by the package's
 # init script): its pid file is the default one, which a second engine would not use.

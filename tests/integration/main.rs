@@ -19,4 +19,5 @@ mod lint;
 mod parse;
 mod plugin_protocol;
 mod rule_ids;
+mod session;
 mod shellcheck;
