@@ -63,24 +63,6 @@ impl std::fmt::Display for GateStopped {
 
 impl std::error::Error for GateStopped {}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_no_mount_uses_are_named() {
-        let given = BuildSession {
-            secrets: ["npmrc".to_owned(), "token".to_owned(), "aws".to_owned()].into(),
-            ssh: Default::default(),
-        };
-        let dockerfile = b"FROM alpine\nRUN --mount=type=secret,id=npmrc true\nRUN --mount=type=secret,target=/run/secrets/aws true\n";
-        assert_eq!(unused_secrets(dockerfile, Some(&given)), ["token"]);
-        let variable = b"FROM alpine\nARG ID\nRUN --mount=type=secret,id=$ID true\n";
-        assert!(unused_secrets(variable, Some(&given)).is_empty());
-        assert!(unused_secrets(dockerfile, None).is_empty());
-    }
-}
-
 /// Lints and checks images; prints what it found on stderr. Blocking findings print in full
 /// and return [`GateStopped`]; the others print one line each and the build goes on.
 pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> anyhow::Result<()> {
@@ -196,4 +178,22 @@ pub async fn diagnostics(
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.rule.code));
     Ok(diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_no_mount_uses_are_named() {
+        let given = BuildSession {
+            secrets: ["npmrc".to_owned(), "token".to_owned(), "aws".to_owned()].into(),
+            ssh: Default::default(),
+        };
+        let dockerfile = b"FROM alpine\nRUN --mount=type=secret,id=npmrc true\nRUN --mount=type=secret,target=/run/secrets/aws true\n";
+        assert_eq!(unused_secrets(dockerfile, Some(&given)), ["token"]);
+        let variable = b"FROM alpine\nARG ID\nRUN --mount=type=secret,id=$ID true\n";
+        assert!(unused_secrets(variable, Some(&given)).is_empty());
+        assert!(unused_secrets(dockerfile, None).is_empty());
+    }
 }

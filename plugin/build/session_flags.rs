@@ -154,7 +154,7 @@ pub fn first_used(secrets: bool, ssh: bool, output: bool, push: bool) -> Option<
 }
 
 /// `key=value` fields of a CSV spec; keys are case-insensitive, as in buildx.
-fn fields<'a>(flag: &str, spec: &'a str) -> anyhow::Result<Vec<(String, String)>> {
+fn fields(flag: &str, spec: &str) -> anyhow::Result<Vec<(String, String)>> {
     let fields = csv_fields(spec).map_err(|why| input_error(format!("{flag} {spec:?}: {why}")))?;
     fields
         .into_iter()

@@ -257,7 +257,7 @@ pub fn session_mounts(instruction: &Instruction) -> Vec<SessionMount> {
         .flags
         .iter()
         .filter(|flag| flag.name == "mount")
-        .filter_map(|flag| session_mount(flag))
+        .filter_map(session_mount)
         .collect()
 }
 
