@@ -12,10 +12,11 @@ use serde::Serialize;
 
 use crate::build::builder::{self, Builder, BuilderChoice};
 use crate::build::progress::ProgressMode;
-use crate::build::session_flags::{self, Environment, SessionFlags};
+use crate::build::session_flags::{self, Environment, OutputKind, SessionFlags};
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
 use crate::gate::GateLevel;
+use crate::session::filesend::ArchiveDest;
 use crate::session::SessionId;
 
 /// Everything a build needs, checked before anything runs.
@@ -122,6 +123,19 @@ impl BuildConfig {
                 stdout_is_terminal: std::io::stdout().is_terminal(),
             },
         )?;
+        if let Some(output) = &session.output {
+            if args.iidfile.is_some() {
+                return Err(input_error(
+                    "--iidfile needs an image, and --output exports files instead of one",
+                ));
+            }
+            let rawjson = args.progress == ProgressFlag::Rawjson && !args.quiet;
+            if rawjson && output.kind == OutputKind::Tar(ArchiveDest::Stdout) {
+                return Err(input_error(
+                    "--output - writes the archive to stdout, where --progress=rawjson writes too: give dest=FILE",
+                ));
+            }
+        }
         if session.push && args.tags.is_empty() {
             return Err(input_error(
                 "--push needs a name to push: give -t NAME[:TAG]",
@@ -639,6 +653,9 @@ mod tests {
             "--ssh needs BuildKit, and DOCKER_BUILDKIT=0 chose the classic builder"
         );
         assert!(input_message(&["--push"]).contains("--push needs a name to push"));
+        assert!(input_message(&["-o", "out", "--iidfile", "id"])
+            .starts_with("--iidfile needs an image"));
+        assert!(input_message(&["-o", "-", "--progress=rawjson"]).contains("give dest=FILE"));
     }
 
     #[test]
