@@ -181,8 +181,8 @@ struct Receive {
     replies: mpsc::Sender<Result<Packet, Status>>,
     /// fsutil numbers every stat in order; a file's data is asked for by its number.
     next_id: u32,
-    /// Regular files whose data is still to ask for, by number.
-    wanted: Vec<(u32, PathBuf, Stat)>,
+    /// Regular files made empty, whose data is still to ask for, by number.
+    wanted: Vec<(u32, File, Stat)>,
     /// Files being written, by number.
     open: HashMap<u32, (File, Stat)>,
     /// Symbolic links made so far: nothing is written through one.
@@ -202,18 +202,14 @@ impl Receive {
                     Some(stat) => self.entry(stat)?,
                     None => {
                         self.stats_done = true;
-                        for (id, _, _) in &self.wanted {
+                        for (id, file, stat) in std::mem::take(&mut self.wanted) {
+                            self.open.insert(id, (file, stat));
                             self.send(Packet {
                                 r#type: PacketType::PacketReq.into(),
-                                id: *id,
+                                id,
                                 ..Packet::default()
                             })
                             .await?;
-                        }
-                        for (id, path, stat) in std::mem::take(&mut self.wanted) {
-                            let file =
-                                File::create(&path).map_err(|err| self.failed(&path, err))?;
-                            self.open.insert(id, (file, stat));
                         }
                         self.finish_if_done().await?;
                     }
@@ -296,8 +292,8 @@ impl Receive {
                 })?;
             remove_file_if_any(&path).and_then(|()| std::fs::hard_link(target, &path))
         } else {
-            self.wanted.push((id, path.clone(), stat));
-            Ok(())
+            // Made now, filled once every stat is known: a later hard link can point at it.
+            File::create(&path).map(|file| self.wanted.push((id, file, stat)))
         };
         made.map_err(|err| self.failed(&path, err))
     }

@@ -358,6 +358,35 @@ fn outputs_local_and_tar_hold_the_final_stage_files() {
         .args(["-xOf", "image.tar", "app/hello.txt"]));
     assert_eq!(hello.stdout, format!("{marker}\n"));
 
+    // Hard and symbolic links arrive as links.
+    sandbox.write(
+        "links.Dockerfile",
+        format!(
+            "FROM {BASE_IMAGE}\n\
+             RUN mkdir /x && echo {marker} > /x/a && ln /x/a /x/hard && ln -s a /x/soft\n"
+        ),
+    );
+    let links = rbuild26(
+        &mut sandbox.rbuild(),
+        &["-q", "-f", "links.Dockerfile", "-o", "links", "."],
+    );
+    assert_success(&links);
+    use std::os::unix::fs::MetadataExt as _;
+    let x = sandbox.work().join("links/x");
+    let (a, hard) = (
+        std::fs::metadata(x.join("a")).unwrap(),
+        std::fs::metadata(x.join("hard")).unwrap(),
+    );
+    assert_eq!((a.ino(), a.nlink()), (hard.ino(), 2));
+    assert_eq!(
+        std::fs::read_to_string(x.join("hard")).unwrap(),
+        format!("{marker}\n")
+    );
+    assert_eq!(
+        std::fs::read_link(x.join("soft")).unwrap(),
+        PathBuf::from("a")
+    );
+
     // `-o -`: the archive on stdout, byte for byte the same files.
     let mut stdout = sandbox.rbuild();
     stdout.args([
