@@ -155,11 +155,7 @@ pub async fn open(
     id: &SessionId,
     attachables: Attachables,
 ) -> anyhow::Result<Session> {
-    let Some(stream) = crate::dial::dial(endpoint).await? else {
-        anyhow::bail!(
-            "docker rbuild cannot open a BuildKit session over TLS yet ({endpoint}); use the classic builder (--builder=classic) or a unix socket"
-        );
-    };
+    let stream = crate::dial::dial(endpoint).await?;
     let upgraded = transport::upgrade(stream, id, &attachables.methods()).await?;
     Ok(serve(upgraded, attachables))
 }
