@@ -4,6 +4,7 @@ pub mod builder;
 pub mod buildkit;
 pub mod cancel;
 pub mod failure;
+pub mod key_agent;
 pub mod progress;
 pub mod push;
 pub mod request;
@@ -149,18 +150,32 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         reason = stops.recv() => return Err(stopped(reason)),
     };
     let session_id = crate::session::SessionId::new(&config.context);
-    let (session, archive, header) = match builder {
+    // The session and its SSH agents last as long as the build.
+    let (session, _key_agents, archive, header) = match builder {
         builder::Builder::BuildKit => {
+            // Key files go into agents of our own (ssh-add may ask for a passphrase): off the
+            // async threads.
+            let flags = config.session.clone();
+            let started = tokio::task::spawn_blocking(move || flags.start_agents());
+            let (ssh, agents) = tokio::select! {
+                started = started => started.context("starting the SSH agents stopped unexpectedly")??,
+                reason = stops.recv() => return Err(stopped(reason)),
+            };
             let (attachables, archive) = config
                 .session
-                .attachables(credentials::by_session_host(credentials));
+                .attachables(credentials::by_session_host(credentials), ssh);
             let session = tokio::select! {
                 session = crate::session::open(&daemon.endpoint, &session_id, attachables) => session?,
                 reason = stops.recv() => return Err(stopped(reason)),
             };
-            (Some(session), archive, None)
+            (Some(session), agents, archive, None)
         }
-        builder::Builder::Classic => (None, None, credentials::config_header(&credentials)),
+        builder::Builder::Classic => (
+            None,
+            Vec::new(),
+            None,
+            credentials::config_header(&credentials),
+        ),
     };
     let extra_query = config.extra_query(session.as_ref().map(|_| &session_id));
     let docker = request::with_build_extras(daemon.docker.clone(), extra_query, header);

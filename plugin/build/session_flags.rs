@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rbuild_lints::instructions::csv_fields;
 
+use crate::build::key_agent::KeyAgent;
 use crate::error::input_error;
 use crate::session::filesend::{Archive, ArchiveDest, Export};
 use crate::session::secrets::{SecretFrom, SecretSource, MAX_SECRET_BYTES};
@@ -18,9 +19,24 @@ const SSH_AUTH_SOCK: &str = "SSH_AUTH_SOCK";
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionFlags {
     pub secrets: Vec<SecretSource>,
-    pub ssh: Vec<SshSource>,
+    pub ssh: Vec<SshFlag>,
     pub output: Option<Output>,
     pub push: bool,
+}
+
+/// One `--ssh`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshFlag {
+    pub id: String,
+    pub from: SshFrom,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshFrom {
+    /// An agent to forward.
+    Socket(PathBuf),
+    /// Key files to load into an agent of our own.
+    Keys(Vec<PathBuf>),
 }
 
 /// One `--output`.
@@ -117,11 +133,34 @@ impl SessionFlags {
         Some(serde_json::json!([{ "Type": kind, "Attrs": attrs }]).to_string())
     }
 
-    /// What the session serves for these flags, and the archive to move into place once the
-    /// build has succeeded.
+    /// The agents to forward: sockets as given, key files loaded into agents of our own
+    /// (stopped when the returned guards are dropped).
+    pub fn start_agents(&self) -> anyhow::Result<(Vec<SshSource>, Vec<KeyAgent>)> {
+        let (mut sources, mut agents) = (Vec::new(), Vec::new());
+        for flag in &self.ssh {
+            let socket = match &flag.from {
+                SshFrom::Socket(socket) => socket.clone(),
+                SshFrom::Keys(keys) => {
+                    let agent = KeyAgent::start(&flag.id, keys)?;
+                    let socket = agent.socket.clone();
+                    agents.push(agent);
+                    socket
+                }
+            };
+            sources.push(SshSource {
+                id: flag.id.clone(),
+                socket,
+            });
+        }
+        Ok((sources, agents))
+    }
+
+    /// What the session serves for these flags (with the agents of [`Self::start_agents`]),
+    /// and the archive to move into place once the build has succeeded.
     pub fn attachables(
         &self,
         credentials: std::collections::HashMap<String, bollard::auth::DockerCredentials>,
+        ssh: Vec<SshSource>,
     ) -> (Attachables, Option<Archive>) {
         let (export, archive) = match self.output.as_ref().map(|output| &output.kind) {
             None => (None, None),
@@ -134,7 +173,7 @@ impl SessionFlags {
         let attachables = Attachables {
             credentials,
             secrets: self.secrets.clone(),
-            ssh: self.ssh.clone(),
+            ssh,
             export,
         };
         (attachables, archive)
@@ -242,54 +281,62 @@ fn check_secret_file(id: &str, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `default` or `ID[=SOCKET]`: without a socket, `$SSH_AUTH_SOCK`. buildx also takes key files
-/// (loaded into an agent of its own); we forward agents only.
-fn parse_ssh(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<SshSource> {
+/// `default` or `ID[=SOCKET|KEY[,KEY...]]`, as buildx takes it: without a path,
+/// `$SSH_AUTH_SOCK`; an agent socket is forwarded, key files are loaded into an agent of our
+/// own when the build starts.
+fn parse_ssh(spec: &str, env: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<SshFlag> {
     let (id, paths) = match spec.split_once('=') {
         Some((id, paths)) => (id, Some(paths)),
         None => (spec, None),
     };
     if id.is_empty() || id.contains(',') {
         return Err(input_error(format!(
-            "--ssh {spec:?}: expected default or ID[=SOCKET]"
+            "--ssh {spec:?}: expected default or ID[=SOCKET|KEY[,KEY...]]"
         )));
     }
-    let socket = match paths.filter(|paths| !paths.is_empty()) {
-        Some(paths) if paths.contains(',') => {
-            return Err(input_error(format!(
-                "--ssh {spec:?}: docker rbuild forwards one agent socket per ID"
-            )))
-        }
-        Some(path) => PathBuf::from(path),
+    let paths: Vec<PathBuf> = match paths.filter(|paths| !paths.is_empty()) {
+        Some(paths) => paths.split(',').map(PathBuf::from).collect(),
         None => match env(SSH_AUTH_SOCK).filter(|socket| !socket.is_empty()) {
-            Some(socket) => PathBuf::from(socket),
+            Some(socket) => vec![PathBuf::from(socket)],
             None => {
                 return Err(input_error(format!(
-                    "--ssh {id}: SSH_AUTH_SOCK is not set (start an ssh-agent, or give ID=SOCKET)"
+                    "--ssh {id}: SSH_AUTH_SOCK is not set (start an ssh-agent, or give ID=SOCKET or ID=KEY)"
                 )))
             }
         },
     };
     use std::os::unix::fs::FileTypeExt as _;
-    match std::fs::metadata(&socket) {
-        Ok(metadata) if metadata.file_type().is_socket() => {}
-        Ok(_) => {
-            return Err(input_error(format!(
-                "--ssh {id}: {} is not an agent socket (docker rbuild forwards agents: load a key with ssh-add and give the agent's socket)",
-                socket.display()
-            )))
-        }
-        Err(err) => {
-            return Err(input_error(format!(
-                "--ssh {id}: cannot use the agent socket {}: {}",
-                socket.display(),
-                err
-            )))
+    let (mut sockets, mut keys) = (Vec::new(), Vec::new());
+    for path in paths {
+        match std::fs::metadata(&path) {
+            Ok(metadata) if metadata.file_type().is_socket() => sockets.push(path),
+            Ok(metadata) if metadata.is_file() => keys.push(path),
+            Ok(_) => {
+                return Err(input_error(format!(
+                    "--ssh {id}: {} is neither an agent socket nor a key file",
+                    path.display()
+                )))
+            }
+            Err(err) => {
+                return Err(input_error(format!(
+                    "--ssh {id}: cannot use {}: {err}",
+                    path.display()
+                )))
+            }
         }
     }
-    Ok(SshSource {
+    let from = match (sockets.len(), keys.is_empty()) {
+        (1, true) => SshFrom::Socket(sockets.remove(0)),
+        (0, false) => SshFrom::Keys(keys),
+        _ => {
+            return Err(input_error(format!(
+                "--ssh {id}: give one agent socket or key files, not several sockets or both"
+            )))
+        }
+    };
+    Ok(SshFlag {
         id: id.to_owned(),
-        socket,
+        from,
     })
 }
 
@@ -414,7 +461,7 @@ mod tests {
     }
 
     #[test]
-    fn ssh_takes_agent_sockets() {
+    fn ssh_takes_agent_sockets_and_key_files() {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("agent.sock");
         let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
@@ -422,9 +469,9 @@ mod tests {
         let env = env_with(Box::leak(Box::new([(SSH_AUTH_SOCK, socket_text)])));
         assert_eq!(
             parse_ssh("default", &env).unwrap(),
-            SshSource {
+            SshFlag {
                 id: "default".into(),
-                socket: socket.clone()
+                from: SshFrom::Socket(socket.clone())
             }
         );
         assert_eq!(
@@ -435,10 +482,23 @@ mod tests {
         );
         assert!(message(parse_ssh("default", &env_with(&[])).unwrap_err())
             .contains("SSH_AUTH_SOCK is not set"));
-        let key = dir.path().join("id_ed25519");
-        std::fs::write(&key, "key").unwrap();
-        let refused = message(parse_ssh(&format!("default={}", key.display()), &env).unwrap_err());
-        assert!(refused.contains("is not an agent socket"), "{refused}");
+        let (first, second) = (dir.path().join("id_a"), dir.path().join("id_b"));
+        std::fs::write(&first, "key").unwrap();
+        std::fs::write(&second, "key").unwrap();
+        let keys = parse_ssh(
+            &format!("default={},{}", first.display(), second.display()),
+            &env,
+        )
+        .unwrap();
+        assert_eq!(keys.from, SshFrom::Keys(vec![first.clone(), second]));
+        let mixed = format!("default={},{socket_text}", first.display());
+        assert!(
+            message(parse_ssh(&mixed, &env).unwrap_err()).contains("not several sockets or both")
+        );
+        assert!(
+            message(parse_ssh("default=/no/such/key", &env).unwrap_err())
+                .contains("cannot use /no/such/key")
+        );
     }
 
     #[test]

@@ -113,8 +113,9 @@ pub struct BuildArgs {
     pub secrets: Vec<String>,
 
     /// Forward an SSH agent to `RUN --mount=type=ssh` (BuildKit): `default`, or
-    /// `ID[=SOCKET]`; without a socket, `$SSH_AUTH_SOCK` (repeatable)
-    #[arg(long = "ssh", value_name = "default|ID[=SOCKET]")]
+    /// `ID[=SOCKET|KEY[,KEY...]]`; without a path, `$SSH_AUTH_SOCK`; key files are loaded into
+    /// an ssh-agent started for the build (repeatable)
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEY]")]
     pub ssh: Vec<String>,
 
     /// Export the final stage's files instead of storing an image (BuildKit):

@@ -297,6 +297,21 @@ fn ssh_default_forwards_a_real_agent_that_lists_its_key() {
         .unwrap_or_else(|| panic!("ssh-add -l did not list the key:\n{}", out.stderr));
     assert!(listed.contains("(ED25519)"), "{listed}");
 
+    // A key file instead of an agent: loaded into an agent of docker rbuild's own.
+    let key = agent.dir.path().join("id_ed25519");
+    let from_key = rbuild26(
+        &mut sandbox.rbuild(),
+        &[
+            "--progress=plain",
+            "--no-cache",
+            "--ssh",
+            &format!("default={}", key.display()),
+            ".",
+        ],
+    );
+    assert_success(&from_key);
+    assert!(from_key.stderr.contains(&comment), "{}", from_key.stderr);
+
     // Without the agent the same build stops in the gate.
     let refused = rbuild26(&mut sandbox.rbuild(), &["--progress=plain", "."]);
     assert_eq!(refused.code, 1, "{refused:?}");
