@@ -263,7 +263,8 @@ pub fn session_mounts(instruction: &Instruction) -> Vec<SessionMount> {
 
 fn session_mount(flag: &Flag) -> Option<SessionMount> {
     let fields = csv_fields(flag.value.as_deref()?).ok()?;
-    let (mut kind, mut id, mut target, mut required) = (None, None, None, false);
+    let (mut kind, mut id, mut source, mut target) = (None, None, None, None);
+    let mut required = false;
     for field in &fields {
         let (key, value) = match field.split_once('=') {
             Some((key, value)) => (key.to_ascii_lowercase(), Some(value)),
@@ -277,7 +278,8 @@ fn session_mount(flag: &Flag) -> Option<SessionMount> {
                     _ => return None,
                 }
             }
-            ("id" | "source" | "src", Some(value)) => id = Some(value.to_owned()),
+            ("id", Some(value)) => id = Some(value.to_owned()),
+            ("source" | "src", Some(value)) => source = Some(value.to_owned()),
             ("target" | "dst" | "destination", Some(value)) => target = Some(value.to_owned()),
             ("required", None) => required = true,
             ("required", Some(value)) => required = parse_bool(value).unwrap_or(false),
@@ -285,6 +287,8 @@ fn session_mount(flag: &Flag) -> Option<SessionMount> {
         }
     }
     let kind = kind?;
+    // BuildKit: a secret's `source` wins over its `id`.
+    let id = source.filter(|source| !source.is_empty()).or(id);
     let id = match (kind, id) {
         (_, Some(id)) => Some(id),
         (SessionMountKind::Ssh, None) => Some("default".to_owned()),
@@ -360,6 +364,28 @@ pub fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_mounts_resolve_ids_as_buildkit_does() {
+        let dockerfile = crate::syntax::parse(
+            "FROM a\nRUN --mount=type=secret,id=a,source=b,required \\\n  --mount=type=secret,target=/root/.npmrc,required=false \\\n  --mount=type=ssh,required=true --mount=type=cache,target=/c \\\n  --mount=type=secret,id=$X true\n",
+        )
+        .unwrap();
+        let mounts = session_mounts(&dockerfile.instructions[1]);
+        let seen: Vec<_> = mounts
+            .iter()
+            .map(|m| (m.kind, m.id.as_deref(), m.required))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (SessionMountKind::Secret, Some("b"), true),
+                (SessionMountKind::Secret, Some(".npmrc"), false),
+                (SessionMountKind::Ssh, Some("default"), true),
+                (SessionMountKind::Secret, None, false),
+            ]
+        );
+    }
 
     #[test]
     fn csv_records() {
