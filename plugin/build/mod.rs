@@ -212,6 +212,9 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
             if let Some(archive) = archive {
                 archive.finish()?;
             }
+            if let (ProgressMode::Live, Some(output)) = (config.progress, &config.session.output) {
+                eprintln!("Exported to {output}");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Outcome::Built(built) => {

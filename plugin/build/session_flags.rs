@@ -47,6 +47,16 @@ pub struct Output {
     pub attrs: Vec<(String, String)>,
 }
 
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            OutputKind::Local(dir) => write!(f, "{}", dir.display()),
+            OutputKind::Tar(ArchiveDest::File(file)) => write!(f, "{} (tar)", file.display()),
+            OutputKind::Tar(ArchiveDest::Stdout) => f.write_str("stdout (tar)"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputKind {
     Local(PathBuf),
