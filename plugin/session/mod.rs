@@ -34,8 +34,8 @@ use filesend::Export;
 use secrets::SecretSource;
 use ssh::SshSource;
 
-/// What the session offers BuildKit.
-#[derive(Debug, Default)]
+/// What the session offers BuildKit. Not `Debug`: it holds registry passwords.
+#[derive(Default)]
 pub struct Attachables {
     /// Registry credentials by the host BuildKit names (see `credentials::by_session_host`).
     pub credentials: HashMap<String, DockerCredentials>,
