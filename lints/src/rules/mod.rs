@@ -62,10 +62,10 @@ mod pipe_without_pipefail;
 mod pointless_command;
 mod redundant_target_platform;
 mod required_label_missing;
+mod required_mount_not_given;
 mod reserved_stage_name;
 mod run_support;
 mod secrets_in_arg_or_env;
-mod session_mount_not_given;
 mod shell_form_command;
 mod shellcheck;
 mod signature_verification_disabled;
@@ -139,7 +139,7 @@ pub static RULES: &[&Rule] = &[
     &cd_in_run::RULE,
     &sudo_in_run::RULE,
     &pointless_command::RULE,
-    &session_mount_not_given::RULE,
+    &required_mount_not_given::RULE,
     &duplicate_stage_name::RULE,
     &reserved_stage_name::RULE,
     &from_platform_flag_const::RULE,
