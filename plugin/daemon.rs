@@ -170,6 +170,12 @@ impl<'a> TlsPlan<'a> {
     }
 }
 
+/// The rustls configuration of an endpoint's TLS files, for the connections we make ourselves
+/// (the builder ping, the BuildKit session).
+pub fn tls_client_config(tls: &TlsMaterial) -> anyhow::Result<ClientConfig> {
+    tls_config(&TlsPlan::for_material(tls))
+}
+
 /// The rustls configuration for `plan`; unreadable or invalid files are input errors.
 fn tls_config(plan: &TlsPlan) -> anyhow::Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -7,8 +7,10 @@ use anyhow::Context as _;
 use bollard::Docker;
 use clap::ValueEnum;
 use rbuild_lints::diagnostic::{Diagnostic, Severity};
+use rbuild_lints::instructions::{session_mounts, SessionMountKind};
 use rbuild_lints::linter::{lint, make_diagnostic, RuleSettings};
-use rbuild_lints::rule::LintOptions;
+use rbuild_lints::rule::{BuildSession, LintOptions};
+use rbuild_lints::syntax::Keyword;
 
 use crate::images::{self, ImageCheck};
 use crate::report::{self, FileReport, Format};
@@ -68,6 +70,12 @@ pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> any
         return Ok(());
     }
     let diagnostics = diagnostics(docker, &input).await?;
+    for id in unused_secrets(input.dockerfile, input.options.build_session.as_ref()) {
+        eprintln!(
+            "{}: warning: --secret id={id} is used by no RUN --mount=type=secret (a misspelt ID?)",
+            input.dockerfile_display
+        );
+    }
     let blocking_severity = (level == GateLevel::Error).then_some(Severity::Error);
     let (blocking, others): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
         .into_iter()
@@ -95,6 +103,31 @@ pub async fn run(level: GateLevel, docker: &Docker, input: GateInput<'_>) -> any
     report::write(Format::Tty, &[file(blocking)], &mut out, color)?;
     out.flush()?;
     Err(GateStopped { errors }.into())
+}
+
+/// The `--secret` IDs that no secret mount of the Dockerfile asks for. Nothing when a mount's
+/// ID depends on a variable (it may be any of them) or the file does not parse.
+fn unused_secrets(dockerfile: &[u8], given: Option<&BuildSession>) -> Vec<String> {
+    let Some(given) = given.filter(|given| !given.secrets.is_empty()) else {
+        return Vec::new();
+    };
+    let Ok(parsed) = rbuild_lints::syntax::parse_bytes(dockerfile) else {
+        return Vec::new();
+    };
+    let mut used = std::collections::BTreeSet::new();
+    let secret_mounts = parsed
+        .instructions
+        .iter()
+        .filter(|instruction| instruction.kind == Keyword::Run)
+        .flat_map(session_mounts)
+        .filter(|mount| mount.kind == SessionMountKind::Secret);
+    for mount in secret_mounts {
+        match mount.id {
+            Some(id) => used.insert(id),
+            None => return Vec::new(),
+        };
+    }
+    given.secrets.difference(&used).cloned().collect()
 }
 
 /// The linter's findings, ShellCheck's when asked for, and the daemon rules' findings, under
@@ -145,4 +178,22 @@ pub async fn diagnostics(
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.rule.code));
     Ok(diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_no_mount_uses_are_named() {
+        let given = BuildSession {
+            secrets: ["npmrc".to_owned(), "token".to_owned(), "aws".to_owned()].into(),
+            ssh: Default::default(),
+        };
+        let dockerfile = b"FROM alpine\nRUN --mount=type=secret,id=npmrc true\nRUN --mount=type=secret,target=/run/secrets/aws true\n";
+        assert_eq!(unused_secrets(dockerfile, Some(&given)), ["token"]);
+        let variable = b"FROM alpine\nARG ID\nRUN --mount=type=secret,id=$ID true\n";
+        assert!(unused_secrets(variable, Some(&given)).is_empty());
+        assert!(unused_secrets(dockerfile, None).is_empty());
+    }
 }

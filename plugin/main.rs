@@ -21,6 +21,7 @@ mod input;
 mod metadata;
 mod report;
 mod rewrite;
+mod session;
 mod shellcheck;
 mod ssh;
 mod stop;

@@ -181,6 +181,16 @@ pub struct LintOptions {
     pub label_schema: BTreeMap<String, LabelFormat>,
     /// Labels outside `label_schema` are reported.
     pub strict_labels: bool,
+    /// Set by the build's lint gate: the secrets and SSH agents the build gives. Unset (`lint`),
+    /// a mount that requires one is not judged.
+    pub build_session: Option<BuildSession>,
+}
+
+/// The `--secret` and `--ssh` IDs of the build about to run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildSession {
+    pub secrets: std::collections::BTreeSet<String>,
+    pub ssh: std::collections::BTreeSet<String>,
 }
 
 /// What a base image gives the stages built on it.

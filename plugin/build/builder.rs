@@ -89,13 +89,10 @@ pub async fn resolve(
 }
 
 /// `GET /_ping` and its `Builder-Version` header. bollard's `ping` returns the body only,
-/// so the request goes over a connection of our own (one HTTP/1.1 exchange). Over TLS it
-/// is not asked (see [`dial::dial`]): classic is the safe side.
+/// so the request goes over a connection of our own (one HTTP/1.1 exchange).
 async fn ping_builder_version(endpoint: &Endpoint) -> anyhow::Result<Option<String>> {
     let failed = || format!("cannot ask the Docker daemon at {endpoint} for its builder");
-    let Some(stream) = dial::dial(endpoint).await.with_context(failed)? else {
-        return Ok(None);
-    };
+    let stream = dial::dial(endpoint).await.with_context(failed)?;
     let response = ping(stream).await.with_context(failed)?;
     Ok(response
         .headers()

@@ -5,8 +5,11 @@ pub mod buildkit;
 pub mod cache_explain;
 pub mod cancel;
 pub mod failure;
+pub mod key_agent;
 pub mod progress;
+pub mod push;
 pub mod request;
+pub mod session_flags;
 
 use std::collections::HashMap;
 use std::io::{self, IsTerminal};
@@ -94,6 +97,7 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
             build_args: config.build_args.iter().cloned().collect(),
             build_args_complete: true,
             target: config.target.clone(),
+            build_session: Some(config.session.given()),
             ..lint_config
                 .as_ref()
                 .map(Effective::lint_options)
@@ -120,7 +124,14 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         builder = builder::resolve(builder_choice, config.builder_from_env, &daemon.endpoint) => builder?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
-    let options = config.options(&build_context.dockerfile_name, builder);
+    if builder == builder::Builder::Classic {
+        let chosen_by = match builder_choice {
+            builder::BuilderChoice::Classic => "`builder = \"classic\"` in .rbuild.toml",
+            _ => "the daemon (its preferred builder)",
+        };
+        request::refuse_classic(&config.session, chosen_by)?;
+    }
+    let options = config.options(&build_context.dockerfile_name);
     let explainer =
         cache_explain::Explainer::prepare(&daemon.endpoint, builder, &config, &build_context);
     let dockerfile_display = build_context.dockerfile_display.clone();
@@ -133,20 +144,46 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
     // Every registry credential of the docker config, helpers' included: the BuildKit session
     // serves them; the classic builder takes them in the `X-Registry-Config` header. Helpers
     // are programs (which may take a while): off the async threads, so a stop signal is heard.
-    let credentials = tokio::task::spawn_blocking(move || {
-        config_dir.map_or_else(HashMap::new, |dir| RegistryCredentials::load(&dir).all())
+    let credentials = tokio::task::spawn_blocking({
+        let config_dir = config_dir.clone();
+        move || config_dir.map_or_else(HashMap::new, |dir| RegistryCredentials::load(&dir).all())
     });
     let credentials = tokio::select! {
         credentials = credentials => credentials.context("reading the registry credentials stopped unexpectedly")?,
         reason = stops.recv() => return Err(stopped(reason)),
     };
-    let (session_credentials, header) = match builder {
-        builder::Builder::BuildKit => (Some(credentials::by_session_host(credentials)), None),
-        builder::Builder::Classic => (None, credentials::config_header(&credentials)),
+    let session_id = crate::session::SessionId::new(&config.context);
+    // The session and its SSH agents last as long as the build.
+    let (session, _key_agents, archive, header) = match builder {
+        builder::Builder::BuildKit => {
+            // Key files go into agents of our own (ssh-add may ask for a passphrase): off the
+            // async threads.
+            let flags = config.session.clone();
+            let started = tokio::task::spawn_blocking(move || flags.start_agents());
+            let (ssh, agents) = tokio::select! {
+                started = started => started.context("starting the SSH agents stopped unexpectedly")??,
+                reason = stops.recv() => return Err(stopped(reason)),
+            };
+            let (attachables, archive) = config
+                .session
+                .attachables(credentials::by_session_host(credentials), ssh);
+            let session = tokio::select! {
+                session = crate::session::open(&daemon.endpoint, &session_id, attachables) => session?,
+                reason = stops.recv() => return Err(stopped(reason)),
+            };
+            (Some(session), agents, archive, None)
+        }
+        builder::Builder::Classic => (
+            None,
+            Vec::new(),
+            None,
+            credentials::config_header(&credentials),
+        ),
     };
-    let docker = request::with_build_extras(daemon.docker.clone(), config.extra_query(), header);
+    let extra_query = config.extra_query(session.as_ref().map(|_| &session_id));
+    let docker = request::with_build_extras(daemon.docker.clone(), extra_query, header);
     let messages = docker
-        .build_image(options, session_credentials, Some(body))
+        .build_image(options, None, Some(body))
         .map(progress::from_bollard);
 
     let color = use_color();
@@ -157,7 +194,8 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         io::stdout(),
         Instant::now(),
     )
-    .with_width(crate::terminal::stderr_width());
+    .with_width(crate::terminal::stderr_width())
+    .exporting(config.session.output.is_some());
     let outcome = tokio::select! {
         outcome = renderer.render(messages) => outcome?,
         reason = stops.recv() => {
@@ -171,7 +209,25 @@ async fn build(globals: &GlobalOptions, config: BuildConfig) -> anyhow::Result<E
         }
     };
     match outcome {
+        Outcome::Exported => {
+            // The session has served its last request once the build has ended.
+            drop(session);
+            if let Some(archive) = archive {
+                archive.finish()?;
+            }
+            if let (ProgressMode::Live, Some(output)) = (config.progress, &config.session.output) {
+                eprintln!("Exported to {output}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Outcome::Built(built) => {
+            drop(session);
+            if config.session.push {
+                tokio::select! {
+                    pushed = push::push(&daemon.docker, &config.tags, config_dir, config.progress) => pushed?,
+                    reason = stops.recv() => return Err(stopped(reason)),
+                };
+            }
             if let Some(iidfile) = &config.iidfile {
                 write_iidfile(iidfile, &built.image_id)?;
             }

@@ -158,6 +158,8 @@ impl Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Built(Built),
+    /// A successful build whose result went to an `--output` instead of an image.
+    Exported,
     Failed(StepFailure),
 }
 
@@ -204,6 +206,8 @@ pub struct Renderer<P: Write, R: Write> {
     /// The terminal's width in columns, when known: live step lines are cut to it, in the
     /// middle, so that the step's timer stays visible.
     width: Option<usize>,
+    /// Set when the build exports its result instead of making an image.
+    exports: bool,
 }
 
 /// The columns of ` ERROR` or ` CACHED` after a step's name.
@@ -265,7 +269,14 @@ impl<P: Write, R: Write> Renderer<P, R> {
             vertexes: Vertexes::default(),
             plain_vertex: None,
             width: None,
+            exports: false,
         }
+    }
+
+    /// The build exports its result (`--output`): no image ID comes.
+    pub fn exporting(mut self, exports: bool) -> Self {
+        self.exports = exports;
+        self
     }
 
     /// Lays live lines out for a terminal `width` columns wide.
@@ -401,6 +412,11 @@ impl<P: Write, R: Write> Renderer<P, R> {
         }
         let Some(image_id) = self.image_id.clone() else {
             self.clear_live()?;
+            if self.exports {
+                self.finish_running_step(now)?;
+                self.progress.flush()?;
+                return Ok(Outcome::Exported);
+            }
             anyhow::bail!("the daemon ended the build without reporting an image ID");
         };
         self.finish_running_step(now)?;

@@ -12,9 +12,12 @@ use serde::Serialize;
 
 use crate::build::builder::{self, Builder, BuilderChoice};
 use crate::build::progress::ProgressMode;
+use crate::build::session_flags::{self, Environment, OutputKind, SessionFlags};
 use crate::commands::build::{BuildArgs, ProgressFlag};
 use crate::error::input_error;
 use crate::gate::GateLevel;
+use crate::session::filesend::ArchiveDest;
+use crate::session::SessionId;
 
 /// Everything a build needs, checked before anything runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +54,8 @@ pub struct BuildConfig {
     pub builder: Option<BuilderChoice>,
     /// `DOCKER_BUILDKIT`, validated with the flags: it decides `auto` when set.
     pub builder_from_env: Option<Builder>,
+    /// `--secret`, `--ssh`, `--output`, `--push`: served by our BuildKit session.
+    pub session: SessionFlags,
 }
 
 /// One `--ulimit`, serialized the way the daemon's `ulimits` query parameter expects.
@@ -93,7 +98,51 @@ impl BuildConfig {
         args: BuildArgs,
         env: impl Fn(&str) -> Option<String>,
     ) -> anyhow::Result<BuildConfig> {
-        reject_unservable(&args)?;
+        let builder_from_env = builder::from_env(env(builder::BUILDKIT_ENV).as_deref())?;
+        let classic = match args.builder {
+            Some(BuilderChoice::Classic) => Some("--builder=classic"),
+            Some(BuilderChoice::Buildkit) => None,
+            Some(BuilderChoice::Auto) | None => {
+                (builder_from_env == Some(Builder::Classic)).then_some("DOCKER_BUILDKIT=0")
+            }
+        };
+        let session_flag = session_flags::first_used(
+            !args.secrets.is_empty(),
+            !args.ssh.is_empty(),
+            !args.outputs.is_empty(),
+            args.push,
+        );
+        if let (Some(chosen_by), Some(flag)) = (classic, session_flag) {
+            return Err(classic_refusal(flag, chosen_by));
+        }
+        let session = SessionFlags::parse(
+            &args.secrets,
+            &args.ssh,
+            &args.outputs,
+            args.push,
+            &Environment {
+                var: &env,
+                stdout_is_terminal: std::io::stdout().is_terminal(),
+            },
+        )?;
+        if let Some(output) = &session.output {
+            if args.iidfile.is_some() {
+                return Err(input_error(
+                    "--iidfile needs an image, and --output exports files instead of one",
+                ));
+            }
+            let rawjson = args.progress == ProgressFlag::Rawjson && !args.quiet;
+            if rawjson && output.kind == OutputKind::Tar(ArchiveDest::Stdout) {
+                return Err(input_error(
+                    "--output - writes the archive to stdout, where --progress=rawjson writes too: give dest=FILE",
+                ));
+            }
+        }
+        if session.push && args.tags.is_empty() {
+            return Err(input_error(
+                "--push needs a name to push: give -t NAME[:TAG]",
+            ));
+        }
         for tag in &args.tags {
             validate_tag(tag).map_err(|why| input_error(format!("invalid tag {tag:?}: {why}")))?;
         }
@@ -165,13 +214,16 @@ impl BuildConfig {
             force_rm: args.force_rm,
             progress,
             builder: args.builder,
-            builder_from_env: builder::from_env(env(builder::BUILDKIT_ENV).as_deref())?,
+            builder_from_env,
+            session,
         })
     }
 
-    /// The query parameters bollard's `BuildImageOptions` can carry. A BuildKit build names
-    /// its session, which bollard opens alongside the request (`POST /session`).
-    pub fn options(&self, dockerfile_in_context: &str, builder: Builder) -> BuildImageOptions {
+    /// The query parameters bollard's `BuildImageOptions` can carry. It is always a classic
+    /// request to bollard: for a BuildKit one, bollard 0.21.1 would open a session of its own
+    /// (registry credentials only); [`Self::extra_query`] makes it a BuildKit request that
+    /// names ours.
+    pub fn options(&self, dockerfile_in_context: &str) -> BuildImageOptions {
         let to_map = |pairs: &[(String, String)]| {
             (!pairs.is_empty()).then(|| pairs.iter().cloned().collect::<HashMap<_, _>>())
         };
@@ -192,20 +244,24 @@ impl BuildConfig {
             networkmode: self.network.clone(),
             platform: self.platform.clone().unwrap_or_default(),
             target: self.target.clone().unwrap_or_default(),
-            version: match builder {
-                Builder::Classic => BuilderVersion::BuilderV1,
-                Builder::BuildKit => BuilderVersion::BuilderBuildKit,
-            },
-            session: (builder == Builder::BuildKit).then(session_id),
+            version: BuilderVersion::BuilderV1,
             ..BuildImageOptions::default()
         }
     }
 
     /// Query parameters that bollard 0.21.1's `BuildImageOptions` cannot express: several `t`
-    /// and `extrahosts` values (it holds one string each), `ulimits` (absent) and a `shmsize`
-    /// above 2 GiB (it holds an i32). Appended to the request by [`with_build_extras`].
-    pub fn extra_query(&self) -> String {
+    /// and `extrahosts` values (it holds one string each), `ulimits` (absent), a `shmsize`
+    /// above 2 GiB (it holds an i32), and for BuildKit (`session` given) `version=2`, the
+    /// session and the `outputs`. Put in the request by [`with_build_extras`].
+    pub fn extra_query(&self, session: Option<&SessionId>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
+        if let Some(session) = session {
+            query.append_pair("version", "2");
+            query.append_pair("session", &session.id);
+            if let Some(outputs) = self.session.outputs_query() {
+                query.append_pair("outputs", &outputs);
+            }
+        }
         for tag in &self.tags {
             query.append_pair("t", tag);
         }
@@ -223,8 +279,9 @@ impl BuildConfig {
     }
 }
 
-/// A client whose `POST /build` requests carry `extra` (already URL-encoded) in their query and,
-/// when given, `registry_config` as their `X-Registry-Config` header.
+/// A client whose `POST /build` requests carry `extra` (already URL-encoded) in their query,
+/// in place of bollard's parameters of the same names, and, when given, `registry_config` as
+/// their `X-Registry-Config` header.
 pub fn with_build_extras(
     docker: bollard::Docker,
     extra: String,
@@ -236,16 +293,7 @@ pub fn with_build_extras(
     docker.with_request_modifier(move |mut request| {
         if request.uri().path().ends_with("/build") {
             if !extra.is_empty() {
-                let separator = if request.uri().query().is_some() {
-                    '&'
-                } else {
-                    '?'
-                };
-                let uri = format!("{}{separator}{extra}", request.uri());
-                // `extra` is form-encoded ASCII, so the longer URI is as valid as the original.
-                *request.uri_mut() = uri
-                    .parse()
-                    .expect("a form-encoded query keeps the URI valid");
+                *request.uri_mut() = replace_query(request.uri(), &extra);
             }
             if let Some(value) = registry_config.as_deref() {
                 // URL-safe base64 is ASCII: always a valid header value.
@@ -258,44 +306,48 @@ pub fn with_build_extras(
     })
 }
 
+/// `uri` with `extra` (URL-encoded) added to its query, replacing the parameters it names.
+fn replace_query(uri: &hyper::Uri, extra: &str) -> hyper::Uri {
+    let replaced: std::collections::HashSet<_> = form_urlencoded::parse(extra.as_bytes())
+        .map(|(key, _)| key)
+        .collect();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()) {
+        if !replaced.contains(&key) {
+            query.append_pair(&key, &value);
+        }
+    }
+    let query = query.finish();
+    let separator = if query.is_empty() { "" } else { "&" };
+    let mut parts = uri.clone().into_parts();
+    // Form-encoded ASCII keeps the path and query valid.
+    parts.path_and_query = format!("{}?{query}{separator}{extra}", uri.path())
+        .parse()
+        .ok()
+        .or(parts.path_and_query);
+    hyper::Uri::from_parts(parts).unwrap_or_else(|_| uri.clone())
+}
+
+/// The classic builder cannot serve the session flags: an input error naming BuildKit.
+pub fn refuse_classic(session: &SessionFlags, chosen_by: &str) -> anyhow::Result<()> {
+    match session.first_used() {
+        Some(flag) => Err(classic_refusal(flag, chosen_by)),
+        None => Ok(()),
+    }
+}
+
+fn classic_refusal(flag: &str, chosen_by: &str) -> anyhow::Error {
+    input_error(format!(
+        "{flag} needs BuildKit, and {chosen_by} chose the classic builder"
+    ))
+}
+
 /// A `-t` value: a valid docker reference, without a digest (the daemon cannot tag with one).
 fn validate_tag(tag: &str) -> Result<(), String> {
     match rbuild_lints::reference::parse(tag)?.digest {
         Some(_) => Err("a tag cannot contain a digest (`@sha256:...`)".into()),
         None => Ok(()),
     }
-}
-
-/// A session ID unique to this build (the daemon keys the session by it).
-fn session_id() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos());
-    format!("docker-rbuild-{}-{nanos:x}", std::process::id())
-}
-
-/// Flags that neither builder can honour as docker rbuild drives it; the message says why
-/// for the builder chosen (`auto` names both reasons: the daemon is not asked yet).
-fn reject_unservable(args: &BuildArgs) -> anyhow::Result<()> {
-    let unsupported = [
-        ("--secret", !args.secrets.is_empty(), "secrets"),
-        ("--ssh", !args.ssh.is_empty(), "SSH agent forwarding"),
-        ("--output", !args.outputs.is_empty(), "custom outputs"),
-        ("--push", args.push, "pushing"),
-    ];
-    let Some((flag, _, feature)) = unsupported.iter().find(|(_, used, _)| *used) else {
-        return Ok(());
-    };
-    let classic = "the classic builder cannot honour it";
-    let buildkit = format!(
-        "docker rbuild's BuildKit session (the daemon's /build API) does not offer {feature}"
-    );
-    let why = match args.builder.unwrap_or(BuilderChoice::Auto) {
-        BuilderChoice::Classic => classic.to_owned(),
-        BuilderChoice::Buildkit => buildkit,
-        BuilderChoice::Auto => format!("{classic}, and {buildkit}"),
-    };
-    Err(input_error(format!("{flag} is not supported: {why}")))
 }
 
 /// `os[/arch[/variant]]`, each part letters, digits, `_`, `.` or `-`, as the daemon's platform
@@ -517,12 +569,12 @@ mod tests {
         assert!(!config.rm && config.force_rm && config.no_cache && config.pull);
         assert_eq!(config.progress, ProgressMode::RawJson);
         assert_eq!(
-            config.extra_query(),
+            config.extra_query(None),
             "t=a%2Fb%3A1&t=c&extrahosts=db%3A10.0.0.2&extrahosts=v6%3A%3A%3A1\
              &ulimits=%5B%7B%22Name%22%3A%22nofile%22%2C%22Soft%22%3A1024%2C%22Hard%22%3A2048%7D%5D\
              &shmsize=1073741824"
         );
-        let options = config.options("sub/Dockerfile", Builder::Classic);
+        let options = config.options("sub/Dockerfile");
         assert_eq!(options.dockerfile, "sub/Dockerfile");
         assert_eq!(options.target, "final");
         assert_eq!(options.pull.as_deref(), Some("1"));
@@ -534,8 +586,8 @@ mod tests {
         let config = config(&[]).unwrap();
         assert_eq!(config.context, ".");
         assert!(config.rm && !config.force_rm);
-        assert_eq!(config.extra_query(), "");
-        let options = config.options("Dockerfile", Builder::Classic);
+        assert_eq!(config.extra_query(None), "");
+        let options = config.options("Dockerfile");
         assert!(options.buildargs.is_none() && options.labels.is_none() && options.t.is_none());
     }
 
@@ -578,34 +630,60 @@ mod tests {
     }
 
     #[test]
-    fn buildkit_only_flags_are_refused() {
+    fn session_flags_are_refused_by_the_classic_builder() {
         for argv in [
-            &["--secret", "id=x"][..],
-            &["--ssh", "default"],
-            &["--output", "type=local,dest=out"],
-            &["--push"],
+            &["--builder=classic", "--secret", "id=x"][..],
+            &["--builder=classic", "--ssh", "default"],
+            &["--builder=classic", "--output", "type=local,dest=out"],
+            &["--builder=classic", "--push", "-t", "x"],
         ] {
-            assert!(input_message(argv).contains("classic builder"), "{argv:?}");
+            let message = input_message(argv);
+            assert!(
+                message
+                    .ends_with("needs BuildKit, and --builder=classic chose the classic builder"),
+                "{argv:?}: {message}"
+            );
         }
-        let buildkit = input_message(&["--builder", "buildkit", "--secret", "id=x"]);
+        let args = Harness::try_parse_from(["build", "--ssh", "default", "."])
+            .unwrap()
+            .args;
+        let err = BuildConfig::from_args_with_env(args, |key| {
+            (key == "DOCKER_BUILDKIT").then(|| "0".to_string())
+        })
+        .unwrap_err();
         assert_eq!(
-            buildkit,
-            "--secret is not supported: docker rbuild's BuildKit session (the daemon's /build API) does not offer secrets"
+            err.to_string(),
+            "--ssh needs BuildKit, and DOCKER_BUILDKIT=0 chose the classic builder"
         );
-        assert!(!input_message(&["--builder=classic", "--ssh", "default"]).contains("BuildKit"));
+        assert!(input_message(&["--push"]).contains("--push needs a name to push"));
+        assert!(input_message(&["-o", "out", "--iidfile", "id"])
+            .starts_with("--iidfile needs an image"));
+        assert!(input_message(&["-o", "-", "--progress=rawjson"]).contains("give dest=FILE"));
     }
 
     #[test]
-    fn buildkit_builds_name_a_session() {
-        let config = config(&["--builder", "buildkit"]).unwrap();
-        assert_eq!(config.builder, Some(BuilderChoice::Buildkit));
-        let options = config.options("Dockerfile", Builder::BuildKit);
-        assert_eq!(options.version, BuilderVersion::BuilderBuildKit);
-        assert!(options.session.unwrap().starts_with("docker-rbuild-"));
-        assert!(config
-            .options("Dockerfile", Builder::Classic)
-            .session
-            .is_none());
+    fn buildkit_requests_name_our_session_in_place_of_bollards_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out").display().to_string();
+        let config = config(&["--builder", "buildkit", "-t", "app", "-o", &out]).unwrap();
+        let session = SessionId::new("/src/app");
+        let query = config.extra_query(Some(&session));
+        assert!(
+            query.starts_with(&format!("version=2&session={}&outputs=", session.id)),
+            "{query}"
+        );
+        let bollards: hyper::Uri =
+            "http://docker/v1.44/build?dockerfile=Dockerfile&version=1&rm=true"
+                .parse()
+                .unwrap();
+        let replaced = replace_query(&bollards, &query).to_string();
+        assert!(
+            replaced.starts_with(
+                "http://docker/v1.44/build?dockerfile=Dockerfile&rm=true&version=2&session="
+            ),
+            "{replaced}"
+        );
+        assert_eq!(replaced.matches("version=").count(), 1, "{replaced}");
     }
 
     #[test]

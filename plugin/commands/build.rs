@@ -111,27 +111,27 @@ pub struct BuildArgs {
     #[arg(long, value_enum, value_name = "MODE", default_value_t = ProgressFlag::Auto)]
     pub progress: ProgressFlag,
 
-    /// Not supported: the classic builder has no secrets, and the daemon's build session
-    /// cannot serve them to BuildKit
-    #[arg(long = "secret", value_name = "SPEC", hide_short_help = true)]
+    /// A secret for `RUN --mount=type=secret` (BuildKit): `id=ID[,src=FILE|,env=VAR]
+    /// [,type=file|env]`; with neither src nor env, the variable ID if it is set, else the file
+    /// ID (repeatable)
+    #[arg(long = "secret", value_name = "id=ID[,src=FILE|,env=VAR]")]
     pub secrets: Vec<String>,
 
-    /// Not supported: the classic builder cannot forward an SSH agent, and the daemon's build
-    /// session cannot serve one to BuildKit
-    #[arg(long = "ssh", value_name = "SPEC", hide_short_help = true)]
+    /// Forward an SSH agent to `RUN --mount=type=ssh` (BuildKit): `default`, or
+    /// `ID[=SOCKET|KEY[,KEY...]]`; without a path, `$SSH_AUTH_SOCK`; key files are loaded into
+    /// an ssh-agent started for the build (repeatable)
+    #[arg(long = "ssh", value_name = "default|ID[=SOCKET|KEY]")]
     pub ssh: Vec<String>,
 
-    /// Not supported: the image is always stored in the daemon
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "SPEC",
-        hide_short_help = true
-    )]
+    /// Export the final stage's files instead of storing an image (BuildKit):
+    /// `type=local,dest=DIR`, `type=tar,dest=FILE`, or the shorthands `DIR` and `-` (a tar
+    /// archive on stdout)
+    #[arg(short = 'o', long = "output", value_name = "type=local|tar,dest=PATH")]
     pub outputs: Vec<String>,
 
-    /// Not supported: run `docker push` after the build
-    #[arg(long, hide_short_help = true)]
+    /// Push the tagged image to its registry once built (BuildKit), with the registry
+    /// credentials of the docker configuration
+    #[arg(long)]
     pub push: bool,
 }
 

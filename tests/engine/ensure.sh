@@ -26,10 +26,10 @@ readonly ENGINE_PACKAGES=(docker.io)
 # base-image checks), python3-venv (pre-commit and jsonschema from PyPI, in a virtualenv),
 # apache2-utils (htpasswd, for a registry that needs a login), pass and
 # golang-docker-credential-helpers (docker-credential-pass: a real credential helper),
-# openssh-server (sshd for ssh:// engines; the tests start their own instance with their own
-# configuration, and openssh-client comes with it).
+# openssh-server and openssh-client (sshd for ssh:// engines: the tests start their own instance
+# with their own configuration; a real ssh-agent, ssh-add and ssh-keygen for SSH agent forwarding).
 readonly TEST_PACKAGES=(busybox-static git openssl socat shellcheck docker-registry python3-venv
-    apache2-utils pass golang-docker-credential-helpers openssh-server)
+    apache2-utils pass golang-docker-credential-helpers openssh-server openssh-client)
 
 # Starts dockerd, or waits for one that is already starting (e.g. started by the package's
 # init script): its pid file is the default one, which a second engine would not use.

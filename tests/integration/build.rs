@@ -313,8 +313,8 @@ fn input_errors_are_one_line_with_exit_code_2() {
         (&["does-not-exist"], "does-not-exist"),
         (&["--frobnicate", "."], "unexpected argument '--frobnicate'"),
         (
-            &["--secret", "id=token", "."],
-            "--secret is not supported: the classic builder cannot honour it",
+            &["--builder=classic", "--secret", "id=token", "."],
+            "--secret needs BuildKit, and --builder=classic chose the classic builder",
         ),
         (
             &["-t", "upper/Case", "."],

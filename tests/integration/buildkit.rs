@@ -296,28 +296,6 @@ fn a_parse_error_reported_by_buildkit_points_at_its_line() {
 }
 
 #[test]
-fn flags_the_buildkit_session_cannot_serve_are_refused() {
-    let sandbox = Sandbox::new();
-    sandbox.write("Dockerfile", format!("FROM {BASE_IMAGE}\n"));
-    let out = rbuild_at(
-        &sandbox,
-        ENGINE26_HOST,
-        &[
-            "--builder",
-            "buildkit",
-            "--secret",
-            "id=token,src=token.txt",
-            ".",
-        ],
-    );
-    assert_eq!(out.code, 2, "{out:?}");
-    assert_eq!(
-        out.stderr.trim(),
-        "error: --secret is not supported: docker rbuild's BuildKit session (the daemon's /build API) does not offer secrets"
-    );
-}
-
-#[test]
 fn sigint_during_a_buildkit_run_exits_130_and_leaves_nothing_running() {
     harness::engine26();
     let sandbox = Sandbox::new();

@@ -446,6 +446,8 @@ struct Listener {
     client_certs_required: bool,
     /// Whether the server certificate comes from the rogue CA, which clients do not trust.
     rogue_server_cert: bool,
+    /// The engine it relays to.
+    engine_host: &'static str,
 }
 
 /// A TLS listener on 127.0.0.1 relaying to the real engine's socket, with the certificates
@@ -465,6 +467,7 @@ impl TlsEngine {
         TlsEngine::start_with(Listener {
             client_certs_required: true,
             rogue_server_cert: false,
+            engine_host: ENGINE_HOST,
         })
     }
 
@@ -497,7 +500,7 @@ impl TlsEngine {
             server_ca.join("server-key.pem").display(),
             ca.join("ca.pem").display(),
         );
-        let socket = ENGINE_HOST.trim_start_matches("unix://");
+        let socket = listener.engine_host.trim_start_matches("unix://");
         // socat's OpenSSL server sets no session id context, so it aborts the handshake when
         // a client resumes a session with a ticket from an earlier connection (bollard
         // connects anew for every request); without tickets there is nothing to resume.
@@ -584,6 +587,45 @@ fn tls_through_a_context() {
     assert_version_ok(&out, &endpoint);
 }
 
+/// A BuildKit build over TLS: `auto` reads the engine's ping over TLS, and the build's own
+/// session (here serving a secret) is opened over a TLS connection too.
+#[test]
+fn a_buildkit_build_with_a_secret_over_tls() {
+    harness::engine26();
+    let engine = TlsEngine::start_with(Listener {
+        client_certs_required: true,
+        rogue_server_cert: false,
+        engine_host: harness::ENGINE26_HOST,
+    });
+    let sandbox = Sandbox::new();
+    sandbox.write("token.txt", "over-tls");
+    sandbox.write(
+        "Dockerfile",
+        format!(
+            "FROM {}\nRUN --mount=type=secret,id=token,required=true test \"$(cat /run/secrets/token)\" = over-tls && echo tls-{}\n",
+            harness::BASE_IMAGE,
+            std::process::id()
+        ),
+    );
+    let out = run(rbuild(&sandbox)
+        .args([
+            "build",
+            "--progress=plain",
+            "--secret",
+            "id=token,src=token.txt",
+            ".",
+        ])
+        .env("DOCKER_HOST", engine.host())
+        .env("DOCKER_TLS_VERIFY", "1")
+        .env("DOCKER_CERT_PATH", &engine.good));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!("tls-{}", std::process::id())),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn tls_through_docker_tls_verify_and_cert_path() {
     let engine = TlsEngine::start();
@@ -665,6 +707,7 @@ fn tls_alone_does_not_verify_the_daemon() {
     let engine = TlsEngine::start_with(Listener {
         client_certs_required: false,
         rogue_server_cert: true,
+        engine_host: ENGINE_HOST,
     });
     let sandbox = Sandbox::new();
     let ca_only = engine.ca_only(&sandbox.work().join("ca-only"));
@@ -710,6 +753,7 @@ fn tls_through_a_context_that_skips_verification() {
     let engine = TlsEngine::start_with(Listener {
         client_certs_required: false,
         rogue_server_cert: true,
+        engine_host: ENGINE_HOST,
     });
     let sandbox = Sandbox::new();
     create_context(
@@ -743,6 +787,7 @@ fn tls_with_a_ca_and_no_client_certificate() {
     let open = TlsEngine::start_with(Listener {
         client_certs_required: false,
         rogue_server_cert: false,
+        engine_host: ENGINE_HOST,
     });
     assert_version_ok(
         &verify_with_ca_only(&open),

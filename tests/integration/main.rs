@@ -21,5 +21,6 @@ mod lsp;
 mod parse;
 mod plugin_protocol;
 mod rule_ids;
+mod session;
 mod shellcheck;
 mod ssh_engine;

@@ -18,6 +18,7 @@ mod values;
 use crate::rule::LintOptions;
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Word};
 
+pub use mount::{csv_fields, session_mounts, SessionMount, SessionMountKind};
 use scope::{Expanded, Scope};
 
 /// A mistake the builder rejects, at the characters that make it.

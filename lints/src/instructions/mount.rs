@@ -230,6 +230,85 @@ fn validate(
     Ok(())
 }
 
+/// A `RUN --mount=type=secret` or `type=ssh`: what the build must give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionMount {
+    pub kind: SessionMountKind,
+    /// The secret's or agent's ID as BuildKit resolves it: a secret's `id` (or `source`), else
+    /// its target's last component; an ssh mount's `id`, else `default`. `None` when a
+    /// variable decides it.
+    pub id: Option<String>,
+    /// `required=true`: the step fails when the build does not give it.
+    pub required: bool,
+    /// The `--mount` flag.
+    pub span: crate::syntax::Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionMountKind {
+    Secret,
+    Ssh,
+}
+
+/// The secret and ssh mounts of a RUN, in order; mounts that cannot be read are left to the
+/// instruction checks (RB001).
+pub fn session_mounts(instruction: &Instruction) -> Vec<SessionMount> {
+    instruction
+        .flags
+        .iter()
+        .filter(|flag| flag.name == "mount")
+        .filter_map(session_mount)
+        .collect()
+}
+
+fn session_mount(flag: &Flag) -> Option<SessionMount> {
+    let fields = csv_fields(flag.value.as_deref()?).ok()?;
+    let (mut kind, mut id, mut source, mut target) = (None, None, None, None);
+    let mut required = false;
+    for field in &fields {
+        let (key, value) = match field.split_once('=') {
+            Some((key, value)) => (key.to_ascii_lowercase(), Some(value)),
+            None => (field.to_ascii_lowercase(), None),
+        };
+        match (key.as_str(), value) {
+            ("type", Some(value)) => {
+                kind = match value.to_ascii_lowercase().as_str() {
+                    "secret" => Some(SessionMountKind::Secret),
+                    "ssh" => Some(SessionMountKind::Ssh),
+                    _ => return None,
+                }
+            }
+            ("id", Some(value)) => id = Some(value.to_owned()),
+            ("source" | "src", Some(value)) => source = Some(value.to_owned()),
+            ("target" | "dst" | "destination", Some(value)) => target = Some(value.to_owned()),
+            ("required", None) => required = true,
+            ("required", Some(value)) => required = parse_bool(value).unwrap_or(false),
+            _ => {}
+        }
+    }
+    let kind = kind?;
+    // BuildKit: a secret's `source` wins over its `id`.
+    let id = source.filter(|source| !source.is_empty()).or(id);
+    let id = match (kind, id) {
+        (_, Some(id)) => Some(id),
+        (SessionMountKind::Ssh, None) => Some("default".to_owned()),
+        (SessionMountKind::Secret, None) => target.map(|target| {
+            target
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }),
+    };
+    Some(SessionMount {
+        kind,
+        id: id.filter(|id| !id.is_empty() && !id.contains('$')),
+        required,
+        span: flag.span,
+    })
+}
+
 /// `64m`, `1g`, `512k`, `1024`: a size as docker reads it (`units.RAMInBytes`).
 fn is_ram_size(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
@@ -239,7 +318,7 @@ fn is_ram_size(value: &str) -> bool {
 }
 
 /// The fields of one CSV record, as Go's `encoding/csv` reads them.
-fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
+pub fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
     if value.is_empty() {
         return Err("it is empty");
     }
@@ -285,6 +364,28 @@ fn csv_fields(value: &str) -> Result<Vec<String>, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_mounts_resolve_ids_as_buildkit_does() {
+        let dockerfile = crate::syntax::parse(
+            "FROM a\nRUN --mount=type=secret,id=a,source=b,required \\\n  --mount=type=secret,target=/root/.npmrc,required=false \\\n  --mount=type=ssh,required=true --mount=type=cache,target=/c \\\n  --mount=type=secret,id=$X true\n",
+        )
+        .unwrap();
+        let mounts = session_mounts(&dockerfile.instructions[1]);
+        let seen: Vec<_> = mounts
+            .iter()
+            .map(|m| (m.kind, m.id.as_deref(), m.required))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (SessionMountKind::Secret, Some("b"), true),
+                (SessionMountKind::Secret, Some(".npmrc"), false),
+                (SessionMountKind::Ssh, Some("default"), true),
+                (SessionMountKind::Secret, None, false),
+            ]
+        );
+    }
 
     #[test]
     fn csv_records() {

@@ -81,6 +81,8 @@ pub fn fixture_options() -> crate::rule::LintOptions {
         .map(|(name, format)| (name.to_string(), format))
         .collect(),
         strict_labels: true,
+        // A build that gives no secrets and no SSH agent.
+        build_session: Some(crate::rule::BuildSession::default()),
         ..crate::rule::LintOptions::default()
     }
 }

@@ -62,6 +62,7 @@ mod pipe_without_pipefail;
 mod pointless_command;
 mod redundant_target_platform;
 mod required_label_missing;
+mod required_mount_not_given;
 mod reserved_stage_name;
 mod run_support;
 mod secrets_in_arg_or_env;
@@ -139,6 +140,7 @@ pub static RULES: &[&Rule] = &[
     &cd_in_run::RULE,
     &sudo_in_run::RULE,
     &pointless_command::RULE,
+    &required_mount_not_given::RULE,
     &duplicate_stage_name::RULE,
     &reserved_stage_name::RULE,
     &from_platform_flag_const::RULE,
