@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
@@ -280,21 +280,23 @@ impl ConfigFile {
 /// Finds `.rbuild.toml` in a directory or above, not beyond the first directory containing
 /// `.git`; when there is none, hadolint's `.hadolint.yaml` (or `.yml`) the same way. Every
 /// directory's answer is kept, so the Dockerfiles of one tree cost one look per directory,
-/// not one per file and parent.
+/// not one per file and parent. Shared by the threads that resolve files in parallel: the
+/// lock is held for lookups only, not while the file system is asked (two threads may then
+/// look at one directory at once, and find the same).
 #[derive(Debug, Default)]
 pub struct Discovery {
     /// By directory: the `.rbuild.toml` and the hadolint file in force there.
-    found: HashMap<PathBuf, [Option<PathBuf>; 2]>,
+    found: Mutex<HashMap<PathBuf, [Option<PathBuf>; 2]>>,
 }
 
 impl Discovery {
-    pub fn find(&mut self, dir: &Path) -> Option<PathBuf> {
+    pub fn find(&self, dir: &Path) -> Option<PathBuf> {
         let [rbuild, hadolint] = self.in_force(dir);
         rbuild.or(hadolint)
     }
 
-    fn in_force(&mut self, dir: &Path) -> [Option<PathBuf>; 2] {
-        if let Some(found) = self.found.get(dir) {
+    fn in_force(&self, dir: &Path) -> [Option<PathBuf>; 2] {
+        if let Some(found) = lock(&self.found).get(dir) {
             return found.clone();
         }
         let here = |names: &[&str]| {
@@ -314,9 +316,15 @@ impl Discovery {
                 }
             }
         }
-        self.found.insert(dir.to_path_buf(), found.clone());
+        lock(&self.found).insert(dir.to_path_buf(), found.clone());
         found
     }
+}
+
+/// A cache's lock: a thread that panicked holding it left the map whole (only inserts of
+/// complete values happen under it).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// Where a part of the effective configuration came from.
@@ -461,7 +469,7 @@ impl Effective {
 pub struct Resolver {
     flags: Flags,
     explicit: Option<Arc<ConfigFile>>,
-    by_path: HashMap<PathBuf, Arc<ConfigFile>>,
+    by_path: Mutex<HashMap<PathBuf, Arc<ConfigFile>>>,
     discovery: Discovery,
     working_dir: Option<PathBuf>,
 }
@@ -475,7 +483,7 @@ impl Resolver {
         Ok(Resolver {
             flags,
             explicit,
-            by_path: HashMap::new(),
+            by_path: Mutex::new(HashMap::new()),
             discovery: Discovery::default(),
             working_dir: std::env::current_dir().ok(),
         })
@@ -483,7 +491,7 @@ impl Resolver {
 
     /// The effective settings for the Dockerfile at `path` (as named on the command line;
     /// for a directory, its own config is looked up).
-    pub fn resolve(&mut self, path: &Path) -> anyhow::Result<Effective> {
+    pub fn resolve(&self, path: &Path) -> anyhow::Result<Effective> {
         // The working directory is read once, not once per file.
         let absolute = match &self.working_dir {
             Some(cwd) if path.is_relative() => std::path::absolute(cwd.join(path)),
@@ -499,14 +507,18 @@ impl Resolver {
                     absolute.parent().unwrap_or(Path::new("/"))
                 };
                 match self.discovery.find(dir) {
-                    Some(found) => Some(match self.by_path.get(&found) {
-                        Some(file) => file.clone(),
-                        None => {
-                            let file = Arc::new(ConfigFile::load(&found)?);
-                            self.by_path.insert(found, file.clone());
-                            file
-                        }
-                    }),
+                    Some(found) => {
+                        let loaded = lock(&self.by_path).get(&found).cloned();
+                        Some(match loaded {
+                            Some(file) => file,
+                            None => {
+                                // Read without the lock; a file two threads read at once is
+                                // kept once.
+                                let file = Arc::new(ConfigFile::load(&found)?);
+                                lock(&self.by_path).entry(found).or_insert(file).clone()
+                            }
+                        })
+                    }
                     None => None,
                 }
             }
@@ -673,7 +685,7 @@ mod tests {
             failure_threshold: Some(Threshold::Info),
             ..Flags::default()
         };
-        let mut resolver = Resolver::new(flags).unwrap();
+        let resolver = Resolver::new(flags).unwrap();
         let legacy = resolver
             .resolve(&dir.path().join("legacy/app/Dockerfile"))
             .unwrap();

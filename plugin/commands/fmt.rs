@@ -73,7 +73,7 @@ impl FmtConfig {
         };
         let discover::Found { inputs, problems } =
             discover::inputs(&args.paths, &args.stdin_filename);
-        let mut resolver = Resolver::new(Flags {
+        let resolver = Resolver::new(Flags {
             config: args.config,
             ..Flags::default()
         })?;

@@ -153,7 +153,7 @@ fn named<T>(
 
 impl LintConfig {
     fn from_args(args: LintArgs) -> anyhow::Result<LintConfig> {
-        let mut resolver = Resolver::new(Flags {
+        let resolver = Resolver::new(Flags {
             config: args.config,
             // `--ignore` may name ShellCheck codes too; only rules can be enabled.
             ignore: named("--ignore", &args.ignore, CheckCode::resolve)?,
@@ -188,8 +188,11 @@ impl LintConfig {
         {
             return Err(input_error("standard input (`-`) can be linted only once"));
         }
-        let jobs = inputs
-            .into_iter()
+        // Each file's settings are looked up in parallel (a tree of many directories costs a
+        // few file-system questions per directory); the first failure in input order is the
+        // one reported, as when they were looked up one by one.
+        let jobs: Vec<anyhow::Result<Job>> = inputs
+            .into_par_iter()
             .map(|input| {
                 let effective = resolver.resolve(input.display_path())?;
                 Ok(Job {
@@ -211,7 +214,8 @@ impl LintConfig {
                     ),
                 })
             })
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect();
+        let jobs = jobs.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
         let shellcheck = if jobs.iter().any(|job| job.shellcheck) {
             Some(ShellCheck::find()?.with_cache(!args.no_cache))
         } else {
