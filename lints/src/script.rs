@@ -294,6 +294,10 @@ const WRAPPERS: &[&str] = &[
 /// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
 /// they are not arguments of the program.
 fn drop_redirections(words: &mut Vec<String>) {
+    // Most commands have none: every redirection operator has a `<` or a `>`.
+    if !words.iter().any(|word| word.contains(['<', '>'])) {
+        return;
+    }
     let mut kept = Vec::with_capacity(words.len());
     let mut drained = std::mem::take(words).into_iter();
     while let Some(word) = drained.next() {
