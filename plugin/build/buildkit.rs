@@ -94,7 +94,9 @@ pub struct Vertexes {
 fn step_name() -> &'static Regex {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
     PATTERN.get_or_init(|| {
-        Regex::new(r"^\[(?:(\S+) )?\s*([0-9]+)/([0-9]+)\] (.*)$")
+        // `[stage 2/3]`, `[ 2/12]`, and with several platforms `[linux/amd64 stage 2/3]` (a
+        // platform has a `/`, a stage name cannot).
+        Regex::new(r"^\[(?:[^\s/]+/\S+ )?(?:(\S+) )?\s*([0-9]+)/([0-9]+)\] (.*)$")
             .expect("the vertex name pattern is a valid regex")
     })
 }
@@ -263,4 +265,40 @@ pub fn status_json(status: &StatusResponse) -> Value {
 /// Seconds since the epoch with nanoseconds, as a decimal number.
 fn timestamp(seconds: i64, nanos: i32) -> f64 {
     seconds as f64 + f64::from(nanos) / 1e9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step_of(name: &str) -> Option<(Option<String>, String, String)> {
+        let captures = step_name().captures(name)?;
+        Some((
+            captures.get(1).map(|stage| stage.as_str().to_owned()),
+            captures[2].to_owned(),
+            captures[4].to_owned(),
+        ))
+    }
+
+    #[test]
+    fn step_names_with_stages_padding_and_platforms() {
+        let step = |stage: Option<&str>, number: &str| {
+            Some((
+                stage.map(str::to_owned),
+                number.to_owned(),
+                "RUN true".to_owned(),
+            ))
+        };
+        assert_eq!(
+            step_of("[builder 2/3] RUN true"),
+            step(Some("builder"), "2")
+        );
+        assert_eq!(step_of("[ 2/12] RUN true"), step(None, "2"));
+        assert_eq!(
+            step_of("[linux/amd64 builder 2/3] RUN true"),
+            step(Some("builder"), "2")
+        );
+        assert_eq!(step_of("[linux/arm64/v8 2/3] RUN true"), step(None, "2"));
+        assert_eq!(step_of("[internal] load build definition"), None);
+    }
 }
