@@ -286,7 +286,8 @@ impl ConfigFile {
 #[derive(Debug, Default)]
 pub struct Discovery {
     /// By directory: the `.rbuild.toml` and the hadolint file in force there.
-    found: Mutex<HashMap<PathBuf, [Option<PathBuf>; 2]>>,
+    /// Keyed by the path's bytes: hashing a `Path` walks its components.
+    found: Mutex<HashMap<std::ffi::OsString, [Option<PathBuf>; 2]>>,
 }
 
 impl Discovery {
@@ -296,7 +297,7 @@ impl Discovery {
     }
 
     fn in_force(&self, dir: &Path) -> [Option<PathBuf>; 2] {
-        if let Some(found) = lock(&self.found).get(dir) {
+        if let Some(found) = lock(&self.found).get(dir.as_os_str()) {
             return found.clone();
         }
         let here = |names: &[&str]| {
@@ -316,7 +317,7 @@ impl Discovery {
                 }
             }
         }
-        lock(&self.found).insert(dir.to_path_buf(), found.clone());
+        lock(&self.found).insert(dir.as_os_str().to_owned(), found.clone());
         found
     }
 }
@@ -489,20 +490,35 @@ impl Resolver {
         })
     }
 
-    /// The effective settings for the Dockerfile at `path` (as named on the command line;
-    /// for a directory, its own config is looked up).
+    /// The effective settings for `path` as named on the command line: a Dockerfile, or a
+    /// directory (its own config is looked up).
     pub fn resolve(&self, path: &Path) -> anyhow::Result<Effective> {
+        let absolute = self.absolute(path)?;
+        let is_dir = absolute.is_dir();
+        self.resolve_absolute(&absolute, is_dir)
+    }
+
+    /// The effective settings for the Dockerfile `path` names (a file, or the name standard
+    /// input is linted under): those of its directory, found without asking what `path` is.
+    pub fn resolve_file(&self, path: &Path) -> anyhow::Result<Effective> {
+        self.resolve_absolute(&self.absolute(path)?, false)
+    }
+
+    fn absolute(&self, path: &Path) -> anyhow::Result<PathBuf> {
         // The working directory is read once, not once per file.
-        let absolute = match &self.working_dir {
+        match &self.working_dir {
             Some(cwd) if path.is_relative() => std::path::absolute(cwd.join(path)),
             _ => std::path::absolute(path),
         }
-        .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))?;
+        .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))
+    }
+
+    fn resolve_absolute(&self, absolute: &Path, is_dir: bool) -> anyhow::Result<Effective> {
         let file = match &self.explicit {
             Some(file) => Some(file.clone()),
             None => {
-                let dir = if absolute.is_dir() {
-                    absolute.as_path()
+                let dir = if is_dir {
+                    absolute
                 } else {
                     absolute.parent().unwrap_or(Path::new("/"))
                 };
@@ -523,7 +539,7 @@ impl Resolver {
                 }
             }
         };
-        Ok(self.combine(file, &absolute))
+        Ok(self.combine(file, absolute))
     }
 
     fn combine(&self, file: Option<Arc<ConfigFile>>, absolute: &Path) -> Effective {

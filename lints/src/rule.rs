@@ -1,7 +1,7 @@
 //! A rule is data (code, name, severity, docs, equivalents, fixtures) plus a check.
 
-use std::cell::OnceCell;
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -207,7 +207,10 @@ pub struct Check<'a> {
     pub dockerfile: &'a Dockerfile,
     pub options: &'a LintOptions,
     /// The simple commands of every RUN (by instruction index), split once for all rules.
-    run_commands: OnceCell<Vec<Vec<Command>>>,
+    run_commands: OnceCell<Vec<Vec<Command<'a>>>>,
+    /// The answers of [`Check::context_is_dir`] so far: several rules ask about the same
+    /// COPY sources, and each question is a system call.
+    context_dirs: RefCell<HashMap<String, bool>>,
 }
 
 impl<'a> Check<'a> {
@@ -216,12 +219,27 @@ impl<'a> Check<'a> {
             dockerfile,
             options,
             run_commands: OnceCell::new(),
+            context_dirs: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether `name` (relative to the build context) is a directory there; `None` when the
+    /// context is not known.
+    pub fn context_is_dir(&self, name: &str) -> Option<bool> {
+        let dir = self.options.context_dir.as_ref()?;
+        if let Some(is_dir) = self.context_dirs.borrow().get(name) {
+            return Some(*is_dir);
+        }
+        let is_dir = dir.join(name).is_dir();
+        self.context_dirs
+            .borrow_mut()
+            .insert(name.to_string(), is_dir);
+        Some(is_dir)
     }
 
     /// The simple commands the instruction at `index` runs (none unless it is a RUN, or an
     /// ONBUILD holding one).
-    pub fn run_commands(&self, index: usize) -> &[Command] {
+    pub fn run_commands(&self, index: usize) -> &[Command<'a>] {
         let all = self.run_commands.get_or_init(|| {
             self.dockerfile
                 .instructions

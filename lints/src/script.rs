@@ -5,30 +5,49 @@
 //! newlines, parentheses and braces) outside quotes, which is what rules about package managers
 //! and installers need.
 
+use std::borrow::Cow;
+
 use crate::syntax::{Dockerfile, Instruction, Keyword, Span, Word};
 
 /// One simple command: `apt-get install -y curl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
-    /// The words with quotes and escapes removed; variables are left as written.
-    pub words: Vec<String>,
+pub struct Command<'a> {
+    /// The words with quotes and escapes removed; variables are left as written. A word
+    /// written without quotes or escapes (most are) borrows the script's text.
+    pub words: Vec<Cow<'a, str>>,
     /// Where the command stands in the Dockerfile source.
     pub span: Span,
     /// Where the program name starts in the first word (after its directory): every rule asks
     /// for the program of every command, often against a table of names, so it is found once.
     program_start: usize,
+    /// [`name_key`] of the program name: most of those questions are answered "no" by
+    /// comparing it, without looking at the text.
+    program_key: u64,
 }
 
-impl Command {
-    fn new(words: Vec<String>, span: Span) -> Command {
+/// A name's first seven bytes and its length (up to 255) in one number: two names with
+/// different keys differ.
+fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut key = [0u8; 8];
+    let head = bytes.len().min(7);
+    key[..head].copy_from_slice(&bytes[..head]);
+    key[7] = bytes.len().min(255) as u8;
+    u64::from_le_bytes(key)
+}
+
+impl<'a> Command<'a> {
+    fn new(words: Vec<Cow<'a, str>>, span: Span) -> Command<'a> {
         let program_start = words
             .first()
             .and_then(|first| first.bytes().rposition(|b| b == b'/'))
             .map_or(0, |slash| slash + 1);
+        let program_key = name_key(words.first().map_or("", |first| &first[program_start..]));
         Command {
             words,
             span,
             program_start,
+            program_key,
         }
     }
 
@@ -44,14 +63,15 @@ impl Command {
         self.words
             .iter()
             .skip(1)
-            .map(String::as_str)
+            .map(|w| &**w)
             .filter(|w| !w.starts_with('-'))
     }
 
     /// True when the program is `program` and its first operand is one of `subcommands`, or an
     /// alias the program documents for one of them (`dnf in` for `dnf install`).
     pub fn is(&self, program: &str, subcommands: &[&str]) -> bool {
-        self.program() == program
+        self.program_key == name_key(program)
+            && self.program() == program
             && (subcommands.is_empty()
                 || self.operands().next().is_some_and(|sub| {
                     subcommands.contains(&sub)
@@ -109,7 +129,10 @@ pub fn canonical_subcommand<'a>(program: &str, alias: &'a str) -> &'a str {
 
 /// The commands a RUN instruction runs: its shell-form script and its heredoc bodies.
 /// Exec-form RUN gives one command made of its elements.
-pub fn run_commands(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<Command> {
+pub fn run_commands<'a>(
+    dockerfile: &'a Dockerfile,
+    instruction: &'a Instruction,
+) -> Vec<Command<'a>> {
     if instruction.kind != Keyword::Run {
         return Vec::new();
     }
@@ -120,7 +143,10 @@ pub fn run_commands(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<C
         let words = instruction.words();
         if let (Some(first), Some(last)) = (words.first(), words.last()) {
             commands.push(Command::new(
-                words.iter().map(|w| w.value.clone()).collect(),
+                words
+                    .iter()
+                    .map(|w| Cow::Borrowed(w.value.as_str()))
+                    .collect(),
                 first.span.join(last.span),
             ));
         }
@@ -134,41 +160,73 @@ pub fn run_commands(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<C
 }
 
 /// Splits a shell-form word, mapping offsets in its value back to the source.
-fn split_word(dockerfile: &Dockerfile, word: &Word) -> Vec<Command> {
+fn split_word<'a>(dockerfile: &'a Dockerfile, word: &'a Word) -> Vec<Command<'a>> {
     let raw = dockerfile.text(word.span);
     if raw == word.value {
         return split(&word.value, |offset| word.span.start + offset);
     }
-    // Continuation breaks were removed from the value: it is a subsequence of the raw text.
-    let mut map = Vec::with_capacity(word.value.len() + 1);
-    let mut raw_bytes = raw.bytes().enumerate();
-    for byte in word.value.bytes() {
-        let position = raw_bytes
-            .by_ref()
-            .find(|&(_, b)| b == byte)
-            .map_or(raw.len(), |(i, _)| i);
-        map.push(position);
-    }
-    map.push(raw.len());
+    // Continuation breaks were removed from the value: it is a subsequence of the raw text, and
+    // each value byte stands at the first match after the previous one's. Offsets are asked for
+    // in increasing order (each command's start, then its end), so one cursor walks both texts
+    // once: (value bytes matched, where the next match is looked for in the raw text).
+    let (value, raw) = (word.value.as_bytes(), raw.as_bytes());
+    let cursor = std::cell::Cell::new((0, 0));
+    let find = |byte: u8, from: usize| match raw.get(from) {
+        Some(&next) if next == byte => Some(from),
+        _ => memchr::memchr(byte, &raw[from..]).map(|at| from + at),
+    };
     split(&word.value, |offset| {
-        word.span.start + map[offset.min(map.len() - 1)]
+        let (mut matched, mut from) = cursor.get();
+        if offset < matched {
+            (matched, from) = (0, 0);
+        }
+        let target = offset.min(value.len());
+        while matched < target {
+            // Up to the next removed continuation the two texts are the same bytes.
+            let same = common_prefix(&value[matched..target], &raw[from.min(raw.len())..]);
+            matched += same;
+            from += same;
+            if matched < target {
+                from = find(value[matched], from).map_or(raw.len(), |at| at + 1);
+                matched += 1;
+            }
+        }
+        cursor.set((matched, from));
+        let position = value
+            .get(offset)
+            .and_then(|&byte| find(byte, from))
+            .unwrap_or(raw.len());
+        word.span.start + position
     })
 }
 
+/// How many bytes `a` and `b` start with in common; compared 16 at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut same = 0;
+    while same + 16 <= len && a[same..same + 16] == b[same..same + 16] {
+        same += 16;
+    }
+    while same < len && a[same] == b[same] {
+        same += 1;
+    }
+    same
+}
+
 /// Splits `script` into simple commands; `to_source` maps an offset in `script` to the source.
-pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
+pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Command<'s>> {
     let bytes = script.as_bytes();
     let mut commands = Vec::new();
-    let mut words: Vec<String> = Vec::new();
-    let mut word = String::new();
+    let mut words: Vec<Cow<'s, str>> = Vec::new();
+    let mut word = WordText::default();
     let mut in_word = false;
     let mut command_start = None;
     let mut command_end = 0;
     let mut i = 0;
 
-    let finish_word = |words: &mut Vec<String>, word: &mut String, in_word: &mut bool| {
+    let finish_word = |words: &mut Vec<Cow<'s, str>>, word: &mut WordText, in_word: &mut bool| {
         if *in_word {
-            words.push(std::mem::take(word));
+            words.push(std::mem::take(word).into_text(script));
             *in_word = false;
         }
     };
@@ -216,7 +274,7 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
                 let end = script[i + 1..]
                     .find('\'')
                     .map_or(bytes.len(), |e| i + 1 + e);
-                word.push_str(&script[i + 1..end]);
+                word.push(script, i + 1..end);
                 i = (end + 1).min(bytes.len());
             }
             b'"' => {
@@ -228,7 +286,7 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
                     }
                     // The escaped character, then the plain run after it, in one push.
                     let end = plain_run(bytes, i + utf8_len(bytes[i]), b"\"\\");
-                    word.push_str(&script[i..end]);
+                    word.push(script, i..end);
                     i = end;
                 }
                 i = (i + 1).min(bytes.len());
@@ -236,7 +294,7 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
             b'\\' => {
                 if i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
                     let ch_len = utf8_len(bytes[i + 1]);
-                    word.push_str(&script[i + 1..(i + 1 + ch_len).min(bytes.len())]);
+                    word.push(script, i + 1..(i + 1 + ch_len).min(bytes.len()));
                     i += 1 + ch_len;
                 } else {
                     i += 2;
@@ -245,7 +303,7 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
             _ => {
                 // This character, then the run of characters that cannot end the word.
                 let end = plain_run(bytes, i + utf8_len(b), b" \t\r\n;&|()'\"\\");
-                word.push_str(&script[i..end]);
+                word.push(script, i..end);
                 i = end;
             }
         }
@@ -261,9 +319,9 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
     for (mut words, span) in commands {
         let mut skip = 0;
         while let Some(word) = words.get(skip) {
-            if is_assignment(word) || SHELL_KEYWORDS.contains(&word.as_str()) {
+            if is_assignment(word) || SHELL_KEYWORDS.contains(&&**word) {
                 skip += 1;
-            } else if WRAPPERS.contains(&word.as_str()) {
+            } else if WRAPPERS.contains(&&**word) {
                 skip += 1;
                 while words.get(skip).is_some_and(|w| w.starts_with('-')) {
                     skip += 1;
@@ -283,6 +341,42 @@ pub fn split(script: &str, to_source: impl Fn(usize) -> usize) -> Vec<Command> {
     split
 }
 
+/// A word being read: the pieces of the script it is made of (quotes and escapes left out).
+/// While they follow each other in the script, it is a range of it (no copy).
+#[derive(Default)]
+enum WordText {
+    #[default]
+    Empty,
+    Range(std::ops::Range<usize>),
+    Owned(String),
+}
+
+impl WordText {
+    fn push(&mut self, script: &str, piece: std::ops::Range<usize>) {
+        *self = match std::mem::take(self) {
+            WordText::Empty => WordText::Range(piece),
+            WordText::Range(range) if range.end == piece.start => {
+                WordText::Range(range.start..piece.end)
+            }
+            WordText::Range(range) => {
+                WordText::Owned(format!("{}{}", &script[range], &script[piece]))
+            }
+            WordText::Owned(mut text) => {
+                text.push_str(&script[piece]);
+                WordText::Owned(text)
+            }
+        }
+    }
+
+    fn into_text(self, script: &str) -> Cow<'_, str> {
+        match self {
+            WordText::Empty => Cow::Borrowed(""),
+            WordText::Range(range) => Cow::Borrowed(&script[range]),
+            WordText::Owned(text) => Cow::Owned(text),
+        }
+    }
+}
+
 /// Reserved words that may stand before a command (`then apt-get install ...`).
 const SHELL_KEYWORDS: &[&str] = &["do", "then", "else", "elif", "if", "while", "until", "!"];
 
@@ -293,9 +387,12 @@ const WRAPPERS: &[&str] = &[
 
 /// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
 /// they are not arguments of the program.
-fn drop_redirections(words: &mut Vec<String>) {
+fn drop_redirections(words: &mut Vec<Cow<'_, str>>) {
     // Most commands have none: every redirection operator has a `<` or a `>`.
-    if !words.iter().any(|word| word.contains(['<', '>'])) {
+    if !words
+        .iter()
+        .any(|word| memchr::memchr2(b'<', b'>', word.as_bytes()).is_some())
+    {
         return;
     }
     let mut kept = Vec::with_capacity(words.len());
@@ -366,7 +463,7 @@ fn utf8_len(first: u8) -> usize {
 mod tests {
     use super::*;
 
-    fn words(script: &str) -> Vec<Vec<String>> {
+    fn words(script: &str) -> Vec<Vec<Cow<'_, str>>> {
         split(script, |o| o).into_iter().map(|c| c.words).collect()
     }
 
@@ -437,6 +534,19 @@ mod tests {
                 vec!["echo", "a"]
             ]
         );
+    }
+
+    #[test]
+    fn spans_of_commands_across_continuation_lines() {
+        let source = "FROM alpine\nRUN apk add \\\n      curl && \\\n    echo 'done'\n";
+        let dockerfile = crate::syntax::parse(source).unwrap();
+        let commands = run_commands(&dockerfile, &dockerfile.instructions[1]);
+        let texts: Vec<&str> = commands
+            .iter()
+            .map(|c| &source[c.span.start..c.span.end])
+            .collect();
+        assert_eq!(texts, ["apk add \\\n      curl", "echo 'done'"]);
+        assert_eq!(commands[1].words, ["echo", "done"]);
     }
 
     #[test]

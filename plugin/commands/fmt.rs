@@ -80,7 +80,7 @@ impl FmtConfig {
         let jobs = inputs
             .into_iter()
             .map(|input| {
-                let effective = resolver.resolve(input.display_path())?;
+                let effective = resolver.resolve_file(input.display_path())?;
                 Ok(Job {
                     options: effective
                         .file

@@ -194,7 +194,7 @@ impl LintConfig {
         let jobs: Vec<anyhow::Result<Job>> = inputs
             .into_par_iter()
             .map(|input| {
-                let effective = resolver.resolve(input.display_path())?;
+                let effective = resolver.resolve_file(input.display_path())?;
                 Ok(Job {
                     input,
                     rule_options: effective.lint_options(),
@@ -251,10 +251,19 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
     };
     let output_file = output.as_deref().map(OutputFile::create).transpose()?;
     let stdin = read_stdin_if_named(&jobs)?;
+    // Each file's part of the report is rendered by the thread that linted it, unless later
+    // steps add findings or the report is not written file by file.
+    let render_ahead = !diff && shellcheck.is_none() && !daemon;
     // A file that cannot be read is reported, and the others are still linted.
     let linted: Vec<Result<(FileReport, Option<Fixed>), String>> = jobs
         .par_iter()
-        .map(|job| lint_input(job, stdin.as_deref()))
+        .map(|job| {
+            let (mut report, fixed) = lint_input(job, stdin.as_deref())?;
+            if render_ahead {
+                report.render_ahead(format);
+            }
+            Ok((report, fixed))
+        })
         .collect();
     let (jobs, linted): (Vec<&Job>, Vec<(FileReport, Option<Fixed>)>) = jobs
         .iter()
@@ -460,11 +469,20 @@ pub fn lint_bytes(
     fix: FixMode,
 ) -> (FileReport, Option<Fixed>) {
     let (result, fixed) = fix::lint_or_fix(bytes, options, settings, fix);
-    let source = match result.dockerfile {
-        Some(dockerfile) => dockerfile.source,
-        None => String::from_utf8_lossy(bytes).into_owned(),
+    let path = path.display().to_string();
+    let report = match result.dockerfile {
+        Some(dockerfile) => FileReport::with_lines(
+            path,
+            dockerfile.source,
+            dockerfile.lines,
+            result.diagnostics,
+        ),
+        None => FileReport::new(
+            path,
+            String::from_utf8_lossy(bytes).into_owned(),
+            result.diagnostics,
+        ),
     };
-    let report = FileReport::new(path.display().to_string(), source, result.diagnostics);
     (report, fixed)
 }
 

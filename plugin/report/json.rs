@@ -10,15 +10,61 @@ use rbuild_lints::diagnostic::{Diagnostic, Safety, Severity};
 use rbuild_lints::syntax::Span;
 use serde::Serialize;
 
-use super::{FileReport, Streamed};
+use super::FileReport;
 
+/// The array serde_json's pretty printer would write for all the findings, byte for byte, with
+/// each file's findings rendered on the thread pool (see [`super::for_each_rendered`]).
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    // Made and written one at a time: memory stays that of one finding, whatever their number.
-    let findings = reports
-        .iter()
-        .flat_map(|report| report.diagnostics.iter().map(move |d| finding(report, d)));
-    serde_json::to_writer_pretty(&mut *out, &Streamed::new(findings))?;
-    writeln!(out)
+    let mut empty = true;
+    out.write_all(b"[")?;
+    super::for_each_rendered(super::Format::Json, reports, render_file, |part| {
+        if part.is_empty() {
+            return Ok(());
+        }
+        out.write_all(if empty {
+            b"
+"
+        } else {
+            b",
+"
+        })?;
+        empty = false;
+        out.write_all(part)
+    })?;
+    out.write_all(if empty {
+        b"]
+"
+    } else {
+        b"
+]
+"
+    })
+}
+
+/// One file's findings as elements of the report's array: each indented one level and
+/// separated by `,\n`.
+pub(super) fn render_file(report: &FileReport) -> Vec<u8> {
+    let mut part = Vec::new();
+    let mut finding_json = Vec::new();
+    for (index, diagnostic) in report.diagnostics.iter().enumerate() {
+        finding_json.clear();
+        serde_json::to_writer_pretty(&mut finding_json, &finding(report, diagnostic))
+            .expect("findings serialize to memory");
+        if index > 0 {
+            part.extend_from_slice(b",\n");
+        }
+        // One level deeper: JSON strings hold no raw newline, so every newline is the
+        // printer's, followed by its indentation.
+        part.extend_from_slice(b"  ");
+        let mut rest = &finding_json[..];
+        while let Some(newline) = memchr::memchr(b'\n', rest) {
+            part.extend_from_slice(&rest[..=newline]);
+            part.extend_from_slice(b"  ");
+            rest = &rest[newline + 1..];
+        }
+        part.extend_from_slice(rest);
+    }
+    part
 }
 
 #[derive(Serialize)]
@@ -121,5 +167,45 @@ fn finding<'a>(report: &'a FileReport, diagnostic: &'a Diagnostic) -> JsonFindin
         path: &report.path,
         rule: diagnostic.rule.name,
         severity: diagnostic.severity,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rbuild_lints::linter::{lint, RuleSettings};
+    use rbuild_lints::rule::LintOptions;
+
+    fn report(path: &str, text: &str) -> FileReport {
+        let result = lint(text.as_bytes(), &LintOptions::default(), &RuleSettings::default());
+        FileReport::new(path.to_string(), text.to_string(), result.diagnostics)
+    }
+
+    fn written(reports: &[FileReport]) -> String {
+        let mut out = Vec::new();
+        write(reports, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Files rendered apart (on the thread pool, or ahead by the threads that linted them)
+    /// make the array serde_json writes for all the findings at once.
+    #[test]
+    fn parts_make_the_pretty_array_of_all_findings() {
+        let mut reports = vec![
+            report("a/Dockerfile", "FROM ubuntu\nRUN apt-get update\nCMD echo \"a\\tb\"\n"),
+            report("clean/Dockerfile", "FROM scratch\n"),
+            report("b/Dockerfile", "FROM node\nCOPY . .\nRUN npm ci | tee log\n"),
+        ];
+        assert!(reports[0].diagnostics.len() > 1 && reports[2].diagnostics.len() > 1);
+        let all: Vec<JsonFinding> = reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(move |d| finding(r, d)))
+            .collect();
+        let expected = serde_json::to_string_pretty(&all).unwrap() + "\n";
+        assert_eq!(written(&reports), expected);
+        reports[0].render_ahead(super::super::Format::Json);
+        reports[2].render_ahead(super::super::Format::Concise);
+        assert_eq!(written(&reports), expected);
+        assert_eq!(written(&reports[1..2]), "[]\n");
     }
 }

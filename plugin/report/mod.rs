@@ -21,17 +21,42 @@ pub struct FileReport {
     pub source: String,
     pub lines: LineIndex,
     pub diagnostics: Vec<Diagnostic>,
+    /// This file's part of the report, rendered ahead by [`FileReport::render_ahead`].
+    rendered: Option<(Format, Vec<u8>)>,
 }
 
 impl FileReport {
     pub fn new(path: String, source: String, diagnostics: Vec<Diagnostic>) -> FileReport {
         let lines = LineIndex::new(&source);
+        FileReport::with_lines(path, source, lines, diagnostics)
+    }
+
+    /// A report on text whose line index is at hand (the parser made one).
+    pub fn with_lines(
+        path: String,
+        source: String,
+        lines: LineIndex,
+        diagnostics: Vec<Diagnostic>,
+    ) -> FileReport {
         FileReport {
             path,
             source,
             lines,
             diagnostics,
+            rendered: None,
         }
+    }
+
+    /// Renders this file's part of a `format` report now (on the thread that linted it, while
+    /// its data is at hand), for formats written file by file. The findings must not change
+    /// afterwards.
+    pub fn render_ahead(&mut self, format: Format) {
+        let render = match format {
+            Format::Json => json::render_file,
+            Format::Concise => concise::render_file,
+            _ => return,
+        };
+        self.rendered = Some((format, render(self)));
     }
 
     /// 1-based line and column of a byte offset.
@@ -59,6 +84,32 @@ impl<T: serde::Serialize, I: Iterator<Item = T>> serde::Serialize for Streamed<I
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.take().into_iter().flatten())
     }
+}
+
+/// Renders each file's part of a report on the thread pool, a batch of files at a time, and
+/// hands the parts to `write` in order: the output is that of rendering them one after the
+/// other, and memory holds one batch's parts, however many files there are.
+fn for_each_rendered(
+    format: Format,
+    reports: &[FileReport],
+    render: impl Fn(&FileReport) -> Vec<u8> + Sync,
+    mut write: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    const BATCH: usize = 256;
+    for batch in reports.chunks(BATCH) {
+        let parts: Vec<std::borrow::Cow<[u8]>> = batch
+            .par_iter()
+            .map(|report| match &report.rendered {
+                Some((rendered_as, part)) if *rendered_as == format => part.into(),
+                _ => render(report).into(),
+            })
+            .collect();
+        for part in &parts {
+            write(part)?;
+        }
+    }
+    Ok(())
 }
 
 /// The output formats of `lint`.

@@ -79,7 +79,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 
 /// `tar` with the extract mode: `tar xf`, `tar -xzf`, `tar --strip=1 -xf`, `tar --extract`.
 fn is_tar_extract(command: &Command) -> bool {
-    let mode = command.words.get(1).map(String::as_str).unwrap_or_default();
+    let mode = command.words.get(1).map(|w| &**w).unwrap_or_default();
     let bare_mode = !mode.starts_with('-') && mode.contains('x');
     let option_mode = command.words.iter().skip(1).any(|word| {
         word == "--extract"

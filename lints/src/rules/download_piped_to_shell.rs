@@ -90,7 +90,7 @@ fn runs_its_input(command: &Command) -> bool {
             .words
             .iter()
             .skip(1)
-            .any(|w| matches!(w.as_str(), "-c" | "-e" | "-m"))
+            .any(|w| matches!(&**w, "-c" | "-e" | "-m"))
 }
 
 fn finding(span: crate::syntax::Span, source: &str, runner: &str) -> Finding {

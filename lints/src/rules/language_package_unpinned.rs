@@ -126,7 +126,7 @@ fn is_moving_reference(package: &str) -> bool {
 }
 
 /// The install tool and the packages it installs by bare name.
-fn unpinned_packages(command: &Command) -> Option<(&'static str, Vec<&str>)> {
+fn unpinned_packages<'c>(command: &'c Command<'_>) -> Option<(&'static str, Vec<&'c str>)> {
     let literal = |p: &&str| !is_dynamic(p) && !is_local_package(p);
     if is_pip_install(command) {
         let upgrade = has_option(command, &["--upgrade"], &['U'], &[]);

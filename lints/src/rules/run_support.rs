@@ -12,14 +12,14 @@ pub struct Run<'a> {
     /// Index in `Dockerfile::instructions` (of the ONBUILD, for a trigger).
     pub index: usize,
     pub instruction: &'a Instruction,
-    pub commands: &'a [Command],
+    pub commands: &'a [Command<'a>],
     /// An ONBUILD trigger: it runs in the builds that use this image as their base.
     pub onbuild: bool,
 }
 
 /// Every RUN of the file, ONBUILD triggers included (they run the same commands later, in the
 /// image built on this one; their findings point into the ONBUILD line), in order.
-pub fn runs<'a>(check: &'a Check<'_>) -> impl Iterator<Item = Run<'a>> {
+pub fn runs<'a, 'f>(check: &'a Check<'f>) -> impl Iterator<Item = Run<'a>> + use<'a, 'f> {
     check
         .dockerfile
         .instructions
@@ -42,7 +42,7 @@ pub fn runs<'a>(check: &'a Check<'_>) -> impl Iterator<Item = Run<'a>> {
 /// never takes the next word.
 pub fn arguments<'a>(command: &'a Command, value_options: &[&str]) -> Vec<&'a str> {
     let mut operands = Vec::new();
-    let mut words = command.words.iter().skip(1).map(String::as_str);
+    let mut words = command.words.iter().skip(1).map(|w| &**w);
     while let Some(word) = words.next() {
         if word.is_empty() {
             continue;
@@ -215,7 +215,7 @@ mod tests {
     use super::*;
     use crate::script;
 
-    fn command(text: &str) -> Command {
+    fn command(text: &str) -> Command<'_> {
         script::split(text, |o| o).remove(0)
     }
 

@@ -225,15 +225,11 @@ pub fn is_broad_source(check: &Check<'_>, source: &str) -> bool {
         // A glob over names (`*.json`) is narrow; one that takes directories (`src/*`) is broad.
         return trimmed.ends_with("/*");
     }
-    match &check.options.context_dir {
-        Some(dir) => dir.join(trimmed).is_dir(),
-        // Without the context, a name with no extension that is not a known manifest is most
-        // likely a directory (`src`, `app`, `lib`).
-        None => {
-            !trimmed.rsplit('/').next().unwrap_or(trimmed).contains('.')
-                && !is_manifest_name(trimmed)
-        }
-    }
+    // Without the context, a name with no extension that is not a known manifest is most
+    // likely a directory (`src`, `app`, `lib`).
+    check.context_is_dir(trimmed).unwrap_or_else(|| {
+        !trimmed.rsplit('/').next().unwrap_or(trimmed).contains('.') && !is_manifest_name(trimmed)
+    })
 }
 
 /// Names of files package managers read to resolve dependencies.

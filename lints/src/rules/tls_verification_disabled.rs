@@ -169,7 +169,7 @@ fn insecure_option(command: &Command) -> Option<&'static str> {
     };
     let turned_off = || {
         command.words.iter().any(|w| {
-            let value = w.rsplit_once('=').map_or(w.as_str(), |(_, value)| value);
+            let value = w.rsplit_once('=').map_or(&**w, |(_, value)| value);
             value.eq_ignore_ascii_case("false") || value == "0"
         })
     };

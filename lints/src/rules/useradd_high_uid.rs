@@ -1,5 +1,7 @@
 //! RB408: `useradd` with a very large UID and without `--no-log-init`.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Finding, Safety, Severity};
 use crate::rule::{
     Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
@@ -81,10 +83,10 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 }
 
 /// The value of `-u`/`--uid` (`-u 1000`, `--uid=1000`, `-u1000`).
-fn uid_of(words: &[String]) -> Option<&str> {
+fn uid_of<'w>(words: &'w [Cow<'_, str>]) -> Option<&'w str> {
     words.iter().enumerate().find_map(|(i, word)| {
         if word == "-u" || word == "--uid" {
-            words.get(i + 1).map(String::as_str)
+            words.get(i + 1).map(|w| &**w)
         } else if let Some(value) = word.strip_prefix("--uid=") {
             Some(value)
         } else {

@@ -80,5 +80,9 @@ pub fn parse(source: &str) -> Result<Dockerfile, SyntaxError> {
 /// bytes shifts them by 3 - n. Lines are never shifted; columns count characters, a replaced
 /// sequence as one.
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, SyntaxError> {
-    parse(&String::from_utf8_lossy(bytes))
+    // Valid UTF-8 (nearly every file) is checked by the fast validator, not decoded piecewise.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text),
+        Err(_) => parse(&String::from_utf8_lossy(bytes)),
+    }
 }
