@@ -177,7 +177,11 @@ mod tests {
     use rbuild_lints::rule::LintOptions;
 
     fn report(path: &str, text: &str) -> FileReport {
-        let result = lint(text.as_bytes(), &LintOptions::default(), &RuleSettings::default());
+        let result = lint(
+            text.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
         FileReport::new(path.to_string(), text.to_string(), result.diagnostics)
     }
 
@@ -192,9 +196,15 @@ mod tests {
     #[test]
     fn parts_make_the_pretty_array_of_all_findings() {
         let mut reports = vec![
-            report("a/Dockerfile", "FROM ubuntu\nRUN apt-get update\nCMD echo \"a\\tb\"\n"),
+            report(
+                "a/Dockerfile",
+                "FROM ubuntu\nRUN apt-get update\nCMD echo \"a\\tb\"\n",
+            ),
             report("clean/Dockerfile", "FROM scratch\n"),
-            report("b/Dockerfile", "FROM node\nCOPY . .\nRUN npm ci | tee log\n"),
+            report(
+                "b/Dockerfile",
+                "FROM node\nCOPY . .\nRUN npm ci | tee log\n",
+            ),
         ];
         assert!(reports[0].diagnostics.len() > 1 && reports[2].diagnostics.len() > 1);
         let all: Vec<JsonFinding> = reports
