@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$(dirname "$0")/common.sh"
 base_image="rbuild-test/busybox:static"
 noop_tag="rbuild-bench-noop"
 large_tag="rbuild-bench-large"
@@ -29,9 +29,7 @@ large_tag="rbuild-bench-large"
 bash "$root/tests/engine/ensure.sh" >/dev/null
 command -v python3 >/dev/null || { echo "bench/build.sh: python3 is needed to make the context" >&2; exit 2; }
 
-echo "== building docker-rbuild (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin docker-rbuild
-rbuild="$root/target/release/docker-rbuild"
+build_rbuild
 
 work="$(mktemp -d /tmp/rbuild-bench.XXXXXX)"
 # Every image the benchmark builds carries this label, so that cleanup also finds the untagged

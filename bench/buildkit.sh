@@ -19,7 +19,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$(dirname "$0")/common.sh"
 host="unix:///var/run/rbuild-docker26.sock"
 buildx_plugin="/opt/rbuild-engine26/root/usr/libexec/docker/cli-plugins/docker-buildx"
 base_image="rbuild-test/busybox:static"
@@ -30,9 +30,7 @@ command -v hyperfine >/dev/null || { echo "bench/buildkit.sh: hyperfine is neede
 bash "$root/tests/engine/ensure-engine26.sh" >/dev/null
 [[ -x "$buildx_plugin" ]] || { echo "bench/buildkit.sh: no docker-buildx at $buildx_plugin" >&2; exit 2; }
 
-echo "== building docker-rbuild (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin docker-rbuild
-rbuild="$root/target/release/docker-rbuild"
+build_rbuild
 
 work="$(mktemp -d /tmp/rbuild-bench-bk.XXXXXX)"
 cleanup() {

@@ -9,14 +9,11 @@
 set -euo pipefail
 
 runs="${1:-5}"
-root="$(cd "$(dirname "$0")/.." && pwd)"
-corpus="${RBUILD_SHARED:-$root/../shared}/corpus"
-[[ -d $corpus ]] || { echo "bench/fmt.sh: no corpus at $corpus (set RBUILD_SHARED)" >&2; exit 2; }
+source "$(dirname "$0")/common.sh"
+need_corpus
 command -v hyperfine >/dev/null || { echo "bench/fmt.sh: hyperfine is not installed" >&2; exit 2; }
 
-echo "== building docker-rbuild (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin docker-rbuild
-rbuild="$root/target/release/docker-rbuild"
+build_rbuild
 
 npm_dir="$root/target/dockerfmt-npm"
 dockerfmt="$npm_dir/node_modules/@reteps/dockerfmt-linux-x64/bin/dockerfmt"

@@ -25,13 +25,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
-corpus="${RBUILD_SHARED:-$root/../shared}/corpus"
-[[ -d $corpus ]] || { echo "bench/lint.sh: no corpus at $corpus (set RBUILD_SHARED)" >&2; exit 2; }
+source "$(dirname "$0")/common.sh"
+need_corpus
 
-echo "== building docker-rbuild (release)"
-cargo build --release --quiet --manifest-path "$root/Cargo.toml" --bin docker-rbuild
-rbuild="$root/target/release/docker-rbuild"
+build_rbuild
 
 venv="$root/target/hadolint-venv"
 if [[ ! -x $venv/bin/hadolint ]]; then
