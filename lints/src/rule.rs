@@ -211,6 +211,8 @@ pub struct Check<'a> {
     /// The answers of [`Check::context_is_dir`] so far: several rules ask about the same
     /// COPY sources, and each question is a system call.
     context_dirs: RefCell<HashMap<String, bool>>,
+    /// What [`Check::global_arg_values`] answers, worked out once for the rules that ask.
+    global_arg_values: OnceCell<BTreeMap<String, String>>,
 }
 
 impl<'a> Check<'a> {
@@ -220,6 +222,7 @@ impl<'a> Check<'a> {
             options,
             run_commands: OnceCell::new(),
             context_dirs: RefCell::new(HashMap::new()),
+            global_arg_values: OnceCell::new(),
         }
     }
 
@@ -251,5 +254,13 @@ impl<'a> Check<'a> {
                 .collect()
         });
         all.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// The values FROM lines see: global ARG defaults (expanded in order), overridden by the
+    /// build args. Declared ARGs without a default and without a build arg are absent.
+    pub fn global_arg_values(&self) -> &BTreeMap<String, String> {
+        self.global_arg_values.get_or_init(|| {
+            crate::rules::support::global_arg_values_with(self.dockerfile, &self.options.build_args)
+        })
     }
 }

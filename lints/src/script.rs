@@ -26,14 +26,16 @@ pub struct Command<'a> {
 }
 
 /// A name's first seven bytes and its length (up to 255) in one number: two names with
-/// different keys differ.
+/// different keys differ. Built byte by byte: a slice copy of a length known only at run time is a call to `memcpy`,
+/// which cost more than the comparisons it saves.
+#[inline]
 fn name_key(name: &str) -> u64 {
     let bytes = name.as_bytes();
-    let mut key = [0u8; 8];
-    let head = bytes.len().min(7);
-    key[..head].copy_from_slice(&bytes[..head]);
-    key[7] = bytes.len().min(255) as u8;
-    u64::from_le_bytes(key)
+    let mut key = (bytes.len().min(255) as u64) << 56;
+    for (index, &byte) in bytes.iter().take(7).enumerate() {
+        key |= u64::from(byte) << (8 * index);
+    }
+    key
 }
 
 impl<'a> Command<'a> {
@@ -69,9 +71,15 @@ impl<'a> Command<'a> {
 
     /// True when the program is `program` and its first operand is one of `subcommands`, or an
     /// alias the program documents for one of them (`dnf in` for `dnf install`).
+    #[inline]
     pub fn is(&self, program: &str, subcommands: &[&str]) -> bool {
-        self.program_key == name_key(program)
-            && self.program() == program
+        self.program_key == name_key(program) && self.is_named(program, subcommands)
+    }
+
+    /// [`Command::is`] once the program keys are equal (kept out of line: `is` is inlined into
+    /// every rule's loops over tables of names, where most keys differ).
+    fn is_named(&self, program: &str, subcommands: &[&str]) -> bool {
+        self.program() == program
             && (subcommands.is_empty()
                 || self.operands().next().is_some_and(|sub| {
                     subcommands.contains(&sub)

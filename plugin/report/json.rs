@@ -42,29 +42,22 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// One file's findings as elements of the report's array: each indented one level and
-/// separated by `,\n`.
+/// separated by `,\n`, which is what the pretty printer writes between the brackets of an
+/// array of just these findings.
 pub(super) fn render_file(report: &FileReport) -> Vec<u8> {
-    let mut part = Vec::new();
-    let mut finding_json = Vec::new();
-    for (index, diagnostic) in report.diagnostics.iter().enumerate() {
-        finding_json.clear();
-        serde_json::to_writer_pretty(&mut finding_json, &finding(report, diagnostic))
-            .expect("findings serialize to memory");
-        if index > 0 {
-            part.extend_from_slice(b",\n");
-        }
-        // One level deeper: JSON strings hold no raw newline, so every newline is the
-        // printer's, followed by its indentation.
-        part.extend_from_slice(b"  ");
-        let mut rest = &finding_json[..];
-        while let Some(newline) = memchr::memchr(b'\n', rest) {
-            part.extend_from_slice(&rest[..=newline]);
-            part.extend_from_slice(b"  ");
-            rest = &rest[newline + 1..];
-        }
-        part.extend_from_slice(rest);
+    if report.diagnostics.is_empty() {
+        return Vec::new();
     }
-    part
+    let findings: Vec<JsonFinding> = report
+        .diagnostics
+        .iter()
+        .map(|diagnostic| finding(report, diagnostic))
+        .collect();
+    let mut array = serde_json::to_vec_pretty(&findings).expect("findings serialize to memory");
+    // `[\n` ... `\n]` around the elements.
+    array.truncate(array.len() - 2);
+    array.drain(..2);
+    array
 }
 
 #[derive(Serialize)]

@@ -3,7 +3,7 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
-use super::support::{expand_base, global_arg_values, stage_matches};
+use super::support::{expand_base, stage_matches};
 
 pub static RULE: Rule = Rule {
     code: "RB104",
@@ -31,10 +31,10 @@ image of that name may exist (the daemon-aware check, RB106, confirms or refutes
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    let values = global_arg_values(check);
+    let values = check.global_arg_values();
     let stages = &check.dockerfile.stages;
     for stage in stages {
-        let Ok(expansion) = expand_base(check.dockerfile, &values, stage) else {
+        let Ok(expansion) = expand_base(check.dockerfile, values, stage) else {
             continue;
         };
         let name = expansion.value;

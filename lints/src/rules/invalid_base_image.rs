@@ -4,7 +4,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::reference;
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
-use super::support::{args_without_default, earlier_stage, expand_base, global_arg_values};
+use super::support::{args_without_default, earlier_stage, expand_base};
 
 pub static RULE: Rule = Rule {
     code: "RB103",
@@ -48,10 +48,10 @@ defaults.",
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    let values = global_arg_values(check);
+    let values = check.global_arg_values();
     for stage in &check.dockerfile.stages {
         let raw = &stage.base.value;
-        let expanded = match expand_base(check.dockerfile, &values, stage) {
+        let expanded = match expand_base(check.dockerfile, values, stage) {
             Ok(expansion) => {
                 let waiting = args_without_default(check.dockerfile, &expansion.referenced);
                 let unsupplied = waiting

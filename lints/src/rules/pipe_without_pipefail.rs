@@ -146,7 +146,10 @@ fn is_case_pattern(source: &str, left: &Command, right: &Command) -> bool {
 /// splitter keeps as one word.
 fn pipe_in_substitution(command: &Command) -> Option<String> {
     command.words.iter().find_map(|word| {
-        let start = word.find("$(")? + 2;
+        // Most words have no `$`: a byte search skips them without building a substring searcher.
+        let bytes = word.as_bytes();
+        let start =
+            memchr::memchr_iter(b'$', bytes).find(|&at| bytes.get(at + 1) == Some(&b'('))? + 2;
         let end = word.rfind(')').filter(|&end| end > start)?;
         let inner = &word[start..end];
         let commands = script::split(inner, |offset| offset);

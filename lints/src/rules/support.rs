@@ -32,13 +32,7 @@ pub const PROXY_ARGS: &[&str] = &[
     "all_proxy",
 ];
 
-/// The values FROM lines see: global ARG defaults (expanded in order), overridden by build args.
-/// Declared ARGs without a default and without a build arg are absent.
-pub fn global_arg_values(check: &Check<'_>) -> BTreeMap<String, String> {
-    global_arg_values_with(check.dockerfile, &check.options.build_args)
-}
-
-/// [`global_arg_values`] for a file and a set of build args.
+/// [`Check::global_arg_values`] for a file and a set of build args.
 pub fn global_arg_values_with(
     dockerfile: &Dockerfile,
     build_args: &BTreeMap<String, String>,

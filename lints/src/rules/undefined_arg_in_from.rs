@@ -4,7 +4,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 use crate::suggest;
 
-use super::support::{expand_base, global_arg_values, AUTOMATIC_PLATFORM_ARGS};
+use super::support::{expand_base, AUTOMATIC_PLATFORM_ARGS};
 
 pub static RULE: Rule = Rule {
     code: "RB102",
@@ -44,7 +44,7 @@ than intended (`node:` + nothing = an invalid name, or `node:22` instead of `nod
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    let values = global_arg_values(check);
+    let values = check.global_arg_values();
     let declared: Vec<&str> = check
         .dockerfile
         .global_args
@@ -52,7 +52,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         .map(|a| a.name.as_str())
         .collect();
     for stage in &check.dockerfile.stages {
-        let Ok(expansion) = expand_base(check.dockerfile, &values, stage) else {
+        let Ok(expansion) = expand_base(check.dockerfile, values, stage) else {
             continue; // reported by invalid-base-image
         };
         for name in &expansion.referenced {
