@@ -1,6 +1,6 @@
 //! Runs the rules over one Dockerfile and applies ignore comments and rule settings.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diagnostic::{Diagnostic, Edit, Finding, Severity};
 use crate::rule::{Check, Checker, LintOptions, Rule};
@@ -10,8 +10,9 @@ use crate::syntax::{self, Dockerfile, Instruction, Span};
 /// Which rules run and at what severity, after configuration and command-line flags.
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
-    /// Codes of rules that are switched off.
-    pub ignored: HashSet<&'static str>,
+    /// Codes of rules that are switched off. Asked about once per rule and file: a few codes
+    /// are found by comparing them faster than by hashing the question.
+    pub ignored: BTreeSet<&'static str>,
     /// Severity overrides by rule code.
     pub severities: HashMap<&'static str, Severity>,
     /// External checkers' ids (ShellCheck's `SC2086`, upper-cased) switched off.

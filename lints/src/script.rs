@@ -20,22 +20,16 @@ pub struct Command<'a> {
     /// Where the program name starts in the first word (after its directory): every rule asks
     /// for the program of every command, often against a table of names, so it is found once.
     program_start: usize,
-    /// [`name_key`] of the program name: most of those questions are answered "no" by
-    /// comparing it, without looking at the text.
-    program_key: u64,
+    /// [`name_head`] of the program name: most of those questions are answered "no" by
+    /// comparing it, without comparing the names.
+    program_head: (usize, u8),
 }
 
-/// A name's first seven bytes and its length (up to 255) in one number: two names with
-/// different keys differ. Built byte by byte: a slice copy of a length known only at run time is a call to `memcpy`,
-/// which cost more than the comparisons it saves.
+/// A name's length and first byte (0 for an empty name): two names with different heads
+/// differ. Two loads, where a key built from more of the name costs a loop at every question.
 #[inline]
-fn name_key(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let mut key = (bytes.len().min(255) as u64) << 56;
-    for (index, &byte) in bytes.iter().take(7).enumerate() {
-        key |= u64::from(byte) << (8 * index);
-    }
-    key
+fn name_head(name: &str) -> (usize, u8) {
+    (name.len(), name.as_bytes().first().copied().unwrap_or(0))
 }
 
 impl<'a> Command<'a> {
@@ -44,12 +38,12 @@ impl<'a> Command<'a> {
             .first()
             .and_then(|first| first.bytes().rposition(|b| b == b'/'))
             .map_or(0, |slash| slash + 1);
-        let program_key = name_key(words.first().map_or("", |first| &first[program_start..]));
+        let program_head = name_head(words.first().map_or("", |first| &first[program_start..]));
         Command {
             words,
             span,
             program_start,
-            program_key,
+            program_head,
         }
     }
 
@@ -73,11 +67,11 @@ impl<'a> Command<'a> {
     /// alias the program documents for one of them (`dnf in` for `dnf install`).
     #[inline]
     pub fn is(&self, program: &str, subcommands: &[&str]) -> bool {
-        self.program_key == name_key(program) && self.is_named(program, subcommands)
+        self.program_head == name_head(program) && self.is_named(program, subcommands)
     }
 
-    /// [`Command::is`] once the program keys are equal (kept out of line: `is` is inlined into
-    /// every rule's loops over tables of names, where most keys differ).
+    /// [`Command::is`] once the program heads are equal (kept out of line: `is` is inlined into
+    /// every rule's loops over tables of names, where most heads differ).
     fn is_named(&self, program: &str, subcommands: &[&str]) -> bool {
         self.program() == program
             && (subcommands.is_empty()

@@ -40,7 +40,7 @@ fn shell_words(line: &str) -> Option<Vec<Range<usize>>> {
         let start = pos;
         while pos < bytes.len() && !bytes[pos].is_ascii_whitespace() {
             match bytes[pos] {
-                b'\'' => pos += 1 + memchr(b'\'', &bytes[pos + 1..])? + 1,
+                b'\'' => pos += 1 + memchr::memchr(b'\'', &bytes[pos + 1..])? + 1,
                 b'"' => pos += 1 + closing_double_quote(&bytes[pos + 1..])? + 1,
                 b'\\' => pos = (pos + 2).min(bytes.len()),
                 b'<' if bytes.get(pos + 1) == Some(&b'<') => {
@@ -59,10 +59,6 @@ fn shell_words(line: &str) -> Option<Vec<Range<usize>>> {
         words.push(start..pos);
     }
     Some(words)
-}
-
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
 }
 
 /// Offset of the `"` closing a double-quoted string (backslash escapes the next byte).

@@ -107,7 +107,7 @@ fn source_lines(source: &str) -> Vec<SourceLine> {
     let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
     let mut start = if source.starts_with('\u{feff}') { 3 } else { 0 };
     while start < bytes.len() {
-        let newline = bytes[start..].iter().position(|&b| b == b'\n');
+        let newline = memchr::memchr(b'\n', &bytes[start..]);
         let next = newline.map_or(bytes.len(), |n| start + n + 1);
         let mut end = newline.map_or(bytes.len(), |n| start + n);
         while end > start && bytes[end - 1] == b'\r' {
