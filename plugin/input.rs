@@ -1,34 +1,28 @@
-//! Reading a Dockerfile: regular files only (a FIFO or a device, even behind a symlink, is
-//! refused before it is opened, so nothing blocks or reads without end), at most
-//! [`MAX_DOCKERFILE_BYTES`], into a buffer the size of the file.
+//! Reading the files the plugin lints or is configured by, the bounded way of
+//! [`rbuild_lints::files`], with the reasons it fails put in words.
 
-use std::fs::File;
-use std::io::Read;
-use std::os::unix::fs::FileTypeExt;
+use std::io::{ErrorKind, Read};
 use std::path::Path;
+
+use rbuild_lints::files::{self, ReadError};
 
 use crate::discover::io_reason;
 
-/// The largest Dockerfile read: 16 MiB, a thousand times the largest real ones, and small
-/// enough that linting the biggest file still takes well under a second.
-pub const MAX_DOCKERFILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Why a Dockerfile could not be read, ready to follow `path: `.
+/// Why a file could not be read, ready to follow `path: `.
 pub type Reason = String;
 
-/// Reads the Dockerfile at `path` (symlinks followed).
+/// Reads the file at `path` (symlinks followed).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Reason> {
-    let metadata = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-    if !metadata.is_file() {
-        return Err(not_regular(&metadata.file_type()));
+    files::read_file(path).map_err(|error| reason(&error))
+}
+
+/// [`read_file`], with a file that does not exist read as `None`.
+pub fn read_file_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Reason> {
+    match files::read_file(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(ReadError::Io(error)) if error.kind() == ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(reason(&error)),
     }
-    let file = File::open(path).map_err(|e| io_reason(&e))?;
-    // The file may have been replaced between the two looks; its size is read again too.
-    let metadata = file.metadata().map_err(|e| io_reason(&e))?;
-    if !metadata.is_file() {
-        return Err(not_regular(&metadata.file_type()));
-    }
-    read_bounded(file, metadata.len())
 }
 
 /// Reads the UTF-8 text file at `path` (a configuration file) the same bounded way.
@@ -43,47 +37,27 @@ pub fn read_text(path: &Path) -> Result<String, Reason> {
 
 /// Reads a stream (standard input) up to the limit.
 pub fn read_stream(stream: impl Read) -> Result<Vec<u8>, Reason> {
-    read_bounded(stream, 0)
+    files::read_stream(stream).map_err(|error| reason(&error))
 }
 
-fn read_bounded(stream: impl Read, size_hint: u64) -> Result<Vec<u8>, Reason> {
-    if size_hint > MAX_DOCKERFILE_BYTES {
-        return Err(too_large());
-    }
-    // One byte over the size, so that end-of-file is seen without growing the buffer.
-    let mut bytes = Vec::with_capacity(size_hint as usize + 1);
-    stream
-        .take(MAX_DOCKERFILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io_reason(&e))?;
-    if bytes.len() as u64 > MAX_DOCKERFILE_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
-}
-
-fn too_large() -> Reason {
-    format!(
-        "larger than {} MiB, the limit for a Dockerfile",
-        MAX_DOCKERFILE_BYTES >> 20
-    )
-}
-
+/// Why a path that is not a regular file (a directory, a FIFO) is not read.
 pub fn not_regular(file_type: &std::fs::FileType) -> Reason {
-    let kind = if file_type.is_dir() {
-        "a directory"
-    } else if file_type.is_fifo() {
-        "a FIFO"
-    } else if file_type.is_char_device() {
-        "a character device"
-    } else if file_type.is_block_device() {
-        "a block device"
-    } else if file_type.is_socket() {
-        "a socket"
-    } else {
-        "a special file"
-    };
+    not_regular_kind(files::file_kind(file_type))
+}
+
+fn not_regular_kind(kind: &str) -> Reason {
     format!("not a regular file ({kind})")
+}
+
+fn reason(error: &ReadError) -> Reason {
+    match error {
+        ReadError::Io(error) => io_reason(error),
+        ReadError::NotRegular(kind) => not_regular_kind(kind),
+        ReadError::TooLarge => format!(
+            "larger than {} MiB, the limit for a Dockerfile",
+            files::MAX_FILE_BYTES >> 20
+        ),
+    }
 }
 
 #[cfg(test)]

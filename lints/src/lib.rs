@@ -8,6 +8,7 @@ pub mod build_steps;
 pub mod diagnostic;
 pub mod dockerignore;
 pub mod edits;
+pub mod files;
 pub mod fix;
 pub mod format;
 pub mod images;

@@ -1,7 +1,6 @@
 //! Finding and reading the `.dockerignore` that applies to a context; the matcher itself lives
 //! in `rbuild_lints::dockerignore`, shared with the lint rules.
 
-use std::io;
 use std::path::{Path, PathBuf};
 
 pub use rbuild_lints::dockerignore::{clean_path, DockerIgnore, ParentMatches};
@@ -21,12 +20,12 @@ pub fn load(context_dir: &Path, dockerfile: Option<&Path>) -> anyhow::Result<Doc
         Some(path) => path,
         None => context_dir.join(".dockerignore"),
     };
-    let text = match std::fs::read(&file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(DockerIgnore::empty()),
-        Err(err) => {
+    let text = match crate::input::read_file_if_exists(&file) {
+        Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(None) => return Ok(DockerIgnore::empty()),
+        Err(reason) => {
             return Err(input_error(format!(
-                "cannot read {}: {err}",
+                "cannot read {}: {reason}",
                 file.display()
             )));
         }

@@ -269,8 +269,9 @@ fn add_generated_dockerfile(
     let mut ignore_text = match existing {
         Some(index) => {
             let path = archive.root.join(IGNORE_FILE);
-            let mut contents = std::fs::read(&path)
-                .map_err(|err| input_error(format!("cannot read {}: {err}", path.display())))?;
+            let mut contents = crate::input::read_file(&path).map_err(|reason| {
+                input_error(format!("cannot read {}: {reason}", path.display()))
+            })?;
             archive.items.remove(index);
             contents.push(b'\n');
             contents

@@ -86,6 +86,54 @@ fn fifos_and_devices_are_refused_at_once_naming_them() {
     }
 }
 
+/// A context's `.dockerignore` that is a FIFO or a device is not read: lint skips it, and a build
+/// stops on it with an input error before asking the daemon anything.
+#[test]
+fn irregular_dockerignore_files_are_not_read() {
+    let sandbox = Sandbox::new();
+    sandbox.write("Dockerfile", "FROM alpine:3.20\nCOPY a.txt /a\n");
+    sandbox.write("a.txt", "a\n");
+    let ignore_file = sandbox.work().join(".dockerignore");
+    std::os::unix::fs::symlink("/dev/zero", &ignore_file).unwrap();
+    let lint = wait_at_most(
+        spawn(sandbox.rbuild().args(["lint", "Dockerfile"])),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        (lint.code, lint.stdout.as_str()),
+        (0, "No problems found in 1 file.\n"),
+        "{lint:?}"
+    );
+    std::fs::remove_file(&ignore_file).unwrap();
+    let made = run(sandbox.command("mkfifo").arg(&ignore_file));
+    assert_eq!(made.code, 0, "{made:?}");
+    let lint = wait_at_most(
+        spawn(sandbox.rbuild().args(["lint", "Dockerfile"])),
+        Duration::from_secs(10),
+    );
+    assert_eq!(lint.code, 0, "{lint:?}");
+    let build = wait_at_most(
+        spawn(
+            sandbox
+                .rbuild()
+                .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+                .args(["-t", "rbuild-test/fifo-ignore", "."]),
+        ),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        (build.code, build.stderr.as_str()),
+        (
+            2,
+            format!(
+                "error: cannot read {}: not a regular file (a FIFO)\n",
+                ignore_file.display()
+            )
+            .as_str()
+        )
+    );
+}
+
 #[test]
 fn files_over_the_size_limit_are_an_input_error() {
     let sandbox = Sandbox::new();

@@ -2,6 +2,7 @@
 
 use crate::diagnostic::{Finding, Severity};
 use crate::dockerignore::{clean_path, DockerIgnore};
+use crate::files;
 use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, Rule};
 
 use super::support::context_sources;
@@ -46,21 +47,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let Some(context_dir) = &check.options.context_dir else {
         return;
     };
-    // An unreadable or invalid ignore file is reported by the build itself.
-    let Ok(text) = std::fs::read_to_string(context_dir.join(".dockerignore")) else {
-        return;
-    };
-    let Ok(ignore) = DockerIgnore::parse(&text) else {
-        return;
-    };
-    findings.extend(excluded_sources(check, &ignore));
-}
-
-fn excluded_sources<'a>(
-    check: &'a Check<'_>,
-    ignore: &'a DockerIgnore,
-) -> impl Iterator<Item = Finding> + 'a {
-    check
+    let sources: Vec<_> = check
         .dockerfile
         .instructions
         .iter()
@@ -70,7 +57,19 @@ fn excluded_sources<'a>(
                 .map(move |source| (instruction, source))
         })
         .filter(|(_, source)| !source.value.contains(['$', '*', '?', '[', '"', '\'']))
-        .filter_map(|(instruction, source)| {
+        .collect();
+    // The ignore file is read only when there is a source to check against it. An unreadable,
+    // invalid or irregular one (a FIFO, a device) is reported by the build itself.
+    if sources.is_empty() {
+        return;
+    }
+    let Ok(bytes) = files::read_file(&context_dir.join(".dockerignore")) else {
+        return;
+    };
+    let Ok(Ok(ignore)) = std::str::from_utf8(&bytes).map(DockerIgnore::parse) else {
+        return;
+    };
+    findings.extend(sources.into_iter().filter_map(|(instruction, source)| {
             let path = clean_path(&source.value);
             // The ignore file itself is always sent (as the docker CLI does).
             let excluded = path != ".dockerignore"
@@ -87,7 +86,7 @@ fn excluded_sources<'a>(
                 )
                 .with_help("remove the pattern that excludes it from .dockerignore, or stop copying it")
             })
-        })
+        }));
 }
 
 #[cfg(test)]
@@ -133,5 +132,26 @@ mod tests {
             RULE.docs.example,
             std::path::Path::new("/nonexistent")
         ));
+    }
+
+    /// An ignore file that is a FIFO or a device is skipped, not read (which would block or
+    /// never end).
+    #[test]
+    fn irregular_ignore_files_are_not_read() {
+        let context =
+            std::env::temp_dir().join(format!("rbuild-copy-ignored-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&context).unwrap();
+        let ignore_file = context.join(".dockerignore");
+        std::os::unix::fs::symlink("/dev/zero", &ignore_file).unwrap();
+        let device = fires(RULE.docs.example, &context);
+        std::fs::remove_file(&ignore_file).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&ignore_file)
+            .status()
+            .unwrap();
+        let fifo = fires(RULE.docs.example, &context);
+        std::fs::remove_dir_all(&context).unwrap();
+        assert!(made.success());
+        assert!(!device && !fifo);
     }
 }
