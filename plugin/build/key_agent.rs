@@ -58,9 +58,11 @@ impl KeyAgent {
         Ok(agent)
     }
 
+    /// Until a connection is taken: the agent binds its socket (the path appears) before it
+    /// listens, and a connection in between is refused.
     fn wait_until_listening(&mut self, id: &str) -> anyhow::Result<()> {
         let deadline = Instant::now() + AGENT_START;
-        while !self.socket.exists() {
+        while std::os::unix::net::UnixStream::connect(&self.socket).is_err() {
             if Instant::now() > deadline || matches!(self.command.try_wait(), Ok(Some(_))) {
                 anyhow::bail!("--ssh {id}: the ssh-agent for its key files did not start");
             }
