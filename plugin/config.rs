@@ -322,6 +322,21 @@ impl Discovery {
     }
 }
 
+/// An absolute path with each `..` taken out with the name before it, as the user reads it
+/// (what a symbolic link before a `..` points to is not asked).
+fn without_parent_dirs(absolute: &Path) -> PathBuf {
+    let mut path = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                path.pop();
+            }
+            component => path.push(component),
+        }
+    }
+    path
+}
+
 /// A cache's lock: a thread that panicked holding it left the map whole (only inserts of
 /// complete values happen under it).
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -504,12 +519,15 @@ impl Resolver {
         self.resolve_absolute(&self.absolute(path)?, false)
     }
 
+    /// `path` made absolute, with `..` taken out: a file's settings are looked up in its
+    /// directory's ancestors, and `/repo/../other/Dockerfile` is not below `/repo`.
     fn absolute(&self, path: &Path) -> anyhow::Result<PathBuf> {
         // The working directory is read once, not once per file.
         match &self.working_dir {
             Some(cwd) if path.is_relative() => std::path::absolute(cwd.join(path)),
             _ => std::path::absolute(path),
         }
+        .map(|absolute| without_parent_dirs(&absolute))
         .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))
     }
 
@@ -799,6 +817,34 @@ mod tests {
             Discovery::default().find(&app),
             Some(dir.path().join(FILE_NAME))
         );
+    }
+
+    #[test]
+    fn a_path_out_of_the_working_directory_takes_its_own_ancestors_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::write(repo.join(FILE_NAME), "ignore = [\"RB514\"]\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("other")).unwrap();
+        let mut resolver = Resolver::new(Flags::default()).unwrap();
+        resolver.working_dir = Some(repo.clone());
+        let outside = resolver
+            .resolve_file(Path::new("../other/Dockerfile"))
+            .unwrap();
+        assert!(outside.file.is_none());
+        assert!(!outside.settings.ignored.contains("RB514"));
+        let inside = resolver
+            .resolve_file(Path::new("sub/../Dockerfile"))
+            .unwrap();
+        assert_eq!(
+            inside.file.map(|file| file.path.clone()),
+            Some(repo.join(FILE_NAME))
+        );
+        assert_eq!(
+            without_parent_dirs(Path::new("/a/b/../../c/./d/..")),
+            PathBuf::from("/c")
+        );
+        assert_eq!(without_parent_dirs(Path::new("/..")), PathBuf::from("/"));
     }
 
     #[test]

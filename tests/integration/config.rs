@@ -61,9 +61,19 @@ fn project(config_name: &str, config: &str) -> Sandbox {
 /// `lint --format json` of the project's Dockerfile, as (code, line, column), sorted; only the
 /// codes of this area (RB8xx) are kept so that other rules do not change the result.
 fn findings(sandbox: &Sandbox) -> (Output, Vec<(String, u64, u64)>) {
+    findings_of(sandbox, &sandbox.work(), "Dockerfile")
+}
+
+/// [`findings`] of `lint --format json PATH` run in `dir`.
+fn findings_of(
+    sandbox: &Sandbox,
+    dir: &std::path::Path,
+    path: &str,
+) -> (Output, Vec<(String, u64, u64)>) {
     let out = run(sandbox
         .rbuild()
-        .args(["lint", "--format", "json", "Dockerfile"]));
+        .current_dir(dir)
+        .args(["lint", "--format", "json", path]));
     let json: serde_json::Value =
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
     let mut found: Vec<(String, u64, u64)> = json
@@ -123,6 +133,28 @@ fn hadolint_yaml_alone_gives_the_same_findings() {
     let sandbox = project(".hadolint.yaml", HADOLINT_YAML);
     let (out, found) = findings(&sandbox);
     assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(found, expected(), "{out:?}");
+}
+
+#[test]
+fn a_dockerfile_beside_the_project_takes_the_settings_of_its_own_directories() {
+    // Linted from inside the project as `../other/Dockerfile`: the project's directory is not
+    // one of that file's, so its configuration does not apply there, and does apply to the
+    // project's own Dockerfile named the same way from `other`.
+    let sandbox = project(".rbuild.toml", RBUILD_TOML);
+    let project_dir = sandbox.work().join("project");
+    std::fs::create_dir(&project_dir).unwrap();
+    for name in [".git", ".rbuild.toml", "Dockerfile"] {
+        std::fs::rename(sandbox.work().join(name), project_dir.join(name)).unwrap();
+    }
+    sandbox.write("other/Dockerfile", DOCKERFILE);
+    let (out, found) = findings_of(&sandbox, &project_dir, "../other/Dockerfile");
+    assert_eq!(found, [], "{out:?}");
+    let (out, found) = findings_of(
+        &sandbox,
+        &sandbox.work().join("other"),
+        "../project/Dockerfile",
+    );
     assert_eq!(found, expected(), "{out:?}");
 }
 
