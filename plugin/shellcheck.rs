@@ -206,7 +206,7 @@ impl ShellCheck {
     }
 
     fn run_batch(&self, shell: &str, files: &[(usize, PathBuf)]) -> anyhow::Result<Vec<Comment>> {
-        let output = Command::new(&self.program)
+        let output = ends_with_us(&self.program)
             .args(Self::options())
             .arg(format!("--shell={shell}"))
             .args(files.iter().map(|(_, path)| path))
@@ -225,6 +225,28 @@ impl ShellCheck {
             serde_json::from_slice(&output.stdout).context("cannot read shellcheck's output")?;
         Ok(report.comments)
     }
+}
+
+/// A command running `program` that the system kills when this process ends: a `lint` stopped
+/// by a signal or by the docker CLI going away leaves no ShellCheck running on.
+fn ends_with_us(program: &Path) -> Command {
+    let parent = std::process::id();
+    let mut command = Command::new(program);
+    // SAFETY: between fork and exec only prctl and getppid run, both async-signal-safe, and
+    // the error made allocates nothing.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // This process may have ended before the request was made.
+            if u32::try_from(libc::getppid()) != Ok(parent) {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+    command
 }
 
 /// ShellCheck's `--format=json1` output (columns count characters, a tab as one).

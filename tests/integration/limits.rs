@@ -284,15 +284,26 @@ fn fake_shellcheck(sandbox: &Sandbox, body: &str) -> String {
     )
 }
 
-/// A `shellcheck` that writes its parent's pid (the plugin's) to `HOME/plugin.pid` and waits
-/// until `HOME/release` exists: the plugin is then certainly busy linting. Returns the PATH.
+/// A `shellcheck` that writes its own pid to `HOME/shellcheck.pid` and its parent's (the
+/// plugin's) to `HOME/plugin.pid`, and waits until `HOME/release` exists (or the sandbox is
+/// gone): the plugin is then certainly busy linting. Returns the PATH.
 fn blocking_shellcheck(sandbox: &Sandbox) -> String {
     let body = format!(
-        "echo $PPID > '{home}/plugin.pid.tmp' && mv '{home}/plugin.pid.tmp' '{home}/plugin.pid'\n\
-         while [ ! -e '{home}/release' ]; do sleep 0.05; done\n",
+        "echo $$ > '{home}/shellcheck.pid'\n\
+         echo $PPID > '{home}/plugin.pid.tmp' && mv '{home}/plugin.pid.tmp' '{home}/plugin.pid'\n\
+         while [ -d '{home}' ] && [ ! -e '{home}/release' ]; do sleep 0.05; done\n",
         home = sandbox.home().display()
     );
     fake_shellcheck(sandbox, &body)
+}
+
+/// The pid of the blocking `shellcheck` (once [`plugin_pid`] has returned).
+fn shellcheck_pid(sandbox: &Sandbox) -> u32 {
+    std::fs::read_to_string(sandbox.home().join("shellcheck.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 /// Waits until the blocking `shellcheck` runs and returns the plugin's pid.
@@ -361,9 +372,15 @@ fn signals_during_lint_exit_130_or_143_and_leave_no_output_file() {
         ]));
         let pid = child.id();
         assert_eq!(plugin_pid(&sandbox), pid);
+        let shellcheck = shellcheck_pid(&sandbox);
         kill(pid, signal);
         let out = wait_at_most(child, Duration::from_secs(10));
+        let shellcheck_stopped = stops_within(shellcheck, Duration::from_secs(5));
         std::fs::write(sandbox.home().join("release"), "").unwrap();
+        assert!(
+            shellcheck_stopped,
+            "ShellCheck outlived the plugin ({signal})"
+        );
         let name = if signal == "INT" { "SIGINT" } else { "SIGTERM" };
         assert_eq!(
             (out.code, out.stderr.as_str()),
@@ -407,9 +424,12 @@ fn lint_stops_when_the_process_that_started_it_exits() {
         .arg(env!("CARGO_BIN_EXE_docker-rbuild")));
     assert_eq!(parent.code, 0, "{parent:?}");
     let pid = plugin_pid(&sandbox);
+    let shellcheck = shellcheck_pid(&sandbox);
     let stopped = stops_within(pid, Duration::from_secs(5));
+    let shellcheck_stopped = stops_within(shellcheck, Duration::from_secs(5));
     std::fs::write(sandbox.home().join("release"), "").unwrap();
     assert!(stopped, "the plugin outlived its parent");
+    assert!(shellcheck_stopped, "ShellCheck outlived the plugin");
 }
 
 #[test]
@@ -426,11 +446,14 @@ fn lint_stops_when_the_docker_cli_is_terminated() {
         "Dockerfile",
     ]));
     let pid = plugin_pid(&sandbox);
+    let shellcheck = shellcheck_pid(&sandbox);
     kill(docker.id(), "TERM");
     let _ = wait_at_most(docker, Duration::from_secs(10));
     let stopped = stops_within(pid, Duration::from_secs(5));
+    let shellcheck_stopped = stops_within(shellcheck, Duration::from_secs(5));
     std::fs::write(sandbox.home().join("release"), "").unwrap();
     assert!(stopped, "the plugin outlived the docker CLI");
+    assert!(shellcheck_stopped, "ShellCheck outlived the plugin");
 }
 
 /// A `shellcheck` that logs each call's first argument to `HOME/calls`, then runs the real one.
