@@ -287,7 +287,9 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
                         i += 1;
                     }
                     // The escaped character, then the plain run after it, in one push.
-                    let end = plain_run(bytes, i + utf8_len(bytes[i]), b"\"\\");
+                    let from = (i + utf8_len(bytes[i])).min(bytes.len());
+                    let end = memchr::memchr2(b'"', b'\\', &bytes[from..])
+                        .map_or(bytes.len(), |at| from + at);
                     word.push(script, i..end);
                     i = end;
                 }
@@ -304,7 +306,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             }
             _ => {
                 // This character, then the run of characters that cannot end the word.
-                let end = plain_run(bytes, i + utf8_len(b), b" \t\r\n;&|()'\"\\");
+                let end = plain_run(bytes, i + utf8_len(b));
                 word.push(script, i..end);
                 i = end;
             }
@@ -442,15 +444,28 @@ fn is_assignment(word: &str) -> bool {
     })
 }
 
-/// Where the run of bytes from `from` that are none of `stops` ends (at most the end). The stops
-/// are ASCII, so the run ends on a character boundary.
-fn plain_run(bytes: &[u8], from: usize, stops: &[u8]) -> usize {
+/// Where the run of bytes from `from` that cannot end an unquoted word ends (at most the end).
+/// The stops are ASCII, so the run ends on a character boundary.
+fn plain_run(bytes: &[u8], from: usize) -> usize {
     let from = from.min(bytes.len());
     bytes[from..]
         .iter()
-        .position(|b| stops.contains(b))
+        .position(|&b| WORD_STOPS[usize::from(b)])
         .map_or(bytes.len(), |at| from + at)
 }
+
+/// The bytes that end an unquoted word's plain run: blanks, operators, quotes and the backslash
+/// (a table: one load a byte, where a list costs a comparison per stop).
+const WORD_STOPS: [bool; 256] = {
+    let mut set = [false; 256];
+    let stops = b" \t\r\n;&|()'\"\\";
+    let mut i = 0;
+    while i < stops.len() {
+        set[stops[i] as usize] = true;
+        i += 1;
+    }
+    set
+};
 
 fn utf8_len(first: u8) -> usize {
     match first {

@@ -140,6 +140,20 @@ const OPTIONS: &[(&[&str], &str)] = &[
     (&["zypper"], "--no-gpg-checks"),
 ];
 
+/// Whether an `=` in `word` is followed by `yes`, `0` or `true` (in any case): every setting
+/// [`unverified`] looks for has one, and most words have none, so they are left without a copy.
+fn sets_yes_zero_or_true(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    memchr::memchr_iter(b'=', bytes).any(|at| {
+        let value = &bytes[at + 1..];
+        [&b"yes"[..], b"0", b"true"].iter().any(|v| {
+            value
+                .get(..v.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(v))
+        })
+    })
+}
+
 /// What in `command` switches signature checks off, as the message names it.
 fn unverified(command: &Command) -> Option<String> {
     let program = command.program();
@@ -150,8 +164,7 @@ fn unverified(command: &Command) -> Option<String> {
         return Some(format!("`{program} {option}`"));
     }
     command.words.iter().find_map(|word| {
-        // Every setting below has an `=`: most words are left at once, without a copy.
-        if !word.contains('=') {
+        if !sets_yes_zero_or_true(word) {
             return None;
         }
         let lower = word.to_ascii_lowercase();
