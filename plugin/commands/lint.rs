@@ -178,16 +178,18 @@ impl LintConfig {
                 resolver.resolve(&target)?.show(&target),
             ));
         }
-        let discover::Found { inputs, problems } =
-            discover::inputs(&args.paths, &args.stdin_filename);
-        if inputs
+        // Counted on the command line: the inputs found are without repeats.
+        if args
+            .paths
             .iter()
-            .filter(|i| matches!(i, Input::Stdin(_)))
+            .filter(|path| path.as_os_str() == "-")
             .count()
             > 1
         {
             return Err(input_error("standard input (`-`) can be linted only once"));
         }
+        let discover::Found { inputs, problems } =
+            discover::inputs(&args.paths, &args.stdin_filename);
         // Each file's settings are looked up in parallel (a tree of many directories costs a
         // few file-system questions per directory); the first failure in input order is the
         // one reported, as when they were looked up one by one.

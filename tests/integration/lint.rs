@@ -314,6 +314,15 @@ fn standard_input_is_reported_under_the_stdin_filename() {
     );
     let unnamed = lint_stdin(&sandbox, &["--format", "concise", "-"], CLEAN);
     assert_eq!((unnamed.code, unnamed.stdout.as_str()), (0, ""));
+    let twice = lint_stdin(&sandbox, &["-", "-"], CLEAN);
+    assert_eq!(
+        (twice.code, twice.stdout.as_str(), twice.stderr.as_str()),
+        (
+            2,
+            "",
+            "error: standard input (`-`) can be linted only once\n"
+        )
+    );
 }
 
 #[test]
