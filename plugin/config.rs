@@ -307,9 +307,15 @@ impl Discovery {
                 .find(|p| p.is_file())
         };
         let mut found = [here(&[FILE_NAME]), here(&hadolint::FILE_NAMES)];
-        if found.iter().any(Option::is_none) && !dir.join(".git").exists() {
-            if let Some(parent) = dir.parent() {
-                let above = self.in_force(parent);
+        if let Some(parent) = dir.parent().filter(|_| found.iter().any(Option::is_none)) {
+            let above = self.in_force(parent);
+            // Whether this is a repository's root (whose parents' files do not apply) is
+            // asked only when a file above would apply: most trees have none at all.
+            let fills = found
+                .iter()
+                .zip(&above)
+                .any(|(here, above)| here.is_none() && above.is_some());
+            if fills && !dir.join(".git").exists() {
                 for (here, above) in found.iter_mut().zip(above) {
                     if here.is_none() {
                         *here = above;
