@@ -329,7 +329,8 @@ impl Discovery {
 }
 
 /// An absolute path with each `..` taken out with the name before it, as the user reads it
-/// (what a symbolic link before a `..` points to is not asked).
+/// (what a symbolic link before a `..` points to is not asked). On `Path` components, not
+/// `dockerignore::clean_path`'s text: file names need not be UTF-8.
 fn without_parent_dirs(absolute: &Path) -> PathBuf {
     let mut path = PathBuf::new();
     for component in absolute.components() {

@@ -10,6 +10,7 @@ use crate::syntax::Instruction;
 
 use super::fix_support::remove_words;
 use super::run_support::runs;
+use super::support::contains_ignore_ascii_case;
 
 pub static RULE: Rule = Rule {
     code: "RB602",
@@ -140,18 +141,13 @@ const OPTIONS: &[(&[&str], &str)] = &[
     (&["zypper"], "--no-gpg-checks"),
 ];
 
-/// Whether an `=` in `word` is followed by `yes`, `0` or `true` (in any case): every setting
-/// [`unverified`] looks for has one, and most words have none, so they are left without a copy.
+/// Whether `word` sets something to `yes`, `0` or `true` (in any case): every setting
+/// [`unverified`] looks for does, and most words do not, so they are left without a copy.
 fn sets_yes_zero_or_true(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    memchr::memchr_iter(b'=', bytes).any(|at| {
-        let value = &bytes[at + 1..];
-        [&b"yes"[..], b"0", b"true"].iter().any(|v| {
-            value
-                .get(..v.len())
-                .is_some_and(|head| head.eq_ignore_ascii_case(v))
-        })
-    })
+    word.contains('=')
+        && ["=yes", "=0", "=true"]
+            .iter()
+            .any(|value| contains_ignore_ascii_case(word, value))
 }
 
 /// What in `command` switches signature checks off, as the message names it.
