@@ -80,6 +80,21 @@ mod tests {
             read_file(dir.path()).unwrap_err(),
             "not a regular file (a directory)"
         );
+        // Neither waits for a writer or a peer, and each is named for what it is.
+        let fifo = dir.path().join("fifo.Dockerfile");
+        let fifo_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo_path.as_ptr(), 0o644) }, 0);
+        assert_eq!(read_file(&fifo).unwrap_err(), "not a regular file (a FIFO)");
+        let socket = dir.path().join("socket.Dockerfile");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        assert_eq!(
+            read_file(&socket).unwrap_err(),
+            "not a regular file (a socket)"
+        );
+        assert_eq!(
+            read_file(&dir.path().join("missing")).unwrap_err(),
+            "No such file or directory"
+        );
         let endless = std::io::repeat(b'#');
         assert_eq!(
             read_stream(endless).unwrap_err(),
