@@ -42,9 +42,16 @@ there, a missing one makes the image invalid for certain and RB103 (invalid-base
 };
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    let defaults = global_arg_values_with(check.dockerfile, &BTreeMap::new());
+    // The values of the defaults alone: the build's when it gives no build args (`lint`).
+    let without_build_args;
+    let defaults = if check.options.build_args.is_empty() {
+        check.global_arg_values()
+    } else {
+        without_build_args = global_arg_values_with(check.dockerfile, &BTreeMap::new());
+        &without_build_args
+    };
     for stage in &check.dockerfile.stages {
-        let Ok(expansion) = expand_base(check.dockerfile, &defaults, stage) else {
+        let Ok(expansion) = expand_base(check.dockerfile, defaults, stage) else {
             continue;
         };
         let waiting = args_without_default(check.dockerfile, &expansion.referenced);

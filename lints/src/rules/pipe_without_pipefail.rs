@@ -102,7 +102,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             let failing = next
                 .filter(|next| hides_failure(&dockerfile.source, command, next))
                 .map(|_| program_name(command))
-                .or_else(|| pipe_in_substitution(command));
+                .or_else(|| pipe_in_substitution(dockerfile.text(command.span), command));
             if let Some(program) = failing {
                 let span = next.map_or(command.span, |n| command.span.join(n.span));
                 findings.push(
@@ -143,8 +143,10 @@ fn is_case_pattern(source: &str, left: &Command, right: &Command) -> bool {
 }
 
 /// The failing side of a pipe inside a quoted command substitution (`x="$(a | b)"`), which the
-/// splitter keeps as one word.
-fn pipe_in_substitution(command: &Command) -> Option<String> {
+/// splitter keeps as one word. `written` is the command's source: most have no `$` at all, and
+/// one search of it spares looking at each word.
+fn pipe_in_substitution(written: &str, command: &Command) -> Option<String> {
+    memchr::memchr(b'$', written.as_bytes())?;
     command.words.iter().find_map(|word| {
         // Most words have no `$`: a byte search skips them without building a substring searcher.
         let bytes = word.as_bytes();

@@ -202,12 +202,13 @@ pub fn pipes_into(source: &str, from: &Command, to: &Command) -> bool {
 }
 
 /// The words of a command as written, with the leading `NAME=value` assignments and
-/// wrappers (`sudo`) that [`Command::words`] leaves out.
+/// wrappers (`sudo`) that [`Command::words`] leaves out. Split at ASCII blanks, as the shell
+/// splits (a no-break space is part of a word to it), and without decoding characters.
 pub fn written_words<'a>(
     dockerfile: &'a Dockerfile,
     command: &Command,
 ) -> impl Iterator<Item = &'a str> + Clone {
-    dockerfile.text(command.span).split_whitespace()
+    dockerfile.text(command.span).split_ascii_whitespace()
 }
 
 #[cfg(test)]

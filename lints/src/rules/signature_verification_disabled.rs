@@ -10,7 +10,6 @@ use crate::syntax::Instruction;
 
 use super::fix_support::remove_words;
 use super::run_support::runs;
-use super::support::contains_ignore_ascii_case;
 
 pub static RULE: Rule = Rule {
     code: "RB602",
@@ -143,11 +142,17 @@ const OPTIONS: &[(&[&str], &str)] = &[
 
 /// Whether `word` sets something to `yes`, `0` or `true` (in any case): every setting
 /// [`unverified`] looks for does, and most words do not, so they are left without a copy.
+/// Only what follows each `=` is compared.
 fn sets_yes_zero_or_true(word: &str) -> bool {
-    word.contains('=')
-        && ["=yes", "=0", "=true"]
-            .iter()
-            .any(|value| contains_ignore_ascii_case(word, value))
+    let word = word.as_bytes();
+    memchr::memchr_iter(b'=', word).any(|at| {
+        let value = &word[at + 1..];
+        ["yes", "0", "true"].iter().any(|setting| {
+            value
+                .get(..setting.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(setting.as_bytes()))
+        })
+    })
 }
 
 /// What in `command` switches signature checks off, as the message names it.
@@ -180,4 +185,25 @@ fn unverified(command: &Command) -> Option<String> {
         .find(|setting| lower.contains(*setting))
         .map(|setting| format!("`{setting}`"))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_to_yes_zero_or_true_in_any_case() {
+        for yes in [
+            "[trusted=yes]",
+            "gpgcheck=0",
+            "GPGCHECK=0",
+            "a=1,b=True",
+            "x=Yesterday",
+        ] {
+            assert!(sets_yes_zero_or_true(yes), "{yes}");
+        }
+        for no in ["gpgcheck=1", "trusted", "=", "yes", "a=no,b=1", "a=tru"] {
+            assert!(!sets_yes_zero_or_true(no), "{no}");
+        }
+    }
 }

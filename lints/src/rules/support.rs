@@ -357,13 +357,23 @@ pub const DEPENDENCY_MANAGERS: &[DependencyManager] = &[
     },
 ];
 
-/// Whether `haystack` contains `needle` (lower case) in any ASCII case, without a copy.
+/// Whether `haystack` contains `needle` (lower case) in any ASCII case, without a copy: the
+/// places of the needle's first byte (either case) are found with memchr, and only there is
+/// the rest compared.
 pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    haystack.len() >= needle.len()
-        && haystack
-            .as_bytes()
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let Some(last_start) = haystack.len().checked_sub(needle.len()) else {
+        return false;
+    };
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        &haystack[..=last_start],
+    )
+    .any(|at| haystack[at + 1..at + needle.len()].eq_ignore_ascii_case(rest))
 }
 
 /// The `*`/`?` globs of the manifest table, on one path component. Linear backtracking to the
@@ -427,6 +437,31 @@ pub fn is_tar_archive(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contains_without_case() {
+        for (haystack, needle, expected) in [
+            ("--Allow-Untrusted", "allow-untrusted", true),
+            (
+                "Acquire::https::Verify-Peer=FALSE",
+                "verify-peer=false",
+                true,
+            ),
+            ("gpgcheck=1 GPGCHECK=0", "gpgcheck=0", true),
+            ("gpgcheck=", "gpgcheck=0", false),
+            ("sslverify", "http.sslverify", false),
+            ("trusted-hos", "trusted-host", false),
+            ("", "", true),
+            ("abc", "", true),
+            ("ÄTRUSTED=YESÖ", "trusted=yes", true),
+        ] {
+            assert_eq!(
+                contains_ignore_ascii_case(haystack, needle),
+                expected,
+                "{haystack:?} {needle:?}"
+            );
+        }
+    }
 
     #[test]
     fn globs() {

@@ -199,12 +199,15 @@ fn insecure_option(command: &Command) -> Option<&'static str> {
 /// Reports an environment variable that switches off certificate checks.
 fn report_assignment(findings: &mut Vec<Finding>, span: Span, name: &str, value: &str) {
     let value = value.trim_matches(['"', '\'']);
-    let off = match name.to_ascii_uppercase().as_str() {
-        "NODE_TLS_REJECT_UNAUTHORIZED" | "PYTHONHTTPSVERIFY" => value == "0",
-        "NPM_CONFIG_STRICT_SSL" | "YARN_ENABLE_STRICT_SSL" => value.eq_ignore_ascii_case("false"),
+    // Compared without case and without an upper-case copy: every ENV and ARG comes here.
+    let named = |names: [&str; 2]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+    let off = if named(["NODE_TLS_REJECT_UNAUTHORIZED", "PYTHONHTTPSVERIFY"]) {
+        value == "0"
+    } else if named(["NPM_CONFIG_STRICT_SSL", "YARN_ENABLE_STRICT_SSL"]) {
+        value.eq_ignore_ascii_case("false")
+    } else {
         // git and pip act on the variable being set at all.
-        "GIT_SSL_NO_VERIFY" | "PIP_TRUSTED_HOST" => !value.is_empty(),
-        _ => false,
+        named(["GIT_SSL_NO_VERIFY", "PIP_TRUSTED_HOST"]) && !value.is_empty()
     };
     if off {
         findings.push(
