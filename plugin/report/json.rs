@@ -1,14 +1,13 @@
 //! A JSON array with one object per finding (schema in README.md).
 //!
-//! Written straight from borrowed data with serde's derive (keys in alphabetical order, as
-//! the schema lists them): no intermediate JSON values, so a report of thousands of findings
-//! costs little more than its bytes.
+//! Written straight from borrowed data in the layout of serde_json's pretty printer (keys in
+//! alphabetical order, as the schema lists them): no intermediate JSON values, so a report of
+//! thousands of findings costs little more than its bytes.
 
 use std::io::{self, Write};
 
-use rbuild_lints::diagnostic::{Diagnostic, Safety, Severity};
+use rbuild_lints::diagnostic::{Diagnostic, Safety};
 use rbuild_lints::syntax::Span;
-use serde::Serialize;
 
 use super::FileReport;
 
@@ -21,242 +20,335 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
         if part.is_empty() {
             return Ok(());
         }
-        out.write_all(if empty {
-            b"
-"
-        } else {
-            b",
-"
-        })?;
+        out.write_all(if empty { b"\n" } else { b",\n" })?;
         empty = false;
         out.write_all(part)
     })?;
-    out.write_all(if empty {
-        b"]
-"
-    } else {
-        b"
-]
-"
-    })
+    out.write_all(if empty { b"]\n" } else { b"\n]\n" })
 }
 
 /// One file's findings as elements of the report's array: each indented one level and
-/// separated by `,\n`, which is what the pretty printer writes between the brackets of an
-/// array of just these findings.
+/// separated by `,\n`, which is what serde_json's pretty printer writes between the brackets
+/// of an array of just these findings.
 pub(super) fn render_file(report: &FileReport) -> Vec<u8> {
+    let mut out = Vec::with_capacity(report.diagnostics.len() * BYTES_PER_FINDING);
     if report.diagnostics.is_empty() {
-        return Vec::new();
+        return out;
     }
-    let findings: Vec<JsonFinding> = report
-        .diagnostics
-        .iter()
-        .map(|diagnostic| finding(report, diagnostic))
-        .collect();
-    let mut array = Vec::new();
-    findings
-        .serialize(&mut serde_json::Serializer::with_formatter(
-            &mut array,
-            Pretty::default(),
-        ))
-        .expect("findings serialize to memory");
-    // `[\n` ... `\n]` around the elements.
-    array.truncate(array.len() - 2);
-    array.drain(..2);
-    array
+    let mut path = Vec::with_capacity(report.path.len() + 2);
+    string(&mut path, &report.path);
+    for (index, diagnostic) in report.diagnostics.iter().enumerate() {
+        if index > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend_from_slice(b"  ");
+        write_finding(&mut out, report, &path, diagnostic);
+    }
+    out
 }
 
-/// The layout of serde_json's pretty printer (two spaces a level), with each line break and
-/// its indentation written at once: the pretty printer writes the indentation a level at a
-/// time, a fifth of the work of rendering a report. The same state as its: a depth, and
-/// whether the innermost array or object has a value yet.
-#[derive(Default)]
-struct Pretty {
+/// About what a finding takes (a warning with a help, a fix and one edit: ~1 KB), so that a
+/// file's part is not copied as it grows.
+const BYTES_PER_FINDING: usize = 1024;
+
+/// One finding, laid out as serde_json's pretty printer lays out the schema in README.md (keys
+/// in alphabetical order, two spaces a level): written straight, it costs a third of going
+/// through serde's derive, whose every key and bracket is a formatter call. The strings are
+/// escaped by serde_json; a test holds the bytes to the pretty printer's.
+fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic: &Diagnostic) {
+    let rule = diagnostic.rule;
+    let mut finding = Object::open(out, 1);
+    finding.key("code");
+    string(finding.out, rule.code);
+    finding.key("equivalents");
+    let mut equivalents = Object::open(finding.out, 2);
+    equivalents.key("buildkit");
+    optional_string(equivalents.out, rule.equivalents.buildkit);
+    equivalents.key("hadolint");
+    array(
+        equivalents.out,
+        3,
+        rule.equivalents.hadolint,
+        |out, _, code| string(out, code),
+    );
+    equivalents.close();
+    finding.key("fix");
+    match &diagnostic.fix {
+        None => finding.out.extend_from_slice(b"null"),
+        Some(fix) => {
+            let mut object = Object::open(finding.out, 2);
+            object.key("edits");
+            array(object.out, 3, &fix.edits, |out, depth, edit| {
+                located(
+                    out,
+                    depth,
+                    report,
+                    edit.span,
+                    ("replacement", &edit.replacement),
+                );
+            });
+            object.key("message");
+            string(object.out, &fix.message);
+            object.key("safety");
+            string(object.out, safety_name(fix.safety));
+            object.close();
+        }
+    }
+    finding.key("help");
+    optional_string(finding.out, diagnostic.help.as_deref());
+    finding.key("labels");
+    array(finding.out, 2, &diagnostic.labels, |out, depth, label| {
+        located(out, depth, report, label.span, ("message", &label.message));
+    });
+    finding.key("location");
+    location(finding.out, 2, report, diagnostic.span);
+    finding.key("message");
+    string(finding.out, &diagnostic.message);
+    finding.key("path");
+    finding.out.extend_from_slice(path);
+    finding.key("rule");
+    string(finding.out, rule.name);
+    finding.key("severity");
+    string(finding.out, diagnostic.severity.as_str());
+    finding.close();
+}
+
+/// An object being written at `depth` (its keys one level deeper).
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
     depth: usize,
-    has_value: bool,
+    empty: bool,
 }
 
-impl Pretty {
-    /// `,` (after a value), a line break and the indentation of the current depth.
-    fn line_break(&self, out: &mut (impl ?Sized + Write), comma: bool) -> io::Result<()> {
-        const BREAKS: &[u8; 2 + 2 * 16] = b",\n                                ";
-        let end = 2 + 2 * self.depth;
-        let start = usize::from(!comma);
-        match BREAKS.get(start..end) {
-            Some(text) => out.write_all(text),
-            // Deeper than any report goes.
-            None => {
-                out.write_all(&BREAKS[start..2])?;
-                (0..self.depth).try_for_each(|_| out.write_all(b"  "))
-            }
+impl<'a> Object<'a> {
+    fn open(out: &'a mut Vec<u8>, depth: usize) -> Object<'a> {
+        out.push(b'{');
+        Object {
+            out,
+            depth,
+            empty: true,
         }
     }
 
-    /// `[` or `{`.
-    fn open(&mut self, out: &mut (impl ?Sized + Write), bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        out.write_all(bracket)
+    /// `"name": ` on a line of its own (after a `,` unless it is the first).
+    fn key(&mut self, name: &str) {
+        line_break(self.out, !self.empty, self.depth + 1);
+        self.empty = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\": ");
     }
 
-    /// `]` or `}`, on a line of its own after values.
-    fn close(&mut self, out: &mut (impl ?Sized + Write), bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line_break(out, false)?;
+    fn close(self) {
+        if !self.empty {
+            line_break(self.out, false, self.depth);
         }
-        out.write_all(bracket)
+        self.out.push(b'}');
     }
 }
 
-impl serde_json::ser::Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"[")
+/// An array at `depth` of `items`, each written by `item` (given the items' depth): `[]` when
+/// there are none.
+fn array<T>(
+    out: &mut Vec<u8>,
+    depth: usize,
+    items: &[T],
+    mut item: impl FnMut(&mut Vec<u8>, usize, &T),
+) {
+    out.push(b'[');
+    for (index, value) in items.iter().enumerate() {
+        line_break(out, index > 0, depth + 1);
+        item(out, depth + 1, value);
     }
-
-    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"]")
+    if !items.is_empty() {
+        line_break(out, false, depth);
     }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.line_break(out, !first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.open(out, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.close(out, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.line_break(out, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    out.push(b']');
 }
 
-#[derive(Serialize)]
-struct JsonFinding<'a> {
-    code: &'static str,
-    equivalents: JsonEquivalents,
-    fix: Option<JsonFix<'a>>,
-    help: &'a Option<String>,
-    labels: Vec<JsonLabel<'a>>,
-    location: JsonLocation,
-    message: &'a str,
-    path: &'a str,
-    rule: &'static str,
-    severity: Severity,
+/// An edit or a label: `{"location": ..., "replacement" or "message": "..."}`.
+fn located(
+    out: &mut Vec<u8>,
+    depth: usize,
+    report: &FileReport,
+    span: Span,
+    (key, text): (&str, &str),
+) {
+    let mut object = Object::open(out, depth);
+    object.key("location");
+    location(object.out, depth + 1, report, span);
+    object.key(key);
+    string(object.out, text);
+    object.close();
 }
 
-#[derive(Serialize)]
-struct JsonEquivalents {
-    buildkit: Option<&'static str>,
-    hadolint: &'static [&'static str],
-}
-
-#[derive(Serialize)]
-struct JsonFix<'a> {
-    edits: Vec<JsonEdit<'a>>,
-    message: &'a str,
-    safety: Safety,
-}
-
-#[derive(Serialize)]
-struct JsonEdit<'a> {
-    location: JsonLocation,
-    replacement: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    location: JsonLocation,
-    message: &'a str,
-}
-
-#[derive(Serialize)]
-struct JsonLocation {
-    end: JsonPosition,
-    start: JsonPosition,
-}
-
-#[derive(Serialize)]
-struct JsonPosition {
-    column: usize,
-    line: usize,
-    offset: usize,
-}
-
-fn finding<'a>(report: &'a FileReport, diagnostic: &'a Diagnostic) -> JsonFinding<'a> {
-    let location = |span: Span| {
-        let (start, end) = report.range(span);
-        JsonLocation {
-            end: JsonPosition {
-                column: end.column,
-                line: end.line,
-                offset: span.end,
-            },
-            start: JsonPosition {
-                column: start.column,
-                line: start.line,
-                offset: span.start,
-            },
+/// `{"end": {...}, "start": {...}}` of a span: line and column (1-based) and byte offset.
+fn location(out: &mut Vec<u8>, depth: usize, report: &FileReport, span: Span) {
+    let (start, end) = report.range(span);
+    let mut object = Object::open(out, depth);
+    for (name, position, offset) in [("end", end, span.end), ("start", start, span.start)] {
+        object.key(name);
+        let mut fields = Object::open(object.out, depth + 1);
+        for (name, value) in [
+            ("column", position.column),
+            ("line", position.line),
+            ("offset", offset),
+        ] {
+            fields.key(name);
+            fields
+                .out
+                .extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
         }
-    };
-    JsonFinding {
-        code: diagnostic.rule.code,
-        equivalents: JsonEquivalents {
-            buildkit: diagnostic.rule.equivalents.buildkit,
-            hadolint: diagnostic.rule.equivalents.hadolint,
-        },
-        fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
-            edits: fix
-                .edits
-                .iter()
-                .map(|edit| JsonEdit {
-                    location: location(edit.span),
-                    replacement: &edit.replacement,
-                })
-                .collect(),
-            message: &fix.message,
-            safety: fix.safety,
-        }),
-        help: &diagnostic.help,
-        labels: diagnostic
-            .labels
-            .iter()
-            .map(|label| JsonLabel {
-                location: location(label.span),
-                message: &label.message,
-            })
-            .collect(),
-        location: location(diagnostic.span),
-        message: &diagnostic.message,
-        path: &report.path,
-        rule: diagnostic.rule.name,
-        severity: diagnostic.severity,
+        fields.close();
+    }
+    object.close();
+}
+
+/// `,` (after a value), a line break and the indentation of `depth`, written at once.
+fn line_break(out: &mut Vec<u8>, comma: bool, depth: usize) {
+    const BREAKS: &[u8; 2 + 2 * 16] = b",\n                                ";
+    let start = usize::from(!comma);
+    match BREAKS.get(start..2 + 2 * depth) {
+        Some(text) => out.extend_from_slice(text),
+        // Deeper than any finding goes.
+        None => {
+            out.extend_from_slice(&BREAKS[start..2]);
+            out.resize(out.len() + 2 * depth, b' ');
+        }
+    }
+}
+
+/// A JSON string, escaped by serde_json.
+fn string(out: &mut Vec<u8>, value: &str) {
+    serde_json::to_writer(out, value).expect("strings serialize to memory");
+}
+
+fn optional_string(out: &mut Vec<u8>, value: Option<&str>) {
+    match value {
+        Some(value) => string(out, value),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn safety_name(safety: Safety) -> &'static str {
+    match safety {
+        Safety::Safe => "safe",
+        Safety::Unsafe => "unsafe",
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rbuild_lints::diagnostic::Severity;
     use rbuild_lints::linter::{lint, RuleSettings};
     use rbuild_lints::rule::LintOptions;
+    use serde::Serialize;
+
+    // The schema as serde's derive writes it: what the findings written straight must equal.
+
+    #[derive(Serialize)]
+    struct JsonFinding<'a> {
+        code: &'static str,
+        equivalents: JsonEquivalents,
+        fix: Option<JsonFix<'a>>,
+        help: &'a Option<String>,
+        labels: Vec<JsonLabel<'a>>,
+        location: JsonLocation,
+        message: &'a str,
+        path: &'a str,
+        rule: &'static str,
+        severity: Severity,
+    }
+
+    #[derive(Serialize)]
+    struct JsonEquivalents {
+        buildkit: Option<&'static str>,
+        hadolint: &'static [&'static str],
+    }
+
+    #[derive(Serialize)]
+    struct JsonFix<'a> {
+        edits: Vec<JsonEdit<'a>>,
+        message: &'a str,
+        safety: Safety,
+    }
+
+    #[derive(Serialize)]
+    struct JsonEdit<'a> {
+        location: JsonLocation,
+        replacement: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct JsonLabel<'a> {
+        location: JsonLocation,
+        message: &'a str,
+    }
+
+    #[derive(Serialize)]
+    struct JsonLocation {
+        end: JsonPosition,
+        start: JsonPosition,
+    }
+
+    #[derive(Serialize)]
+    struct JsonPosition {
+        column: usize,
+        line: usize,
+        offset: usize,
+    }
+
+    fn finding<'a>(report: &'a FileReport, diagnostic: &'a Diagnostic) -> JsonFinding<'a> {
+        let location = |span: Span| {
+            let (start, end) = report.range(span);
+            JsonLocation {
+                end: JsonPosition {
+                    column: end.column,
+                    line: end.line,
+                    offset: span.end,
+                },
+                start: JsonPosition {
+                    column: start.column,
+                    line: start.line,
+                    offset: span.start,
+                },
+            }
+        };
+        JsonFinding {
+            code: diagnostic.rule.code,
+            equivalents: JsonEquivalents {
+                buildkit: diagnostic.rule.equivalents.buildkit,
+                hadolint: diagnostic.rule.equivalents.hadolint,
+            },
+            fix: diagnostic.fix.as_ref().map(|fix| JsonFix {
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|edit| JsonEdit {
+                        location: location(edit.span),
+                        replacement: &edit.replacement,
+                    })
+                    .collect(),
+                message: &fix.message,
+                safety: fix.safety,
+            }),
+            help: &diagnostic.help,
+            labels: diagnostic
+                .labels
+                .iter()
+                .map(|label| JsonLabel {
+                    location: location(label.span),
+                    message: &label.message,
+                })
+                .collect(),
+            location: location(diagnostic.span),
+            message: &diagnostic.message,
+            path: &report.path,
+            rule: diagnostic.rule.name,
+            severity: diagnostic.severity,
+        }
+    }
 
     fn report(path: &str, text: &str) -> FileReport {
         let result = lint(
@@ -301,23 +393,30 @@ mod tests {
         assert_eq!(written(&reports[1..2]), "[]\n");
     }
 
-    /// The layout is the pretty printer's at any depth, for empty and nested containers too.
+    /// Every kind of finding (labels, fixes of several edits, hadolint and BuildKit
+    /// equivalents, text to escape) is written as serde_json's pretty printer writes it.
     #[test]
-    fn pretty_layout_is_serde_jsons() {
-        let mut nested = serde_json::json!({"a": [], "b": {}, "c": [1, {"d": "e"}]});
-        for level in 0..20 {
-            nested = serde_json::json!({ "level": level, "inner": [nested, []] });
-        }
-        let mut written = Vec::new();
-        nested
-            .serialize(&mut serde_json::Serializer::with_formatter(
-                &mut written,
-                Pretty::default(),
-            ))
-            .unwrap();
-        assert_eq!(
-            String::from_utf8(written).unwrap(),
-            serde_json::to_string_pretty(&nested).unwrap()
-        );
+    fn every_rules_findings_are_the_pretty_printers() {
+        let mut reports: Vec<FileReport> = rbuild_lints::rules::RULES
+            .iter()
+            .flat_map(|rule| rule.fixtures.fail.iter())
+            .enumerate()
+            .map(|(index, text)| report(&format!("r\u{1}/\"{index}\"/Dockerfile"), text))
+            .collect();
+        reports.push(report(
+            "tab\there/Dockerfile",
+            "FROM ubuntu\nRUN echo \"\u{7}\u{1b}[31mé\\u0000\" | tee log\nCMD echo ☃\n",
+        ));
+        let all: Vec<JsonFinding> = reports
+            .iter()
+            .flat_map(|r| r.diagnostics.iter().map(move |d| finding(r, d)))
+            .collect();
+        assert!(all
+            .iter()
+            .any(|f| f.fix.as_ref().is_some_and(|fix| fix.edits.len() > 1)));
+        assert!(all.iter().any(|f| !f.labels.is_empty()));
+        assert!(all.iter().any(|f| f.equivalents.hadolint.len() > 1));
+        let expected = serde_json::to_string_pretty(&all).unwrap() + "\n";
+        assert_eq!(written(&reports), expected);
     }
 }
