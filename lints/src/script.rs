@@ -251,10 +251,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             {
                 finish_word(&mut words, &mut word, &mut in_word);
                 if let Some(start) = command_start.take() {
-                    commands.push((
-                        std::mem::take(&mut words),
-                        Span::new(to_source(start), to_source(command_end)),
-                    ));
+                    commands.push((std::mem::take(&mut words), start..command_end));
                 }
                 words.clear();
                 i += 1;
@@ -315,12 +312,12 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
     }
     finish_word(&mut words, &mut word, &mut in_word);
     if let Some(start) = command_start {
-        commands.push((words, Span::new(to_source(start), to_source(command_end))));
+        commands.push((words, start..command_end));
     }
     // Leading environment assignments (`DEBIAN_FRONTEND=noninteractive apt-get ...`) and
     // wrappers that run the rest (`sudo -E`, `env`, `xargs -r`) do not change which program runs.
     let mut split = Vec::with_capacity(commands.len());
-    for (mut words, span) in commands {
+    for (mut words, range) in commands {
         let mut skip = 0;
         while let Some(word) = words.get(skip) {
             if is_assignment(word) || SHELL_KEYWORDS.contains(&&**word) {
@@ -337,8 +334,13 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
         if skip < words.len() {
             words.drain(..skip);
         }
-        drop_redirections(&mut words);
+        // Every redirection operator has a `<` or a `>`, and a word's bytes come from its
+        // command's text: one search of that text spares most commands looking at each word.
+        if memchr::memchr2(b'<', b'>', &bytes[range.clone()]).is_some() {
+            drop_redirections(&mut words);
+        }
         if !words.is_empty() {
+            let span = Span::new(to_source(range.start), to_source(range.end));
             split.push(Command::new(words, span));
         }
     }
@@ -392,13 +394,6 @@ const WRAPPERS: &[&str] = &[
 /// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
 /// they are not arguments of the program.
 fn drop_redirections(words: &mut Vec<Cow<'_, str>>) {
-    // Most commands have none: every redirection operator has a `<` or a `>`.
-    if !words
-        .iter()
-        .any(|word| memchr::memchr2(b'<', b'>', word.as_bytes()).is_some())
-    {
-        return;
-    }
     let mut kept = Vec::with_capacity(words.len());
     let mut drained = std::mem::take(words).into_iter();
     while let Some(word) = drained.next() {

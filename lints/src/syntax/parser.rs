@@ -120,11 +120,20 @@ fn source_lines(source: &str) -> Vec<SourceLine> {
 }
 
 fn is_comment(text: &str) -> bool {
-    text.trim_start().starts_with('#')
+    trim_start(text).starts_with('#')
 }
 
 fn leading_space(text: &str) -> usize {
-    text.len() - text.trim_start().len()
+    text.len() - trim_start(text).len()
+}
+
+/// `str::trim_start` (Unicode white space, as BuildKit trims), answered without decoding a
+/// character when the line starts with an ASCII byte that is not white space: most lines.
+fn trim_start(text: &str) -> &str {
+    match text.as_bytes().first() {
+        Some(&byte) if byte.is_ascii() && !byte.is_ascii_whitespace() && byte != b'\x0b' => text,
+        _ => text.trim_start(),
+    }
 }
 
 /// The physical lines and a cursor over them.
@@ -268,7 +277,7 @@ impl Parser<'_> {
                     .push(Span::new(l.start + leading_space(text), l.end));
                 continue;
             }
-            if text.trim_start().is_empty() {
+            if trim_start(text).is_empty() {
                 continued.empty_lines.push(Span::new(l.start, l.end));
                 continue;
             }
