@@ -251,9 +251,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             {
                 finish_word(&mut words, &mut word, &mut in_word);
                 if let Some(start) = command_start.take() {
-                    // Copied out at its size: the buffer keeps its capacity for the next
-                    // command instead of growing a new vector word by word.
-                    commands.push((words.drain(..).collect(), start..command_end));
+                    commands.push((std::mem::take(&mut words), start..command_end));
                 }
                 words.clear();
                 i += 1;
