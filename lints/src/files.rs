@@ -1,8 +1,7 @@
 //! Reading a file from disk the bounded way, for every file the linter and the plugin read
 //! (Dockerfiles, configuration, a build context's `.dockerignore`): regular files only (a
-//! FIFO or a device, even behind a symlink, is opened without blocking and refused before a
-//! byte is read, so nothing blocks or reads without end), at most [`MAX_FILE_BYTES`], into a
-//! buffer the size of the file.
+//! FIFO or a device, even behind a symlink, is refused before it is opened, so nothing blocks,
+//! acts or reads without end), at most [`MAX_FILE_BYTES`], into a buffer the size of the file.
 
 use std::fs::{FileType, OpenOptions};
 use std::io::{self, Read};
@@ -25,23 +24,20 @@ pub enum ReadError {
 
 /// Reads the file at `path` (symlinks followed).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
-    // Opened first and asked what it is after: a FIFO opened without blocking does not wait
-    // for a writer, and no terminal becomes ours. One system call fewer per file than asking
-    // the path first, which counts on a tree of a thousand Dockerfiles.
+    // Asked before it is opened: opening a device can act (a watchdog starts counting, a tape
+    // rewinds), and a Dockerfile, a `.dockerignore` or a configuration file may be a symlink
+    // to one in a repository someone else wrote.
+    let metadata = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if !metadata.is_file() {
+        return Err(ReadError::NotRegular(file_kind(&metadata.file_type())));
+    }
+    // Replaced by a FIFO since? Opened without blocking, it does not wait for a writer, and no
+    // terminal becomes ours; what it is now (and its size) is asked again.
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
-        .map_err(|error| {
-            // A socket cannot be opened at all: say what it is, not "No such device or address".
-            let socket = error.raw_os_error() == Some(libc::ENXIO)
-                && std::fs::metadata(path).is_ok_and(|metadata| metadata.file_type().is_socket());
-            if socket {
-                ReadError::NotRegular("a socket")
-            } else {
-                ReadError::Io(error)
-            }
-        })?;
+        .map_err(ReadError::Io)?;
     let metadata = file.metadata().map_err(ReadError::Io)?;
     if !metadata.is_file() {
         return Err(ReadError::NotRegular(file_kind(&metadata.file_type())));
