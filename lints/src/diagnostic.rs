@@ -70,6 +70,16 @@ pub enum Safety {
     Unsafe,
 }
 
+impl Safety {
+    /// The name reports use (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Safety::Safe => "safe",
+            Safety::Unsafe => "unsafe",
+        }
+    }
+}
+
 /// Replace the bytes of `span` with `replacement`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edit {

@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use rbuild_lints::diagnostic::{Diagnostic, Safety};
+use rbuild_lints::diagnostic::Diagnostic;
 use rbuild_lints::syntax::Span;
 
 use super::FileReport;
@@ -57,17 +57,18 @@ const BYTES_PER_FINDING: usize = 1024;
 /// escaped by serde_json; a test holds the bytes to the pretty printer's.
 fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic: &Diagnostic) {
     let rule = diagnostic.rule;
+    // At depth 1: an element of the report's array.
     let mut finding = Object::open(out, 1);
     finding.key("code");
     string(finding.out, rule.code);
     finding.key("equivalents");
-    let mut equivalents = Object::open(finding.out, 2);
+    let mut equivalents = Object::open(finding.out, finding.depth + 1);
     equivalents.key("buildkit");
     optional_string(equivalents.out, rule.equivalents.buildkit);
     equivalents.key("hadolint");
     array(
         equivalents.out,
-        3,
+        equivalents.depth + 1,
         rule.equivalents.hadolint,
         |out, _, code| string(out, code),
     );
@@ -76,32 +77,42 @@ fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic
     match &diagnostic.fix {
         None => finding.out.extend_from_slice(b"null"),
         Some(fix) => {
-            let mut object = Object::open(finding.out, 2);
+            let mut object = Object::open(finding.out, finding.depth + 1);
             object.key("edits");
-            array(object.out, 3, &fix.edits, |out, depth, edit| {
-                located(
-                    out,
-                    depth,
-                    report,
-                    edit.span,
-                    ("replacement", &edit.replacement),
-                );
-            });
+            array(
+                object.out,
+                object.depth + 1,
+                &fix.edits,
+                |out, depth, edit| {
+                    located(
+                        out,
+                        depth,
+                        report,
+                        edit.span,
+                        ("replacement", &edit.replacement),
+                    );
+                },
+            );
             object.key("message");
             string(object.out, &fix.message);
             object.key("safety");
-            string(object.out, safety_name(fix.safety));
+            string(object.out, fix.safety.as_str());
             object.close();
         }
     }
     finding.key("help");
     optional_string(finding.out, diagnostic.help.as_deref());
     finding.key("labels");
-    array(finding.out, 2, &diagnostic.labels, |out, depth, label| {
-        located(out, depth, report, label.span, ("message", &label.message));
-    });
+    array(
+        finding.out,
+        finding.depth + 1,
+        &diagnostic.labels,
+        |out, depth, label| {
+            located(out, depth, report, label.span, ("message", &label.message));
+        },
+    );
     finding.key("location");
-    location(finding.out, 2, report, diagnostic.span);
+    location(finding.out, finding.depth + 1, report, diagnostic.span);
     finding.key("message");
     string(finding.out, &diagnostic.message);
     finding.key("path");
@@ -230,17 +241,10 @@ fn optional_string(out: &mut Vec<u8>, value: Option<&str>) {
     }
 }
 
-fn safety_name(safety: Safety) -> &'static str {
-    match safety {
-        Safety::Safe => "safe",
-        Safety::Unsafe => "unsafe",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rbuild_lints::diagnostic::Severity;
+    use rbuild_lints::diagnostic::{Safety, Severity};
     use rbuild_lints::linter::{lint, RuleSettings};
     use rbuild_lints::rule::LintOptions;
     use serde::Serialize;

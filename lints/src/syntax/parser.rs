@@ -131,7 +131,7 @@ fn leading_space(text: &str) -> usize {
 /// character when the line starts with an ASCII byte that is not white space: most lines.
 fn trim_start(text: &str) -> &str {
     match text.as_bytes().first() {
-        Some(&byte) if byte.is_ascii() && !byte.is_ascii_whitespace() && byte != b'\x0b' => text,
+        Some(&byte) if byte.is_ascii() && !char::from(byte).is_whitespace() => text,
         _ => text.trim_start(),
     }
 }
