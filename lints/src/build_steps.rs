@@ -14,7 +14,9 @@ use std::collections::BTreeMap;
 use crate::dockerignore::DockerIgnore;
 use crate::instructions::scope::{Expanded, Scope};
 use crate::rule::{Check, Checker, LintOptions};
-use crate::rules::support::{context_sources, earlier_stage, is_manifest_name};
+use crate::rules::support::{
+    context_sources, earlier_stage, global_arg_values_with, is_manifest_name,
+};
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Stage};
 
 /// One instruction of the build, with what decides whether the builder's cache has it.
@@ -89,7 +91,11 @@ pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildS
         stage.instructions.end
     });
     let rb301 = rb301_copies(dockerfile, options);
-    let globals = Scope::global(dockerfile, options);
+    let globals = Scope::global(
+        dockerfile,
+        options,
+        &global_arg_values_with(dockerfile, &options.build_args),
+    );
     let mut steps = Vec::with_capacity(end);
     let first_from = dockerfile
         .stages

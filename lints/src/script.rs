@@ -365,7 +365,10 @@ impl WordText {
                 WordText::Range(range.start..piece.end)
             }
             WordText::Range(range) => {
-                WordText::Owned(format!("{}{}", &script[range], &script[piece]))
+                let mut text = String::with_capacity(range.len() + piece.len());
+                text.push_str(&script[range]);
+                text.push_str(&script[piece]);
+                WordText::Owned(text)
             }
             WordText::Owned(mut text) => {
                 text.push_str(&script[piece]);

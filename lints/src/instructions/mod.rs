@@ -15,6 +15,8 @@ mod mount;
 pub(crate) mod scope;
 mod values;
 
+use std::collections::BTreeMap;
+
 use crate::rule::LintOptions;
 use crate::syntax::{Arguments, Dockerfile, Instruction, Keyword, Span, Word};
 
@@ -44,8 +46,13 @@ impl Problem {
     }
 }
 
-/// Every instruction-level and conversion-time mistake in `dockerfile`, in file order.
-pub fn check(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<Problem> {
+/// Every instruction-level and conversion-time mistake in `dockerfile`, in file order;
+/// `global_values` are the values its FROM lines see ([`Check::global_arg_values`]).
+pub fn check(
+    dockerfile: &Dockerfile,
+    options: &LintOptions,
+    global_values: &BTreeMap<String, String>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let stable_frontend = is_stable_frontend(dockerfile);
     problems.extend(values::check_directive(dockerfile));
@@ -56,7 +63,7 @@ pub fn check(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<Problem> {
             problems.push(problem);
         }
     }
-    let globals = Scope::global(dockerfile, options);
+    let globals = Scope::global(dockerfile, options, global_values);
     let mut finished: Vec<Scope<'_>> = Vec::with_capacity(dockerfile.stages.len());
     for stage in &dockerfile.stages {
         let from = &dockerfile.instructions[stage.from];

@@ -1,9 +1,11 @@
 //! The variables an instruction's values expand with, and what is certain about them.
 
+use std::collections::BTreeMap;
+
 use rpds::RedBlackTreeMap;
 
 use crate::rule::LintOptions;
-use crate::rules::support::{earlier_stage, expand_base, global_arg_values_with};
+use crate::rules::support::{earlier_stage, expand_base};
 use crate::shell::{Env, ExpandError, Lexer};
 use crate::syntax::{Dockerfile, Instruction, Keyword, Stage};
 
@@ -51,12 +53,16 @@ impl Env for Scope<'_> {
 }
 
 impl<'a> Scope<'a> {
-    /// The scope of FROM lines: the ARGs before the first FROM and the platform ARGs.
-    pub fn global(dockerfile: &Dockerfile, options: &'a LintOptions) -> Scope<'a> {
-        let known = global_arg_values_with(dockerfile, &options.build_args);
+    /// The scope of FROM lines: the ARGs before the first FROM and the platform ARGs, whose
+    /// values (`known`) are [`crate::rule::Check::global_arg_values`].
+    pub fn global(
+        dockerfile: &Dockerfile,
+        options: &'a LintOptions,
+        known: &BTreeMap<String, String>,
+    ) -> Scope<'a> {
         let mut vars: RedBlackTreeMap<String, Value> = known
-            .into_iter()
-            .map(|(name, value)| (name, Value::Known(value)))
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::Known(value.clone())))
             .collect();
         for arg in &dockerfile.global_args {
             let supplied = options.build_args.contains_key(&arg.name);

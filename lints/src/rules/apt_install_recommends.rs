@@ -50,14 +50,18 @@ to pull and scan, and widen its attack surface, for software the image never use
     check: Checker::Static(check),
 };
 
+/// apt's setting of whether recommended packages are installed.
+const RECOMMENDS: &str = "APT::Install-Recommends";
+
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let mut recommends_configured_off = false;
     for run in runs(check) {
         for command in run.commands.iter() {
+            // Most words are shorter than the setting's name: their length answers.
             let sets_recommends = command
                 .words
                 .iter()
-                .any(|w| w.contains("APT::Install-Recommends"));
+                .any(|w| w.len() >= RECOMMENDS.len() && w.contains(RECOMMENDS));
             if !command.is("apt-get", &["install"]) && !command.is("apt", &["install"]) {
                 // Anything else naming the setting writes it to apt's configuration.
                 recommends_configured_off |= sets_recommends;

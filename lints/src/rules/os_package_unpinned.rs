@@ -73,34 +73,37 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 continue;
             }
             findings.push(
-                Finding::new(
-                    command.span,
-                    format!(
-                        "`{}` installs {} without a version",
-                        written_command(command),
-                        unpinned
-                            .iter()
-                            .map(|p| format!("`{p}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-                .with_help(manager.help),
+                Finding::new(command.span, message(command, &unpinned)).with_help(manager.help),
             );
         }
     }
 }
 
-/// `apt install`, `dnf module install`: the program and its subcommands as written.
-fn written_command(command: &Command) -> String {
-    let mut words = vec![command.program()];
+/// "`apt-get install` installs `curl`, `git` without a version": the program and its
+/// subcommands as written (`dnf module install`), then the packages. Built in one string:
+/// a quarter of the findings over a corpus are this rule's.
+fn message(command: &Command, unpinned: &[&str]) -> String {
+    let mut message = String::with_capacity(64);
+    message.push('`');
+    message.push_str(command.program());
     for operand in command.operands() {
-        words.push(operand);
+        message.push(' ');
+        message.push_str(operand);
         if operand != "module" {
             break;
         }
     }
-    words.join(" ")
+    message.push_str("` installs ");
+    for (index, package) in unpinned.iter().enumerate() {
+        if index > 0 {
+            message.push_str(", ");
+        }
+        message.push('`');
+        message.push_str(package);
+        message.push('`');
+    }
+    message.push_str(" without a version");
+    message
 }
 
 /// How one package manager's install names versions.

@@ -65,7 +65,7 @@ it and then fail.",
 /// What the parser accepted but the builder's instruction layer and conversion reject; the
 /// parser's own errors are reported by the lint engine, before any rule runs.
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
-    for problem in instructions::check(check.dockerfile, check.options) {
+    for problem in instructions::check(check.dockerfile, check.options, check.global_arg_values()) {
         let finding = Finding::new(problem.span, problem.message);
         findings.push(match problem.help {
             Some(help) => finding.with_help(help),

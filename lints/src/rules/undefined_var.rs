@@ -203,14 +203,14 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
             match instruction.kind {
                 Keyword::Arg => {
                     for decl in instruction.arg_decls(0) {
-                        defined.0.insert_mut(decl.name.clone());
+                        defined.insert(decl.name.clone());
                         args.push(decl.name);
                     }
                 }
                 Keyword::Env => {
                     for pair in instruction.key_values() {
-                        defined.0.insert_mut(pair.key.value.clone());
-                        env.0.insert_mut(pair.key.value.clone());
+                        defined.insert(pair.key.value.clone());
+                        env.insert(pair.key.value.clone());
                     }
                 }
                 _ => {}
@@ -220,16 +220,42 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
 }
 
-/// Names of variables that are set. A persistent set: a stage built on an earlier one starts
-/// from a copy of its names, which costs O(1), so a chain of stages costs
-/// O(instructions × log names), not O(stages × names).
-#[derive(Clone, Default)]
-struct Names(RedBlackTreeSet<String>);
+/// Names of variables that are set: the base image's (a table's list, and `PATH`, which the
+/// builder gives every image; read in place rather than copied for every stage) and a
+/// persistent set of those the Dockerfile sets. A stage built on an earlier one starts from a
+/// copy of its names, which costs O(1), so a chain of stages costs O(instructions × log
+/// names), not O(stages × names).
+#[derive(Clone)]
+struct Names {
+    image: &'static [&'static str],
+    set: RedBlackTreeSet<String>,
+}
+
+impl Names {
+    fn contains(&self, name: &str) -> bool {
+        name == "PATH" || self.image.contains(&name) || self.set.contains(name)
+    }
+
+    fn insert(&mut self, name: String) {
+        self.set.insert_mut(name);
+    }
+
+    /// Every name, sorted and once, as suggestions are looked for among them.
+    fn sorted(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = std::iter::once("PATH")
+            .chain(self.image.iter().copied())
+            .chain(self.set.iter().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+}
 
 impl Env for Names {
     fn get(&self, name: &str) -> Option<&str> {
         // Only whether it is set matters here, not its value.
-        self.0.contains(name).then_some("x")
+        self.contains(name).then_some("x")
     }
 }
 
@@ -239,19 +265,19 @@ fn base_environment(
     stage: &Stage,
     final_env: &[Option<Names>],
 ) -> Option<Names> {
-    let mut names = match earlier_stage(dockerfile, &stage.base.value, stage.index) {
-        Some(parent) => final_env.get(parent.index)?.clone()?,
+    match earlier_stage(dockerfile, &stage.base.value, stage.index) {
+        Some(parent) => final_env.get(parent.index)?.clone(),
         None => {
             let repository = repository_path(&stage.base.value)?;
             let (_, env) = IMAGE_ENVIRONMENTS
                 .iter()
                 .find(|(images, _)| images.contains(&repository.as_str()))?;
-            Names(env.iter().map(|name| name.to_string()).collect())
+            Some(Names {
+                image: env,
+                set: RedBlackTreeSet::new(),
+            })
         }
-    };
-    // The builder gives every image a PATH.
-    names.0.insert_mut("PATH".to_string());
-    Some(names)
+    }
 }
 
 /// `docker.io/library/python:3.12@sha256:...` -> `python`; `None` when it uses variables.
@@ -380,7 +406,7 @@ fn finding(
         finding.with_help(format!(
             "`{name}` is declared before the first FROM: declare it again in this stage with `ARG {name}` to use it"
         ))
-    } else if let Some(close) = suggest::closest(name, defined.0.iter().map(String::as_str)) {
+    } else if let Some(close) = suggest::closest(name, defined.sorted()) {
         finding.with_help(format!("did you mean `${close}`?"))
     } else {
         finding.with_help(format!(

@@ -128,11 +128,17 @@ fn leading_space(text: &str) -> usize {
 }
 
 /// `str::trim_start` (Unicode white space, as BuildKit trims), answered without decoding a
-/// character when the line starts with an ASCII byte that is not white space: most lines.
+/// character when the ASCII white space it starts with (continuation lines' indentation) is
+/// followed by an ASCII byte or nothing: most lines.
 fn trim_start(text: &str) -> &str {
-    match text.as_bytes().first() {
-        Some(&byte) if byte.is_ascii() && !char::from(byte).is_whitespace() => text,
-        _ => text.trim_start(),
+    let bytes = text.as_bytes();
+    let blanks = bytes
+        .iter()
+        .take_while(|&&byte| byte.is_ascii() && char::from(byte).is_whitespace())
+        .count();
+    match bytes.get(blanks) {
+        Some(byte) if !byte.is_ascii() => text[blanks..].trim_start(),
+        _ => &text[blanks..],
     }
 }
 
@@ -731,5 +737,28 @@ fn unknown_instruction(word: &str) -> String {
             keyword.as_str().to_ascii_lowercase()
         ),
         _ => format!("unknown instruction: {word}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trim_start;
+
+    #[test]
+    fn trim_start_is_strs_on_ascii_and_unicode_blanks() {
+        for text in [
+            "",
+            "RUN x",
+            "   && apt-get",
+            "\t\t# comment",
+            " \u{b}\u{c}\r x",
+            "    ",
+            "  \u{a0}x",
+            "\u{3000} x",
+            "  é",
+            "  \u{3000}",
+        ] {
+            assert_eq!(trim_start(text), text.trim_start(), "{text:?}");
+        }
     }
 }
