@@ -215,11 +215,15 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     same
 }
 
+/// Room for a command's words at once: most commands have fewer, and growing a vector of
+/// them from nothing reallocates it twice on the way to eight.
+const WORDS_PER_COMMAND: usize = 8;
+
 /// Splits `script` into simple commands; `to_source` maps an offset in `script` to the source.
 pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Command<'s>> {
     let bytes = script.as_bytes();
     let mut commands = Vec::new();
-    let mut words: Vec<Cow<'s, str>> = Vec::new();
+    let mut words: Vec<Cow<'s, str>> = Vec::with_capacity(WORDS_PER_COMMAND);
     let mut word = WordText::default();
     let mut in_word = false;
     let mut command_start = None;
@@ -251,7 +255,8 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             {
                 finish_word(&mut words, &mut word, &mut in_word);
                 if let Some(start) = command_start.take() {
-                    commands.push((std::mem::take(&mut words), start..command_end));
+                    let next = Vec::with_capacity(WORDS_PER_COMMAND);
+                    commands.push((std::mem::replace(&mut words, next), start..command_end));
                 }
                 words.clear();
                 i += 1;
