@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 /// One input of the lint command.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
+    /// A regular file when it was found (named, or met in a walk): it is read without asking
+    /// what it is first ([`crate::input::read_input`]).
     File(PathBuf),
     /// Standard input, reported under this name.
     Stdin(PathBuf),

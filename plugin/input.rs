@@ -16,6 +16,11 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, Reason> {
     files::read_file(path).map_err(|error| reason(&error))
 }
 
+/// Reads a file that discovery found to be a regular file (see [`files::read_regular_file`]).
+pub fn read_input(path: &Path) -> Result<Vec<u8>, Reason> {
+    files::read_regular_file(path).map_err(|error| reason(&error))
+}
+
 /// [`read_file`], with a file that does not exist read as `None`.
 pub fn read_file_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Reason> {
     match files::read_file(path) {
@@ -95,6 +100,13 @@ mod tests {
             read_file(&dir.path().join("missing")).unwrap_err(),
             "No such file or directory"
         );
+        // A found file replaced by a FIFO before it is read: opened at once, it still does not
+        // wait for a writer.
+        assert_eq!(
+            read_input(&fifo).unwrap_err(),
+            "not a regular file (a FIFO)"
+        );
+        assert_eq!(read_input(&dockerfile).unwrap(), b"FROM scratch\n");
         let endless = std::io::repeat(b'#');
         assert_eq!(
             read_stream(endless).unwrap_err(),

@@ -31,6 +31,13 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     if !metadata.is_file() {
         return Err(ReadError::NotRegular(file_kind(&metadata.file_type())));
     }
+    read_regular_file(path)
+}
+
+/// Reads the file at `path` that its caller has just found to be a regular file (a directory
+/// walk's entry, a path whose metadata said so): it is opened without asking again, which
+/// spares each file of a tree one look-up of its whole path.
+pub fn read_regular_file(path: &Path) -> Result<Vec<u8>, ReadError> {
     // Replaced by a FIFO since? Opened without blocking, it does not wait for a writer, and no
     // terminal becomes ours; what it is now (and its size) is asked again.
     let file = OpenOptions::new()

@@ -203,7 +203,7 @@ fn format_job(job: &Job, mode: Mode, stdin: Option<&[u8]>) -> Outcome {
     let name = job.input.display_path().display();
     let bytes = match &job.input {
         Input::Stdin(_) => stdin.unwrap_or_default().to_vec(),
-        Input::File(path) => match crate::input::read_file(path) {
+        Input::File(path) => match crate::input::read_input(path) {
             Ok(bytes) => bytes,
             Err(reason) => return Outcome::Failed(format!("{name}: {reason}")),
         },

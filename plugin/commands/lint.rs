@@ -450,8 +450,8 @@ fn lint_input(job: &Job, stdin: Option<&[u8]>) -> Result<(FileReport, Option<Fix
     let bytes = match input {
         Input::Stdin(_) => stdin.unwrap_or_default(),
         Input::File(path) => {
-            read =
-                input::read_file(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
+            read = input::read_input(path)
+                .map_err(|reason| format!("{}: {reason}", path.display()))?;
             &read[..]
         }
     };

@@ -75,7 +75,7 @@ impl ParseConfig {
         match &self.input {
             Input::Stdin => crate::input::read_stream(std::io::stdin().lock())
                 .map_err(|reason| input_error(format!("cannot read standard input: {reason}"))),
-            Input::File(path) => crate::input::read_file(path)
+            Input::File(path) => crate::input::read_input(path)
                 .map_err(|reason| input_error(format!("cannot read {}: {reason}", path.display()))),
         }
     }
