@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use rbuild_lints::diagnostic::Diagnostic;
+use rbuild_lints::rule::Rule;
 use rbuild_lints::syntax::Span;
 
 use super::FileReport;
@@ -57,22 +58,23 @@ const BYTES_PER_FINDING: usize = 1024;
 /// escaped by serde_json; a test holds the bytes to the pretty printer's.
 fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic: &Diagnostic) {
     let rule = diagnostic.rule;
-    // At depth 1: an element of the report's array.
-    let mut finding = Object::open(out, 1);
-    finding.key("code");
-    string(finding.out, rule.code);
-    finding.key("equivalents");
-    let mut equivalents = Object::open(finding.out, finding.depth + 1);
-    equivalents.key("buildkit");
-    optional_string(equivalents.out, rule.equivalents.buildkit);
-    equivalents.key("hadolint");
-    array(
-        equivalents.out,
-        equivalents.depth + 1,
-        rule.equivalents.hadolint,
-        |out, _, code| string(out, code),
-    );
-    equivalents.close();
+    // At depth 1: an element of the report's array. It opens with the rule's own keys, the
+    // same bytes in each of its findings.
+    RULE_HEADS.with_borrow_mut(|heads| {
+        let head = match heads.iter().find(|(of, _)| std::ptr::eq(*of, rule)) {
+            Some((_, head)) => head,
+            None => {
+                heads.push((rule, rule_head(rule)));
+                &heads[heads.len() - 1].1
+            }
+        };
+        out.extend_from_slice(head);
+    });
+    let mut finding = Object {
+        out,
+        depth: 1,
+        empty: false,
+    };
     finding.key("fix");
     match &diagnostic.fix {
         None => finding.out.extend_from_slice(b"null"),
@@ -122,6 +124,34 @@ fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic
     finding.key("severity");
     string(finding.out, diagnostic.severity.as_str());
     finding.close();
+}
+
+thread_local! {
+    /// [`rule_head`] of each rule met by this thread: a report names few rules, many times.
+    static RULE_HEADS: std::cell::RefCell<Vec<(&'static Rule, Vec<u8>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The start of a finding of `rule` at depth 1, up to the value of its last key of the rule's
+/// own: `{`, `"code"` and `"equivalents"`.
+fn rule_head(rule: &Rule) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut finding = Object::open(&mut out, 1);
+    finding.key("code");
+    string(finding.out, rule.code);
+    finding.key("equivalents");
+    let mut equivalents = Object::open(finding.out, finding.depth + 1);
+    equivalents.key("buildkit");
+    optional_string(equivalents.out, rule.equivalents.buildkit);
+    equivalents.key("hadolint");
+    array(
+        equivalents.out,
+        equivalents.depth + 1,
+        rule.equivalents.hadolint,
+        |out, _, code| string(out, code),
+    );
+    equivalents.close();
+    out
 }
 
 /// An object being written at `depth` (its keys one level deeper).
