@@ -202,12 +202,19 @@ fn split_word<'a>(dockerfile: &'a Dockerfile, word: &'a Word) -> Vec<Command<'a>
     })
 }
 
-/// How many bytes `a` and `b` start with in common; compared 16 at a time.
+/// How many bytes `a` and `b` start with in common: compared eight at a time, the first
+/// difference found in the XOR of the two words, without a byte-by-byte tail at a mismatch.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let len = a.len().min(b.len());
     let mut same = 0;
-    while same + 16 <= len && a[same..same + 16] == b[same..same + 16] {
-        same += 16;
+    while same + 8 <= len {
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes[same..same + 8].try_into().unwrap());
+        let difference = word(a) ^ word(b);
+        if difference != 0 {
+            // Little-endian: the first byte that differs holds the lowest set bit.
+            return same + (difference.trailing_zeros() / 8) as usize;
+        }
+        same += 8;
     }
     while same < len && a[same] == b[same] {
         same += 1;
@@ -485,6 +492,21 @@ mod tests {
 
     fn words(script: &str) -> Vec<Vec<Cow<'_, str>>> {
         split(script, |o| o).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn common_prefix_finds_the_first_difference() {
+        let text = b"apt-get install -y --no-install-recommends curl git";
+        for len in 0..=text.len() {
+            for at in 0..len {
+                let mut other = text[..len].to_vec();
+                other[at] ^= 0x20;
+                assert_eq!(common_prefix(&text[..len], &other), at);
+                assert_eq!(common_prefix(&other, &text[..len]), at);
+            }
+            assert_eq!(common_prefix(&text[..len], text), len);
+            assert_eq!(common_prefix(text, &text[..len]), len);
+        }
     }
 
     #[test]
