@@ -226,10 +226,14 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 /// them from nothing reallocates it twice on the way to eight.
 const WORDS_PER_COMMAND: usize = 8;
 
+/// Room for a script's commands at once: a shell-form RUN of the shared corpus runs twelve on
+/// average.
+const COMMANDS_PER_SCRIPT: usize = 16;
+
 /// Splits `script` into simple commands; `to_source` maps an offset in `script` to the source.
 pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Command<'s>> {
     let bytes = script.as_bytes();
-    let mut commands = Vec::new();
+    let mut commands = Vec::with_capacity(COMMANDS_PER_SCRIPT);
     let mut words: Vec<Cow<'s, str>> = Vec::with_capacity(WORDS_PER_COMMAND);
     let mut word = WordText::default();
     let mut in_word = false;

@@ -197,7 +197,8 @@ impl Parser<'_> {
                 Span::new(long.start + MAX_LINE_LENGTH, long.end),
             ));
         }
-        let mut instructions = Vec::new();
+        // Room for the instructions of most Dockerfiles (eleven on average in the shared corpus).
+        let mut instructions = Vec::with_capacity(16);
         while let Some(first) = cursor.take() {
             let start = first.start + leading_space(&source[first.start..first.end]);
             let content = &source[start..first.end];
@@ -216,9 +217,16 @@ impl Parser<'_> {
             if continues.is_none() && content.is_empty() {
                 continue;
             }
+            // A continued line (most RUNs) gets room for a long instruction at once, instead of
+            // growing with every line joined onto it: its text, up to the end of the source or
+            // 4 KiB, and sixteen pieces.
+            let (text_room, pieces_room) = match continues {
+                Some(_) => ((source.len() - start).min(4096), 16),
+                None => (content.len(), 1),
+            };
             let mut line = LogicalLine {
-                text: String::with_capacity(content.len()),
-                pieces: Vec::with_capacity(1),
+                text: String::with_capacity(text_room),
+                pieces: Vec::with_capacity(pieces_room),
             };
             line.push(source, start..start + continues.unwrap_or(content.len()));
             let continued = match continues {
