@@ -328,20 +328,38 @@ impl Discovery {
     }
 }
 
-/// An absolute path with each `..` taken out with the name before it, as the user reads it
-/// (what a symbolic link before a `..` points to is not asked). On `Path` components, not
-/// `dockerignore::clean_path`'s text: file names need not be UTF-8.
-fn without_parent_dirs(absolute: &Path) -> PathBuf {
-    let mut path = PathBuf::new();
-    for component in absolute.components() {
-        match component {
-            std::path::Component::ParentDir => {
-                path.pop();
+/// `path` made absolute (a relative one is below `cwd`, itself absolute) with empty names, `.`
+/// and each `..` with the name before it taken out, as the user reads it (what a symbolic link
+/// before a `..` points to is not asked). Over the path's bytes: file names need not be UTF-8
+/// (not `dockerignore::clean_path`'s text), and `Path` components cost more than the rest of
+/// looking up a file's settings.
+fn absolute_without_parent_dirs(cwd: &Path, path: &Path) -> PathBuf {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let path = path.as_os_str().as_bytes();
+    let cwd = cwd.as_os_str().as_bytes();
+    let mut absolute = Vec::with_capacity(cwd.len() + 1 + path.len());
+    let base = if path.starts_with(b"/") {
+        &b""[..]
+    } else {
+        cwd
+    };
+    for name in base.split(|&b| b == b'/').chain(path.split(|&b| b == b'/')) {
+        match name {
+            b"" | b"." => {}
+            b".." => {
+                let parent = absolute.iter().rposition(|&b| b == b'/').unwrap_or(0);
+                absolute.truncate(parent);
             }
-            component => path.push(component),
+            name => {
+                absolute.push(b'/');
+                absolute.extend_from_slice(name);
+            }
         }
     }
-    path
+    if absolute.is_empty() {
+        absolute.push(b'/');
+    }
+    PathBuf::from(std::ffi::OsString::from_vec(absolute))
 }
 
 /// A cache's lock: a thread that panicked holding it left the map whole (only inserts of
@@ -531,11 +549,14 @@ impl Resolver {
     fn absolute(&self, path: &Path) -> anyhow::Result<PathBuf> {
         // The working directory is read once, not once per file.
         match &self.working_dir {
-            Some(cwd) if path.is_relative() => std::path::absolute(cwd.join(path)),
-            _ => std::path::absolute(path),
+            Some(cwd) if !path.as_os_str().is_empty() => {
+                Ok(absolute_without_parent_dirs(cwd, path))
+            }
+            // Without a working directory (or a path), std says why.
+            _ => std::path::absolute(path)
+                .map(|absolute| absolute_without_parent_dirs(Path::new("/"), &absolute))
+                .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e)))),
         }
-        .map(|absolute| without_parent_dirs(&absolute))
-        .map_err(|e| input_error(format!("{}: {}", path.display(), io_reason(&e))))
     }
 
     fn resolve_absolute(&self, absolute: &Path, is_dir: bool) -> anyhow::Result<Effective> {
@@ -847,11 +868,23 @@ mod tests {
             inside.file.map(|file| file.path.clone()),
             Some(repo.join(FILE_NAME))
         );
+        let absolute =
+            |cwd: &str, path: &str| absolute_without_parent_dirs(Path::new(cwd), Path::new(path));
+        assert_eq!(absolute("/w", "/a/b/../../c/./d/.."), PathBuf::from("/c"));
+        assert_eq!(absolute("/w", "/.."), PathBuf::from("/"));
         assert_eq!(
-            without_parent_dirs(Path::new("/a/b/../../c/./d/..")),
-            PathBuf::from("/c")
+            absolute("/w/repo", "../other//./Dockerfile"),
+            PathBuf::from("/w/other/Dockerfile")
         );
-        assert_eq!(without_parent_dirs(Path::new("/..")), PathBuf::from("/"));
+        assert_eq!(absolute("/w/repo", "./"), PathBuf::from("/w/repo"));
+        assert_eq!(absolute("/", "../../x/"), PathBuf::from("/x"));
+        // Names that are not UTF-8 are kept as they are.
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+        assert_eq!(
+            absolute_without_parent_dirs(Path::new("/w"), Path::new(name)),
+            Path::new("/w").join(name)
+        );
     }
 
     #[test]
