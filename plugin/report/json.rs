@@ -70,11 +70,7 @@ fn write_finding(out: &mut Vec<u8>, report: &FileReport, path: &[u8], diagnostic
         };
         out.extend_from_slice(head);
     });
-    let mut finding = Object {
-        out,
-        depth: 1,
-        empty: false,
-    };
+    let mut finding = Object::written_up_to(out, 1);
     finding.key("fix");
     match &diagnostic.fix {
         None => finding.out.extend_from_slice(b"null"),
@@ -168,6 +164,16 @@ impl<'a> Object<'a> {
             out,
             depth,
             empty: true,
+        }
+    }
+
+    /// An object at `depth` whose opening and first keys `out` already ends with (a
+    /// [`rule_head`]).
+    fn written_up_to(out: &'a mut Vec<u8>, depth: usize) -> Object<'a> {
+        Object {
+            out,
+            depth,
+            empty: false,
         }
     }
 
