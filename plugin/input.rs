@@ -107,6 +107,22 @@ mod tests {
             "not a regular file (a FIFO)"
         );
         assert_eq!(read_input(&dockerfile).unwrap(), b"FROM scratch\n");
+        // Read in one call of its size and a byte: the empty file, one at the limit, one over.
+        let sized = dir.path().join("sized.Dockerfile");
+        for (size, accepted) in [
+            (0, true),
+            (files::MAX_FILE_BYTES, true),
+            (files::MAX_FILE_BYTES + 1, false),
+        ] {
+            std::fs::write(&sized, vec![b'#'; size as usize]).unwrap();
+            match read_input(&sized) {
+                Ok(bytes) => assert!(accepted && bytes.len() as u64 == size, "{size}"),
+                Err(reason) => assert!(!accepted && reason.starts_with("larger than"), "{size}"),
+            }
+        }
+        // A file with more bytes than its size says (/proc's say 0) is read to its end.
+        let status = read_input(Path::new("/proc/self/status")).unwrap();
+        assert!(status.starts_with(b"Name:") && status.ends_with(b"\n"));
         let endless = std::io::repeat(b'#');
         assert_eq!(
             read_stream(endless).unwrap_err(),
