@@ -60,27 +60,42 @@ harder to scan: instructions no longer stand out from their arguments the same w
 
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let dockerfile = check.dockerfile;
-    let keywords: Vec<&Instruction> = dockerfile.instructions.iter().collect();
     let text = |instruction: &Instruction| dockerfile.text(instruction.keyword_span);
-    let upper = keywords
+    // Compared in place: a keyword's lower-case form is made only for a finding's fix.
+    let is_lower = |instruction: &Instruction| {
+        let written = text(instruction);
+        written.len() == instruction.kind.as_str().len()
+            && written
+                .bytes()
+                .zip(instruction.kind.as_str().bytes())
+                .all(|(written, upper)| written == upper.to_ascii_lowercase())
+    };
+    let upper = dockerfile
+        .instructions
         .iter()
         .filter(|i| text(i) == i.kind.as_str())
         .count();
-    let lower = keywords
+    let lower = dockerfile
+        .instructions
         .iter()
-        .filter(|i| text(i) == i.kind.as_str().to_ascii_lowercase())
+        .filter(|i| is_lower(i))
         .count();
     let lower_case_wins = lower > upper;
-    for instruction in keywords {
+    for instruction in &dockerfile.instructions {
+        let matches = if lower_case_wins {
+            is_lower(instruction)
+        } else {
+            text(instruction) == instruction.kind.as_str()
+        };
+        if matches {
+            continue;
+        }
         let expected = if lower_case_wins {
             instruction.kind.as_str().to_ascii_lowercase()
         } else {
             instruction.kind.as_str().to_string()
         };
         let written = text(instruction);
-        if written == expected {
-            continue;
-        }
         let case = if lower_case_wins { "lower" } else { "upper" };
         findings.push(
             Finding::new(
