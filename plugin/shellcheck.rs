@@ -89,16 +89,19 @@ impl ShellCheck {
         &self,
         targets: Vec<(&mut FileReport, &RuleSettings)>,
     ) -> anyhow::Result<()> {
+        // Parsed and their scripts collected in parallel, as they were linted.
         let parsed: Vec<Option<Dockerfile>> = targets
-            .iter()
+            .par_iter()
             .map(|(report, _)| syntax::parse(&report.source).ok())
             .collect();
-        let mut scripts = Vec::new();
-        for (target, dockerfile) in parsed.iter().enumerate() {
-            if let Some(dockerfile) = dockerfile {
-                scripts.extend(collect_scripts(dockerfile).into_iter().map(|s| (target, s)));
-            }
-        }
+        let scripts: Vec<(usize, Script)> = parsed
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(target, dockerfile)| {
+                let scripts = dockerfile.as_ref().map(collect_scripts).unwrap_or_default();
+                scripts.into_iter().map(move |script| (target, script))
+            })
+            .collect();
         let only_scripts: Vec<&Script> = scripts.iter().map(|(_, s)| s).collect();
         let comments = self.run(&only_scripts)?;
         let mut findings: Vec<Vec<ExternalFinding>> = vec![Vec::new(); targets.len()];
@@ -129,28 +132,34 @@ impl ShellCheck {
     /// dialect, in parallel. Returns each script's comments.
     fn run(&self, scripts: &[&Script]) -> anyhow::Result<Vec<Vec<Comment>>> {
         let cache = self.open_cache();
-        let mut distinct: HashMap<(&str, String), usize> = HashMap::new();
+        let mut index_of: HashMap<(&str, String), usize> = HashMap::new();
         let mut file_of_script = Vec::with_capacity(scripts.len());
-        let mut comments: Vec<Vec<Comment>> = Vec::new();
+        // The distinct scripts, (shell, text), in the order they come.
+        let mut distinct: Vec<(&str, String)> = Vec::new();
+        for script in scripts {
+            let next = index_of.len();
+            let index = *index_of
+                .entry((script.shell, script.text()))
+                .or_insert_with_key(|(shell, text)| {
+                    distinct.push((shell, text.clone()));
+                    next
+                });
+            file_of_script.push(index);
+        }
+        // Looked up in parallel: a file read for each script.
+        let cached: Vec<Option<Vec<Comment>>> = distinct
+            .par_iter()
+            .map(|(shell, text)| cache.as_ref().and_then(|cache| cache.get(shell, text)))
+            .collect();
+        let mut comments: Vec<Vec<Comment>> = Vec::with_capacity(distinct.len());
         // The scripts ShellCheck must see: (distinct index, shell, text).
         let mut missed: Vec<(usize, &str, String)> = Vec::new();
-        for script in scripts {
-            let next = distinct.len();
-            let index = *distinct
-                .entry((script.shell, script.text()))
-                .or_insert(next);
-            file_of_script.push(index);
-            if index == next {
-                let text = script.text();
-                match cache
-                    .as_ref()
-                    .and_then(|cache| cache.get(script.shell, &text))
-                {
-                    Some(cached) => comments.push(cached),
-                    None => {
-                        comments.push(Vec::new());
-                        missed.push((index, script.shell, text));
-                    }
+        for (index, ((shell, text), cached)) in distinct.into_iter().zip(cached).enumerate() {
+            match cached {
+                Some(cached) => comments.push(cached),
+                None => {
+                    comments.push(Vec::new());
+                    missed.push((index, shell, text));
                 }
             }
         }
