@@ -134,27 +134,25 @@ impl ShellCheck {
         let cache = self.open_cache();
         let mut index_of: HashMap<(&str, String), usize> = HashMap::new();
         let mut file_of_script = Vec::with_capacity(scripts.len());
-        // The distinct scripts, (shell, text), in the order they come.
-        let mut distinct: Vec<(&str, String)> = Vec::new();
         for script in scripts {
             let next = index_of.len();
             let index = *index_of
                 .entry((script.shell, script.text()))
-                .or_insert_with_key(|(shell, text)| {
-                    distinct.push((shell, text.clone()));
-                    next
-                });
+                .or_insert(next);
             file_of_script.push(index);
         }
+        // The distinct scripts, (shell, text), in the order they came.
+        let mut distinct: Vec<((&str, String), usize)> = index_of.into_iter().collect();
+        distinct.sort_unstable_by_key(|(_, index)| *index);
         // Looked up in parallel: a file read for each script.
         let cached: Vec<Option<Vec<Comment>>> = distinct
             .par_iter()
-            .map(|(shell, text)| cache.as_ref().and_then(|cache| cache.get(shell, text)))
+            .map(|((shell, text), _)| cache.as_ref().and_then(|cache| cache.get(shell, text)))
             .collect();
         let mut comments: Vec<Vec<Comment>> = Vec::with_capacity(distinct.len());
         // The scripts ShellCheck must see: (distinct index, shell, text).
         let mut missed: Vec<(usize, &str, String)> = Vec::new();
-        for (index, ((shell, text), cached)) in distinct.into_iter().zip(cached).enumerate() {
+        for (((shell, text), index), cached) in distinct.into_iter().zip(cached) {
             match cached {
                 Some(cached) => comments.push(cached),
                 None => {

@@ -70,22 +70,16 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 .zip(instruction.kind.as_str().bytes())
                 .all(|(written, upper)| written == upper.to_ascii_lowercase())
     };
-    let upper = dockerfile
-        .instructions
-        .iter()
-        .filter(|i| text(i) == i.kind.as_str())
-        .count();
-    let lower = dockerfile
-        .instructions
-        .iter()
-        .filter(|i| is_lower(i))
-        .count();
-    let lower_case_wins = lower > upper;
+    let is_upper = |instruction: &Instruction| text(instruction) == instruction.kind.as_str();
+    let count = |case: &dyn Fn(&Instruction) -> bool| {
+        dockerfile.instructions.iter().filter(|i| case(i)).count()
+    };
+    let lower_case_wins = count(&is_lower) > count(&is_upper);
     for instruction in &dockerfile.instructions {
         let matches = if lower_case_wins {
             is_lower(instruction)
         } else {
-            text(instruction) == instruction.kind.as_str()
+            is_upper(instruction)
         };
         if matches {
             continue;
