@@ -91,11 +91,8 @@ pub fn build_steps(dockerfile: &Dockerfile, options: &LintOptions) -> Vec<BuildS
         stage.instructions.end
     });
     let rb301 = rb301_copies(dockerfile, options);
-    let globals = Scope::global(
-        dockerfile,
-        options,
-        &global_arg_values_with(dockerfile, &options.build_args),
-    );
+    let global_values = global_arg_values_with(dockerfile, &options.build_args);
+    let globals = Scope::global(dockerfile, options, &global_values);
     let mut steps = Vec::with_capacity(end);
     let first_from = dockerfile
         .stages

@@ -33,6 +33,9 @@ pub(crate) struct Scope<'a> {
     /// A persistent map: a stage built on an earlier one starts from a copy of that stage's
     /// scope, and copying it costs O(1), so a chain of stages is linear, not quadratic.
     vars: RedBlackTreeMap<String, Value>,
+    /// The global scope's values of the ARGs before the first FROM and the platform ARGs,
+    /// under `vars` (borrowed: every file has a dozen, which a copy would allocate again).
+    known: Option<&'a BTreeMap<String, String>>,
     /// Names not set in the Dockerfile may come from the base image's ENV.
     unset_is_unknown: bool,
     /// The working directory; `None` when the base image's is not known.
@@ -47,7 +50,7 @@ impl Env for Scope<'_> {
         match self.vars.get(name) {
             Some(Value::Known(value)) => Some(value),
             Some(Value::Unknown) => Some(""),
-            None => None,
+            None => self.known?.get(name).map(String::as_str),
         }
     }
 }
@@ -58,12 +61,9 @@ impl<'a> Scope<'a> {
     pub fn global(
         dockerfile: &Dockerfile,
         options: &'a LintOptions,
-        known: &BTreeMap<String, String>,
+        known: &'a BTreeMap<String, String>,
     ) -> Scope<'a> {
-        let mut vars: RedBlackTreeMap<String, Value> = known
-            .iter()
-            .map(|(name, value)| (name.clone(), Value::Known(value.clone())))
-            .collect();
+        let mut vars = RedBlackTreeMap::new();
         for arg in &dockerfile.global_args {
             let supplied = options.build_args.contains_key(&arg.name);
             if arg.default.is_none() && !supplied && !options.build_args_complete {
@@ -73,6 +73,7 @@ impl<'a> Scope<'a> {
         Scope {
             lexer: Lexer::new(dockerfile.escape),
             vars,
+            known: Some(known),
             unset_is_unknown: false,
             working_dir: Some("/".to_string()),
             options,
@@ -94,12 +95,14 @@ impl<'a> Scope<'a> {
         let mut scope = Scope {
             lexer: globals.lexer,
             vars: RedBlackTreeMap::new(),
+            known: None,
             unset_is_unknown: false,
             working_dir: Some("/".to_string()),
             options,
             globals: Some(globals),
         };
-        let base = match expand_base(dockerfile, &globals_known(globals), stage) {
+        // The global scope's values as FROM sees them (one it cannot know is empty).
+        let base = match expand_base(dockerfile, globals, stage) {
             Ok(expansion) if !expansion.referenced.iter().any(|n| globals.is_unknown(n)) => {
                 expansion.value
             }
@@ -154,7 +157,17 @@ impl<'a> Scope<'a> {
     fn is_unknown(&self, name: &str) -> bool {
         match self.vars.get(name) {
             Some(value) => *value == Value::Unknown,
-            None => self.unset_is_unknown,
+            None => {
+                !self.known.is_some_and(|known| known.contains_key(name)) && self.unset_is_unknown
+            }
+        }
+    }
+
+    /// The value of `name` in this scope, if it has one.
+    fn value(&self, name: &str) -> Option<Value> {
+        match self.vars.get(name) {
+            Some(value) => Some(value.clone()),
+            None => Some(Value::Known(self.known?.get(name)?.clone())),
         }
     }
 
@@ -222,8 +235,8 @@ impl<'a> Scope<'a> {
             };
         }
         // `ARG NAME` in a stage takes the global ARG's value, if there is one.
-        if let Some(global) = self.globals.and_then(|g| g.vars.get(name)) {
-            return global.clone();
+        if let Some(global) = self.globals.and_then(|g| g.value(name)) {
+            return global;
         }
         if self.options.build_args_complete {
             Value::Known(String::new())
@@ -231,17 +244,6 @@ impl<'a> Scope<'a> {
             Value::Unknown
         }
     }
-}
-
-fn globals_known(globals: &Scope<'_>) -> std::collections::BTreeMap<String, String> {
-    globals
-        .vars
-        .iter()
-        .map(|(name, value)| match value {
-            Value::Known(v) => (name.clone(), v.clone()),
-            Value::Unknown => (name.clone(), String::new()),
-        })
-        .collect()
 }
 
 fn instruction_text(instruction: &Instruction) -> Option<&str> {

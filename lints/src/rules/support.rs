@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::rule::Check;
-use crate::shell::{ExpandError, Expansion, Lexer};
+use crate::shell::{Env, ExpandError, Expansion, Lexer};
 use crate::syntax::{Dockerfile, Instruction, Keyword, Stage, Word};
 
 /// ARGs the builder defines for every FROM line without a declaration.
@@ -92,7 +92,7 @@ fn automatic_platform_values() -> impl Iterator<Item = (&'static str, String)> {
 /// Expands a stage's base image the way the builder does before resolving it.
 pub fn expand_base(
     dockerfile: &Dockerfile,
-    values: &BTreeMap<String, String>,
+    values: &dyn Env,
     stage: &Stage,
 ) -> Result<Expansion, ExpandError> {
     Lexer::new(dockerfile.escape).expand_word(&stage.base.value, values)

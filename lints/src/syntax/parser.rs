@@ -64,7 +64,8 @@ struct Parser<'a> {
 }
 
 pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
-    let lines = LineIndex::new(&source);
+    let physical = source_lines(&source);
+    let lines = line_index(&source, &physical);
     let mut parser = Parser {
         source: &source,
         lines: &lines,
@@ -75,7 +76,7 @@ pub(super) fn parse(source: String) -> Result<Dockerfile, SyntaxError> {
         comments: Vec::new(),
         warnings: Vec::new(),
     };
-    let instructions = parser.instructions()?;
+    let instructions = parser.instructions(physical)?;
     if instructions.is_empty() {
         // On the last line, as the reference reports it (not after the final newline).
         let end = source.len() - usize::from(source.ends_with('\n'));
@@ -117,6 +118,19 @@ fn source_lines(source: &str) -> Vec<SourceLine> {
         start = next;
     }
     lines
+}
+
+/// The line index of `source` from its physical lines: each line after the first starts just
+/// after a newline, and a final newline starts one more (empty) line. One scan of the text
+/// for its newlines serves both.
+fn line_index(source: &str, lines: &[SourceLine]) -> LineIndex {
+    let mut starts = Vec::with_capacity(lines.len() + 1);
+    starts.push(0);
+    starts.extend(lines.iter().skip(1).map(|line| line.start));
+    if source.ends_with('\n') {
+        starts.push(source.len());
+    }
+    LineIndex::from_line_starts(starts)
 }
 
 fn is_comment(text: &str) -> bool {
@@ -181,12 +195,9 @@ impl Parser<'_> {
         (!before.ends_with(self.escape)).then_some(before.len())
     }
 
-    fn instructions(&mut self) -> Result<Vec<Instruction>, SyntaxError> {
+    fn instructions(&mut self, lines: Vec<SourceLine>) -> Result<Vec<Instruction>, SyntaxError> {
         let source = self.source;
-        let mut cursor = Cursor {
-            lines: source_lines(source),
-            next: 0,
-        };
+        let mut cursor = Cursor { lines, next: 0 };
         if let Some(long) = cursor
             .lines
             .iter()
@@ -750,7 +761,28 @@ fn unknown_instruction(word: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::trim_start;
+    use super::{line_index, source_lines, trim_start, LineIndex};
+
+    #[test]
+    fn the_line_index_from_the_lines_is_the_texts() {
+        for text in [
+            "",
+            "\n",
+            "\n\n",
+            "FROM a",
+            "FROM a\n",
+            "FROM a\r\nRUN b\r\n",
+            "\u{feff}FROM a\nRUN b",
+            "\u{feff}\n",
+            "FROM a\n\n\nRUN b \\\n  c\n",
+        ] {
+            assert_eq!(
+                line_index(text, &source_lines(text)),
+                LineIndex::new(text),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn trim_start_is_strs_on_ascii_and_unicode_blanks() {

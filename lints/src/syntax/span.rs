@@ -54,6 +54,12 @@ impl LineIndex {
         LineIndex { line_starts }
     }
 
+    /// The index of a text whose line starts (0 first, then each offset after a `\n`) are
+    /// known.
+    pub(crate) fn from_line_starts(line_starts: Vec<usize>) -> Self {
+        LineIndex { line_starts }
+    }
+
     /// Number of lines (a final line without newline counts; an empty text has one line).
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
