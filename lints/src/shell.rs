@@ -247,6 +247,11 @@ impl Sink for WordSplitter {
     }
 }
 
+/// `c` as a byte when it is ASCII.
+fn ascii_byte(c: char) -> Option<u8> {
+    c.is_ascii().then_some(c as u8)
+}
+
 /// The special parameters of POSIX shells, which are one-character names.
 fn is_special_parameter(c: char) -> bool {
     matches!(c, '@' | '*' | '#' | '?' | '-' | '$' | '!' | '0')
@@ -331,10 +336,12 @@ impl<'a> Expander<'a> {
         stop: Option<char>,
         sink: &mut S,
     ) -> Result<(), ExpandError> {
-        let escape = self.escape;
+        let escape = self.escape_byte();
+        let stop_byte = stop.and_then(ascii_byte);
         loop {
-            let run =
-                self.take_run(|c| matches!(c, '$' | '\'' | '"') || c == escape || Some(c) == stop);
+            let run = self.take_run(|b| {
+                matches!(b, b'$' | b'\'' | b'"') || Some(b) == escape || Some(b) == stop_byte
+            });
             if !run.is_empty() {
                 sink.splittable(run);
             }
@@ -375,18 +382,28 @@ impl<'a> Expander<'a> {
     }
 
     /// Moves the cursor over the longest run of characters that are not `special`, returning it.
-    fn take_run(&mut self, special: impl Fn(char) -> bool) -> &'a str {
+    /// The special characters (quotes, `$`, braces, `/`, the escape character) are ASCII: the
+    /// run is found byte by byte, without decoding characters (a byte of a longer character
+    /// is never ASCII, so the run ends on a character boundary).
+    fn take_run(&mut self, special: impl Fn(u8) -> bool) -> &'a str {
         let source: &'a str = self.source;
-        let rest = &source[self.position..];
-        let run = &rest[..rest.find(special).unwrap_or(rest.len())];
-        self.position += run.len();
+        let rest = &source.as_bytes()[self.position..];
+        let end = rest.iter().position(|&b| special(b)).unwrap_or(rest.len());
+        let run = &source[self.position..self.position + end];
+        self.position += end;
         run
+    }
+
+    /// The escape character as the byte [`Expander::take_run`] looks for: the parser only
+    /// ever chooses `\` or a backtick.
+    fn escape_byte(&self) -> Option<u8> {
+        ascii_byte(self.escape)
     }
 
     fn single_quoted<S: Sink>(&mut self, sink: &mut S) -> Result<(), ExpandError> {
         let open = self.position;
         self.bump();
-        sink.kept_whole(self.take_run(|c| c == '\''));
+        sink.kept_whole(self.take_run(|b| b == b'\''));
         if self.bump().is_none() {
             return Err(ExpandError::new(
                 ExpandErrorKind::UnterminatedSingleQuote,
@@ -399,9 +416,9 @@ impl<'a> Expander<'a> {
     fn double_quoted<S: Sink>(&mut self, sink: &mut S) -> Result<(), ExpandError> {
         let open = self.position;
         self.bump();
-        let escape = self.escape;
+        let (escape, escape_byte) = (self.escape, self.escape_byte());
         loop {
-            sink.kept_whole(self.take_run(|c| c == '"' || c == '$' || c == escape));
+            sink.kept_whole(self.take_run(|b| b == b'"' || b == b'$' || Some(b) == escape_byte));
             match self.peek() {
                 None => {
                     return Err(ExpandError::new(
