@@ -23,6 +23,9 @@ pub struct Command<'a> {
     /// [`name_head`] of the program name: most of those questions are answered "no" by
     /// comparing it, without comparing the names.
     program_head: (usize, u8),
+    /// The command as written has an `=`: only then can one of its words (or an assignment
+    /// before it) set something, which several rules look for in every word of every command.
+    has_equals_sign: bool,
 }
 
 /// A name's length and first byte (0 for an empty name): two names with different heads
@@ -33,7 +36,7 @@ fn name_head(name: &str) -> (usize, u8) {
 }
 
 impl<'a> Command<'a> {
-    fn new(words: Vec<Cow<'a, str>>, span: Span) -> Command<'a> {
+    fn new(words: Vec<Cow<'a, str>>, span: Span, has_equals_sign: bool) -> Command<'a> {
         let program_start = words
             .first()
             .and_then(|first| first.bytes().rposition(|b| b == b'/'))
@@ -44,7 +47,14 @@ impl<'a> Command<'a> {
             span,
             program_start,
             program_head,
+            has_equals_sign,
         }
+    }
+
+    /// Whether the command as written (with the assignments before it, which [`Command::words`]
+    /// leaves out) has an `=`: when not, none of its words sets anything.
+    pub fn has_equals_sign(&self) -> bool {
+        self.has_equals_sign
     }
 
     /// The program name without its directory (`/usr/bin/apt-get` -> `apt-get`).
@@ -150,6 +160,7 @@ pub fn run_commands<'a>(
                     .map(|w| Cow::Borrowed(w.value.as_str()))
                     .collect(),
                 first.span.join(last.span),
+                words.iter().any(|w| w.value.contains('=')),
             ));
         }
     }
@@ -357,7 +368,8 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
         }
         if !words.is_empty() {
             let span = Span::new(to_source(range.start), to_source(range.end));
-            split.push(Command::new(words, span));
+            let has_equals_sign = memchr::memchr(b'=', &bytes[range.clone()]).is_some();
+            split.push(Command::new(words, span, has_equals_sign));
         }
     }
     split

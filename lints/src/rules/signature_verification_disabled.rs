@@ -165,6 +165,9 @@ fn unverified(command: &Command) -> Option<String> {
     {
         return Some(format!("`{program} {option}`"));
     }
+    if !command.has_equals_sign() {
+        return None;
+    }
     command.words.iter().find_map(|word| {
         if !sets_yes_zero_or_true(word) {
             return None;

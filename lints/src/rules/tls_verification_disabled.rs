@@ -91,14 +91,17 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     }
     for run in runs(check) {
         for command in run.commands.iter() {
-            let assignments = written_words(dockerfile, command).take_while(|w| w.contains('='));
-            let exported = (command.program() == "export")
-                .then(|| command.operands())
-                .into_iter()
-                .flatten();
-            for assignment in assignments.chain(exported) {
-                if let Some((name, value)) = assignment.split_once('=') {
-                    report_assignment(findings, command.span, name, value);
+            if command.has_equals_sign() {
+                let assignments =
+                    written_words(dockerfile, command).take_while(|w| w.contains('='));
+                let exported = (command.program() == "export")
+                    .then(|| command.operands())
+                    .into_iter()
+                    .flatten();
+                for assignment in assignments.chain(exported) {
+                    if let Some((name, value)) = assignment.split_once('=') {
+                        report_assignment(findings, command.span, name, value);
+                    }
                 }
             }
             if let Some(what) = insecure_option(command) {
