@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
+
+use crate::discover::Listed;
 use rbuild_lints::format::{Continuation, FormatOptions};
 use rbuild_lints::label_format::LabelFormat;
 use rbuild_lints::linter::{CheckCode, RuleSettings};
@@ -288,7 +290,15 @@ pub struct Discovery {
     /// By directory: the `.rbuild.toml` and the hadolint file in force there.
     /// Keyed by the path's bytes: hashing a `Path` walks its components.
     found: Mutex<HashMap<std::ffi::OsString, [Option<PathBuf>; 2]>>,
+    /// Directories a walk listed whole (absolute, by their bytes), with which of
+    /// [`DISCOVERY_NAMES`] each holds: answered without asking the file system again.
+    listed: HashMap<std::ffi::OsString, Listed>,
 }
+
+/// The files discovery looks for in a directory, in order of preference, as the walk's
+/// listings given to [`Resolver::know_listed`] hold them (by index).
+pub const DISCOVERY_NAMES: [&str; 3] =
+    [FILE_NAME, hadolint::FILE_NAMES[0], hadolint::FILE_NAMES[1]];
 
 impl Discovery {
     pub fn find(&self, dir: &Path) -> Option<PathBuf> {
@@ -300,11 +310,19 @@ impl Discovery {
         if let Some(found) = lock(&self.found).get(dir.as_os_str()) {
             return found.clone();
         }
+        let listed = self.listed.get(dir.as_os_str());
+        let is_file = |name: &str| match listed {
+            Some(listed) => DISCOVERY_NAMES
+                .iter()
+                .position(|n| *n == name)
+                .is_some_and(|at| listed.files & 1 << at != 0),
+            None => dir.join(name).is_file(),
+        };
         let here = |names: &[&str]| {
             names
                 .iter()
+                .find(|name| is_file(name))
                 .map(|name| dir.join(name))
-                .find(|p| p.is_file())
         };
         let mut found = [here(&[FILE_NAME]), here(&hadolint::FILE_NAMES)];
         if let Some(parent) = dir.parent().filter(|_| found.iter().any(Option::is_none)) {
@@ -315,7 +333,11 @@ impl Discovery {
                 .iter()
                 .zip(&above)
                 .any(|(here, above)| here.is_none() && above.is_some());
-            if fills && !dir.join(".git").exists() {
+            let repository_root = match listed {
+                Some(listed) => listed.git,
+                None => dir.join(".git").exists(),
+            };
+            if fills && !repository_root {
                 for (here, above) in found.iter_mut().zip(above) {
                     if here.is_none() {
                         *here = above;
@@ -528,6 +550,19 @@ impl Resolver {
             discovery: Discovery::default(),
             working_dir: std::env::current_dir().ok(),
         })
+    }
+
+    /// Directories a walk listed whole, with which of [`DISCOVERY_NAMES`] they hold: the
+    /// configuration of the files found there is looked up without asking again.
+    pub fn know_listed(&mut self, listed: Vec<Listed>) {
+        for mut directory in listed {
+            if let Ok(absolute) = self.absolute(&directory.dir) {
+                directory.dir = absolute;
+                self.discovery
+                    .listed
+                    .insert(directory.dir.as_os_str().to_owned(), directory);
+            }
+        }
     }
 
     /// The effective settings for `path` as named on the command line: a Dockerfile, or a

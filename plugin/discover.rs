@@ -28,12 +28,31 @@ impl Input {
 pub struct Found {
     pub inputs: Vec<Input>,
     pub problems: Vec<String>,
+    /// The directories the walks listed whole, with what they hold of the names the caller
+    /// watches for (see [`inputs`]).
+    pub listed: Vec<Listed>,
+}
+
+/// A directory a walk listed whole: nothing in it can have been left out by an ignore rule
+/// (there is no `.gitignore`, `.ignore` or `.git` in it, in a directory above it, or in the
+/// user's global git ignore file), so a watched name it does not hold is not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// As the walk named it (below the path given on the command line).
+    pub dir: PathBuf,
+    /// Bit `i` set: `watched[i]` is a regular file there.
+    pub files: u32,
+    /// It holds a `.git` (a repository's root).
+    pub git: bool,
 }
 
 /// Expands the command-line paths: files as given, directories searched recursively (skipping
 /// `.git` and what `.gitignore` files ignore), `-` for standard input. No paths means
-/// `./Dockerfile`. Inputs are sorted within each directory and without repeats.
-pub fn inputs(paths: &[PathBuf], stdin_name: &Path) -> Found {
+/// `./Dockerfile`. Inputs are sorted within each directory and without repeats. With `watched`
+/// names (at most 32), the directories walked are also reported as [`Listed`] where that can be
+/// trusted: the walk has read every directory already, and asking the file system again for
+/// each name in each directory costs more than the rest of the walk.
+pub fn inputs(paths: &[PathBuf], stdin_name: &Path, watched: &'static [&'static str]) -> Found {
     let default = [PathBuf::from("Dockerfile")];
     let paths = if paths.is_empty() {
         &default[..]
@@ -57,7 +76,7 @@ pub fn inputs(paths: &[PathBuf], stdin_name: &Path) -> Found {
         };
         if metadata.is_dir() {
             let before = found.inputs.len();
-            if let Err(problem) = walk(path, &mut found.inputs) {
+            if let Err(problem) = walk(path, watched, &mut found.inputs, &mut found.listed) {
                 found.problems.push(problem);
             }
             if found.inputs.len() == before {
@@ -102,42 +121,154 @@ fn walk_key(path: &Path) -> Vec<u8> {
 const DOCKERFILE_NAMES: &str =
     "Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*, Dockerfile-*";
 
-fn walk(dir: &Path, inputs: &mut Vec<Input>) -> Result<(), String> {
+/// What a walk saw in one directory, for [`Listed`].
+#[derive(Debug, Default)]
+struct DirFacts {
+    files: u32,
+    git: bool,
+    /// An ignore file or a repository is there (its rules may hide entries here and below),
+    /// or a watched name is something other than a regular file (asked about again).
+    untrusted: bool,
+}
+
+/// Where ignore rules come from for the `ignore` crate's walker: these hide entries of their
+/// directory and the directories below (`.git` through its `info/exclude`).
+const IGNORE_SOURCES: [&str; 3] = [".gitignore", ".ignore", ".git"];
+
+/// What a walk found, shared by the threads of the walker and its entry filter.
+#[derive(Default)]
+struct Walked {
+    inputs: Vec<Input>,
+    error: Option<String>,
+    dirs: std::collections::HashMap<PathBuf, DirFacts>,
+}
+
+impl Walked {
+    /// Notes what `entry` tells about its directory, when it is watched or an ignore source.
+    fn note(&mut self, watched: &[&str], entry: &ignore::DirEntry) {
+        let name = entry.file_name();
+        let watched_at = watched.iter().position(|w| name == *w);
+        let source = IGNORE_SOURCES.iter().any(|s| name == *s);
+        let Some(parent) = entry
+            .path()
+            .parent()
+            .filter(|_| watched_at.is_some() || source)
+        else {
+            return;
+        };
+        let facts = self.dirs.entry(parent.to_path_buf()).or_default();
+        facts.untrusted |= source;
+        facts.git |= name == ".git";
+        if let Some(at) = watched_at {
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                facts.files |= 1 << at;
+            } else {
+                facts.untrusted = true;
+            }
+        }
+    }
+}
+
+/// A lock of a walk's findings: a thread that panicked holding it left them whole (each
+/// change is one push or insert).
+fn lock(walked: &std::sync::Mutex<Walked>) -> std::sync::MutexGuard<'_, Walked> {
+    walked.lock().unwrap_or_else(|poison| poison.into_inner())
+}
+
+fn walk(
+    dir: &Path,
+    watched: &'static [&'static str],
+    inputs: &mut Vec<Input>,
+    listed: &mut Vec<Listed>,
+) -> Result<(), String> {
     // In parallel (the ignore crate's walker, as ripgrep's): a tree of many directories costs
     // a few system calls per directory, which one thread would make one after the other. The
     // caller sorts what is found.
-    let found = std::sync::Mutex::new((Vec::new(), None));
+    let walked = std::sync::Arc::new(std::sync::Mutex::new(Walked::default()));
+    let listing = !watched.is_empty();
     ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
-        .filter_entry(|entry| entry.file_name() != ".git")
+        .filter_entry({
+            // The walker keeps its filter beyond this call.
+            let walked = walked.clone();
+            move |entry| {
+                let is_git = entry.file_name() == ".git";
+                if is_git && listing {
+                    lock(&walked).note(watched, entry);
+                }
+                !is_git
+            }
+        })
         .build_parallel()
         .run(|| {
-            Box::new(|entry| {
-                let mut found = found.lock().unwrap_or_else(|poison| poison.into_inner());
-                match entry {
-                    Ok(entry) => {
-                        if entry.file_type().is_some_and(|t| t.is_file())
-                            && is_dockerfile_name(entry.file_name())
-                        {
-                            found.0.push(Input::File(entry.into_path()));
+            Box::new(|entry| match entry {
+                Ok(entry) => {
+                    let file_type = entry.file_type();
+                    let is_dockerfile = file_type.is_some_and(|t| t.is_file())
+                        && is_dockerfile_name(entry.file_name());
+                    if listing {
+                        let mut walked = lock(&walked);
+                        walked.note(watched, &entry);
+                        if file_type.is_some_and(|t| t.is_dir()) {
+                            walked.dirs.entry(entry.path().to_path_buf()).or_default();
                         }
-                        ignore::WalkState::Continue
                     }
-                    Err(e) => {
-                        found
-                            .1
-                            .get_or_insert_with(|| format!("{}: {e}", dir.display()));
-                        ignore::WalkState::Quit
+                    if is_dockerfile {
+                        lock(&walked).inputs.push(Input::File(entry.into_path()));
                     }
+                    ignore::WalkState::Continue
+                }
+                Err(e) => {
+                    lock(&walked)
+                        .error
+                        .get_or_insert_with(|| format!("{}: {e}", dir.display()));
+                    ignore::WalkState::Quit
                 }
             })
         });
-    let (found, error) = found
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
-    inputs.extend(found);
-    error.map_or(Ok(()), Err)
+    let walked = std::mem::take(&mut *lock(&walked));
+    inputs.extend(walked.inputs);
+    if let Some(error) = walked.error {
+        return Err(error);
+    }
+    if listing && nothing_ignored_from_above(dir) {
+        listed.extend(trusted(walked.dirs));
+    }
+    Ok(())
+}
+
+/// The directories of a walk whose listing can be trusted: none of them or of the walked
+/// directories above them holds an ignore source.
+fn trusted(dirs: std::collections::HashMap<PathBuf, DirFacts>) -> Vec<Listed> {
+    let untrusted_here_or_above = |dir: &Path| {
+        dir.ancestors()
+            .map_while(|ancestor| dirs.get(ancestor))
+            .any(|facts| facts.untrusted)
+    };
+    dirs.iter()
+        .filter(|(dir, _)| !untrusted_here_or_above(dir))
+        .map(|(dir, facts)| Listed {
+            dir: dir.clone(),
+            files: facts.files,
+            git: facts.git,
+        })
+        .collect()
+}
+
+/// No ignore rule from outside a walk of `root` can hide entries in it: the user's global git
+/// ignore file is empty or missing, and no directory above `root` holds an ignore source (the
+/// walker reads those of the directories above the root's real path, links resolved).
+fn nothing_ignored_from_above(root: &Path) -> bool {
+    let (global, _) = ignore::gitignore::Gitignore::global();
+    global.is_empty()
+        && root.canonicalize().is_ok_and(|real| {
+            real.ancestors().skip(1).all(|above| {
+                IGNORE_SOURCES
+                    .iter()
+                    .all(|source| !above.join(source).exists())
+            })
+        })
 }
 
 /// `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`, `Dockerfile-*` (and the same
@@ -234,7 +365,7 @@ mod tests {
             std::fs::write(path, "FROM scratch\n").unwrap();
         }
         std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
-        let found = inputs(&[root.to_path_buf()], Path::new("-"));
+        let found = inputs(&[root.to_path_buf()], Path::new("-"), &[]);
         assert_eq!(found.problems, Vec::<String>::new());
         assert_eq!(
             found.inputs,
@@ -243,6 +374,61 @@ mod tests {
                 Input::File(root.join("svc/api.Dockerfile"))
             ]
         );
+    }
+
+    /// Directories are reported listed, with the watched files they hold, unless an ignore
+    /// source in them or above them may have hidden one.
+    #[test]
+    fn walked_directories_are_listed_where_no_ignore_rule_can_hide_an_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        for file in [
+            "a.conf",
+            "plain/Dockerfile",
+            "plain/deeper/b.conf",
+            "ignoring/.gitignore",
+            "ignoring/a.conf",
+            "ignoring/below/Dockerfile",
+            "repo/.git/HEAD",
+            "repo/Dockerfile",
+            "odd/a.conf/Dockerfile",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let found = inputs(
+            std::slice::from_ref(&root),
+            Path::new("-"),
+            &["a.conf", "b.conf"],
+        );
+        let mut listed: Vec<(PathBuf, u32, bool)> = found
+            .listed
+            .into_iter()
+            .map(|l| {
+                (
+                    l.dir.strip_prefix(&root).unwrap().to_path_buf(),
+                    l.files,
+                    l.git,
+                )
+            })
+            .collect();
+        listed.sort();
+        if nothing_ignored_from_above(&root) {
+            let expected: Vec<(PathBuf, u32, bool)> = [
+                ("", 0b01, false),
+                ("plain", 0, false),
+                ("plain/deeper", 0b10, false),
+            ]
+            .iter()
+            .map(|(dir, files, git)| (PathBuf::from(dir), *files, *git))
+            .collect();
+            assert_eq!(listed, expected);
+        } else {
+            // A global git ignore file (or one above the temporary directory) may hide
+            // anything: nothing is listed.
+            assert_eq!(listed, []);
+        }
     }
 
     #[test]
@@ -260,6 +446,7 @@ mod tests {
                 PathBuf::from("/dev/null"),
             ],
             Path::new("-"),
+            &[],
         );
         assert_eq!(found.inputs, vec![Input::File(dockerfile)]);
         assert_eq!(

@@ -10,7 +10,7 @@ use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::format::{self, FormatOptions};
 
-use crate::config::{Flags, Resolver};
+use crate::config::{Flags, Resolver, DISCOVERY_NAMES};
 use crate::discover::{self, io_reason, Input};
 use crate::error::{input_error, EXIT_FAILURE, EXIT_INPUT};
 
@@ -71,12 +71,16 @@ impl FmtConfig {
             (true, false) => Mode::Check,
             (false, false) => Mode::Write,
         };
-        let discover::Found { inputs, problems } =
-            discover::inputs(&args.paths, &args.stdin_filename);
-        let resolver = Resolver::new(Flags {
+        let discover::Found {
+            inputs,
+            problems,
+            listed,
+        } = discover::inputs(&args.paths, &args.stdin_filename, &DISCOVERY_NAMES);
+        let mut resolver = Resolver::new(Flags {
             config: args.config,
             ..Flags::default()
         })?;
+        resolver.know_listed(listed);
         let jobs = inputs
             .into_iter()
             .map(|input| {

@@ -14,7 +14,7 @@ use rbuild_lints::rules;
 
 use super::fix::{self, FixMode, Fixed};
 use crate::argv::GlobalOptions;
-use crate::config::{Flags, Resolver, Threshold};
+use crate::config::{Flags, Resolver, Threshold, DISCOVERY_NAMES};
 use crate::discover::{self, io_reason, Input};
 use crate::error::input_error;
 use crate::images::{self, ImageCheck};
@@ -159,7 +159,7 @@ fn named<T>(
 
 impl LintConfig {
     fn from_args(args: LintArgs) -> anyhow::Result<LintConfig> {
-        let resolver = Resolver::new(Flags {
+        let mut resolver = Resolver::new(Flags {
             config: args.config,
             // `--ignore` may name ShellCheck codes too; only rules can be enabled.
             ignore: named("--ignore", &args.ignore, CheckCode::resolve)?,
@@ -194,8 +194,12 @@ impl LintConfig {
         {
             return Err(input_error("standard input (`-`) can be linted only once"));
         }
-        let discover::Found { inputs, problems } =
-            discover::inputs(&args.paths, &args.stdin_filename);
+        let discover::Found {
+            inputs,
+            problems,
+            listed,
+        } = discover::inputs(&args.paths, &args.stdin_filename, &DISCOVERY_NAMES);
+        resolver.know_listed(listed);
         // Each file's settings are looked up and the file is read, in parallel (a tree of many
         // directories costs a few file-system questions per directory); the first failure to
         // look up settings, in input order, is the one reported, as when they were looked up one

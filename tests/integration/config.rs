@@ -292,3 +292,45 @@ fn config_flag_accepts_a_hadolint_yaml() {
     assert!(out.stdout.contains("\"RB801\""), "{out:?}");
     assert!(out.stdout.contains("\"RB806\""), "{out:?}");
 }
+
+/// A directory linted whole finds each file's configuration as naming the file would: the
+/// nearest `.rbuild.toml` or `.hadolint.yaml` up the tree, none beyond a repository's root,
+/// and one that `.gitignore` hides still applies (the walk leaves it out, discovery does not).
+#[test]
+fn a_walked_tree_finds_each_files_configuration() {
+    let sandbox = Sandbox::new();
+    let trusts_docker_io = "trusted-registries = [\"docker.io\"]\n";
+    sandbox.write(".rbuild.toml", trusts_docker_io);
+    for dir in ["top", "deep/er", "own", "repo", "hidden"] {
+        sandbox.write(&format!("{dir}/Dockerfile"), DOCKERFILE);
+    }
+    sandbox.write("own/.hadolint.yaml", "trustedRegistries:\n  - docker.io\n");
+    std::fs::create_dir_all(sandbox.work().join("repo/.git")).unwrap();
+    sandbox.write("hidden/.gitignore", ".rbuild.toml\n");
+    sandbox.write(
+        "hidden/.rbuild.toml",
+        "trusted-registries = [\"docker.io\", \"quay.io\"]\n",
+    );
+    let out = run(sandbox.rbuild().args(["lint", "--format", "json", "."]));
+    let json: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
+    let mut untrusted: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "RB801")
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    untrusted.sort();
+    // `repo` is a repository's root: the settings above it do not apply; `hidden` trusts
+    // quay.io in its own file.
+    assert_eq!(
+        untrusted,
+        [
+            "./deep/er/Dockerfile",
+            "./own/Dockerfile",
+            "./top/Dockerfile"
+        ],
+        "{out:?}"
+    );
+}
