@@ -1,5 +1,6 @@
 //! Finds the Dockerfiles to lint: named files, and Dockerfiles below named directories.
 
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 /// One input of the lint command.
@@ -140,7 +141,9 @@ const IGNORE_SOURCES: [&str; 3] = [".gitignore", ".ignore", ".git"];
 struct Walked {
     inputs: Vec<Input>,
     error: Option<String>,
-    dirs: std::collections::HashMap<PathBuf, DirFacts>,
+    /// By the bytes of the path the walk gave each directory (hashing a `Path` walks its
+    /// components): its entries' paths are that path joined with their names.
+    dirs: std::collections::HashMap<OsString, DirFacts>,
 }
 
 impl Walked {
@@ -156,7 +159,7 @@ impl Walked {
         else {
             return;
         };
-        let facts = self.dirs.entry(parent.to_path_buf()).or_default();
+        let facts = self.dirs.entry(parent.as_os_str().to_owned()).or_default();
         facts.untrusted |= source;
         facts.git |= name == ".git";
         if let Some(at) = watched_at {
@@ -186,6 +189,10 @@ fn walk(
     // caller sorts what is found.
     let walked = std::sync::Arc::new(std::sync::Mutex::new(Walked::default()));
     let listing = !watched.is_empty();
+    let root_key = dir.join("entry").parent().map_or_else(
+        || dir.as_os_str().to_owned(),
+        |root| root.as_os_str().to_owned(),
+    );
     ignore::WalkBuilder::new(dir)
         .hidden(false)
         .require_git(false)
@@ -207,11 +214,20 @@ fn walk(
                     let file_type = entry.file_type();
                     let is_dockerfile = file_type.is_some_and(|t| t.is_file())
                         && is_dockerfile_name(entry.file_name());
-                    if listing {
+                    let is_dir = file_type.is_some_and(|t| t.is_dir());
+                    let name = entry.file_name();
+                    if listing
+                        && (is_dir || watched.iter().chain(&IGNORE_SOURCES).any(|w| name == *w))
+                    {
                         let mut walked = lock(&walked);
                         walked.note(watched, &entry);
-                        if file_type.is_some_and(|t| t.is_dir()) {
-                            walked.dirs.entry(entry.path().to_path_buf()).or_default();
+                        if is_dir {
+                            // The root as its entries name their directory (`dir/` as `dir`).
+                            let key = match entry.depth() {
+                                0 => root_key.clone(),
+                                _ => entry.path().as_os_str().to_owned(),
+                            };
+                            walked.dirs.entry(key).or_default();
                         }
                     }
                     if is_dockerfile {
@@ -239,17 +255,28 @@ fn walk(
 }
 
 /// The directories of a walk whose listing can be trusted: none of them or of the walked
-/// directories above them holds an ignore source.
-fn trusted(dirs: std::collections::HashMap<PathBuf, DirFacts>) -> Vec<Listed> {
-    let untrusted_here_or_above = |dir: &Path| {
-        dir.ancestors()
-            .map_while(|ancestor| dirs.get(ancestor))
-            .any(|facts| facts.untrusted)
-    };
-    dirs.iter()
-        .filter(|(dir, _)| !untrusted_here_or_above(dir))
-        .map(|(dir, facts)| Listed {
-            dir: dir.clone(),
+/// directories above them holds an ignore source. A directory's path is longer than its
+/// parent's: in that order each is judged once, from its own facts and its parent's verdict.
+fn trusted(dirs: std::collections::HashMap<OsString, DirFacts>) -> Vec<Listed> {
+    let mut dirs: Vec<(OsString, DirFacts)> = dirs.into_iter().collect();
+    dirs.sort_unstable_by_key(|(dir, _)| dir.len());
+    let mut verdicts: std::collections::HashMap<&OsStr, bool> =
+        std::collections::HashMap::with_capacity(dirs.len());
+    for (dir, facts) in &dirs {
+        let above = Path::new(dir)
+            .parent()
+            .and_then(|parent| verdicts.get(parent.as_os_str()));
+        verdicts.insert(dir, !facts.untrusted && above.copied().unwrap_or(true));
+    }
+    let verdicts: Vec<bool> = dirs
+        .iter()
+        .map(|(dir, _)| verdicts[dir.as_os_str()])
+        .collect();
+    dirs.into_iter()
+        .zip(verdicts)
+        .filter(|(_, trusted)| *trusted)
+        .map(|((dir, facts), _)| Listed {
+            dir: PathBuf::from(dir),
             files: facts.files,
             git: facts.git,
         })
@@ -424,6 +451,16 @@ mod tests {
             .map(|(dir, files, git)| (PathBuf::from(dir), *files, *git))
             .collect();
             assert_eq!(listed, expected);
+            // A root named with a trailing `/` is still the directory its entries are in.
+            let below_ignore_file = inputs(
+                &[PathBuf::from(format!(
+                    "{}/",
+                    root.join("ignoring").display()
+                ))],
+                Path::new("-"),
+                &["a.conf"],
+            );
+            assert_eq!(below_ignore_file.listed, []);
         } else {
             // A global git ignore file (or one above the temporary directory) may hide
             // anything: nothing is listed.
