@@ -11,12 +11,12 @@ use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use rbuild_lints::diagnostic::Severity;
-
-use crate::discover::Listed;
 use rbuild_lints::format::{Continuation, FormatOptions};
 use rbuild_lints::label_format::LabelFormat;
 use rbuild_lints::linter::{CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
+
+use crate::discover::Listed;
 use rbuild_lints::rules;
 use rbuild_lints::syntax::LineIndex;
 use serde::Deserialize;
@@ -555,12 +555,11 @@ impl Resolver {
     /// Directories a walk listed whole, with which of [`DISCOVERY_NAMES`] they hold: the
     /// configuration of the files found there is looked up without asking again.
     pub fn know_listed(&mut self, listed: Vec<Listed>) {
-        for mut directory in listed {
+        for directory in listed {
             if let Ok(absolute) = self.absolute(&directory.dir) {
-                directory.dir = absolute;
                 self.discovery
                     .listed
-                    .insert(directory.dir.as_os_str().to_owned(), directory);
+                    .insert(absolute.into_os_string(), directory);
             }
         }
     }

@@ -262,25 +262,22 @@ fn trusted(dirs: std::collections::HashMap<OsString, DirFacts>) -> Vec<Listed> {
     dirs.sort_unstable_by_key(|(dir, _)| dir.len());
     let mut verdicts: std::collections::HashMap<&OsStr, bool> =
         std::collections::HashMap::with_capacity(dirs.len());
+    let mut listed = Vec::new();
     for (dir, facts) in &dirs {
         let above = Path::new(dir)
             .parent()
             .and_then(|parent| verdicts.get(parent.as_os_str()));
-        verdicts.insert(dir, !facts.untrusted && above.copied().unwrap_or(true));
+        let trusted = !facts.untrusted && above.copied().unwrap_or(true);
+        verdicts.insert(dir, trusted);
+        if trusted {
+            listed.push(Listed {
+                dir: PathBuf::from(dir),
+                files: facts.files,
+                git: facts.git,
+            });
+        }
     }
-    let verdicts: Vec<bool> = dirs
-        .iter()
-        .map(|(dir, _)| verdicts[dir.as_os_str()])
-        .collect();
-    dirs.into_iter()
-        .zip(verdicts)
-        .filter(|(_, trusted)| *trusted)
-        .map(|((dir, facts), _)| Listed {
-            dir: PathBuf::from(dir),
-            files: facts.files,
-            git: facts.git,
-        })
-        .collect()
+    listed
 }
 
 /// No ignore rule from outside a walk of `root` can hide entries in it: the user's global git
@@ -376,6 +373,12 @@ mod tests {
         assert_eq!(paths, expected);
     }
 
+    /// Writes `text` at `path`, making its directories.
+    fn write_file(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     #[test]
     fn walks_directories_and_honours_gitignore() {
         let dir = tempfile::tempdir().unwrap();
@@ -387,9 +390,7 @@ mod tests {
             "ignored/Dockerfile",
             ".git/Dockerfile",
         ] {
-            let path = root.join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "FROM scratch\n").unwrap();
+            write_file(&root.join(file), "FROM scratch\n");
         }
         std::fs::write(root.join(".gitignore"), "ignored/\n").unwrap();
         let found = inputs(&[root.to_path_buf()], Path::new("-"), &[]);
@@ -420,9 +421,7 @@ mod tests {
             "repo/Dockerfile",
             "odd/a.conf/Dockerfile",
         ] {
-            let path = root.join(file);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, "").unwrap();
+            write_file(&root.join(file), "");
         }
         let found = inputs(
             std::slice::from_ref(&root),

@@ -74,11 +74,7 @@ fn findings_of(
         .rbuild()
         .current_dir(dir)
         .args(["lint", "--format", "json", path]));
-    let json: serde_json::Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
-    let mut found: Vec<(String, u64, u64)> = json
-        .as_array()
-        .unwrap()
+    let mut found: Vec<(String, u64, u64)> = json_findings(&out)
         .iter()
         .map(|d| {
             let start = &d["location"]["start"];
@@ -92,6 +88,11 @@ fn findings_of(
         .collect();
     found.sort_by_key(|(code, line, column)| (*line, *column, code.clone()));
     (out, found)
+}
+
+/// The findings of a `lint --format json` run.
+fn json_findings(out: &Output) -> Vec<serde_json::Value> {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not a JSON array ({e}): {out:?}"))
 }
 
 fn expected() -> Vec<(String, u64, u64)> {
@@ -312,11 +313,8 @@ fn a_walked_tree_finds_each_files_configuration() {
         "trusted-registries = [\"docker.io\", \"quay.io\"]\n",
     );
     let out = run(sandbox.rbuild().args(["lint", "--format", "json", "."]));
-    let json: serde_json::Value =
-        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {out:?}"));
-    let mut untrusted: Vec<&str> = json
-        .as_array()
-        .unwrap()
+    let findings = json_findings(&out);
+    let mut untrusted: Vec<&str> = findings
         .iter()
         .filter(|d| d["code"] == "RB801")
         .map(|d| d["path"].as_str().unwrap())
