@@ -45,6 +45,9 @@ pub struct Listed {
     pub files: u32,
     /// It holds a `.git` (a repository's root).
     pub git: bool,
+    /// The names of its subdirectories, sorted; `None` when it holds a symbolic link (which
+    /// may lead to a directory) or a directory whose name is not UTF-8.
+    pub subdirs: Option<Vec<String>>,
 }
 
 /// Expands the command-line paths: files as given, directories searched recursively (skipping
@@ -130,6 +133,10 @@ struct DirFacts {
     /// An ignore file or a repository is there (its rules may hide entries here and below),
     /// or a watched name is something other than a regular file (asked about again).
     untrusted: bool,
+    subdirs: Vec<String>,
+    /// A symbolic link, or a directory whose name is not UTF-8, is there: [`Listed::subdirs`]
+    /// cannot say which names are directories.
+    subdirs_unknown: bool,
 }
 
 /// Where ignore rules come from for the `ignore` crate's walker: these hide entries of their
@@ -147,23 +154,36 @@ struct Walked {
 }
 
 impl Walked {
-    /// Notes what `entry` tells about its directory, when it is watched or an ignore source.
+    /// Notes what `entry` tells about its directory, when it is a directory, a symbolic link,
+    /// watched or an ignore source.
     fn note(&mut self, watched: &[&str], entry: &ignore::DirEntry) {
         let name = entry.file_name();
+        let file_type = entry.file_type();
+        let is_dir = file_type.is_some_and(|t| t.is_dir());
+        let is_link = file_type.is_some_and(|t| t.is_symlink());
         let watched_at = watched.iter().position(|w| name == *w);
         let source = IGNORE_SOURCES.iter().any(|s| name == *s);
+        // The root's parent was not walked.
         let Some(parent) = entry
             .path()
             .parent()
-            .filter(|_| watched_at.is_some() || source)
+            .filter(|_| entry.depth() > 0)
+            .filter(|_| is_dir || is_link || watched_at.is_some() || source)
         else {
             return;
         };
         let facts = self.dirs.entry(parent.as_os_str().to_owned()).or_default();
         facts.untrusted |= source;
         facts.git |= name == ".git";
+        if is_dir {
+            match name.to_str() {
+                Some(name) => facts.subdirs.push(name.to_owned()),
+                None => facts.subdirs_unknown = true,
+            }
+        }
+        facts.subdirs_unknown |= is_link;
         if let Some(at) = watched_at {
-            if entry.file_type().is_some_and(|t| t.is_file()) {
+            if file_type.is_some_and(|t| t.is_file()) {
                 facts.files |= 1 << at;
             } else {
                 facts.untrusted = true;
@@ -217,7 +237,9 @@ fn walk(
                     let is_dir = file_type.is_some_and(|t| t.is_dir());
                     let name = entry.file_name();
                     if listing
-                        && (is_dir || watched.iter().chain(&IGNORE_SOURCES).any(|w| name == *w))
+                        && (is_dir
+                            || file_type.is_some_and(|t| t.is_symlink())
+                            || watched.iter().chain(&IGNORE_SOURCES).any(|w| name == *w))
                     {
                         let mut walked = lock(&walked);
                         walked.note(watched, &entry);
@@ -263,17 +285,23 @@ fn trusted(dirs: std::collections::HashMap<OsString, DirFacts>) -> Vec<Listed> {
     let mut verdicts: std::collections::HashMap<&OsStr, bool> =
         std::collections::HashMap::with_capacity(dirs.len());
     let mut listed = Vec::new();
-    for (dir, facts) in &dirs {
+    for (dir, facts) in &mut dirs {
         let above = Path::new(dir)
             .parent()
             .and_then(|parent| verdicts.get(parent.as_os_str()));
         let trusted = !facts.untrusted && above.copied().unwrap_or(true);
         verdicts.insert(dir, trusted);
         if trusted {
+            let subdirs = (!facts.subdirs_unknown).then(|| {
+                let mut subdirs = std::mem::take(&mut facts.subdirs);
+                subdirs.sort_unstable();
+                subdirs
+            });
             listed.push(Listed {
-                dir: PathBuf::from(dir),
+                dir: PathBuf::from(&*dir),
                 files: facts.files,
                 git: facts.git,
+                subdirs,
             });
         }
     }
@@ -465,6 +493,41 @@ mod tests {
             // anything: nothing is listed.
             assert_eq!(listed, []);
         }
+    }
+
+    /// A listed directory names its subdirectories, unless it holds a symbolic link (which may
+    /// lead to one).
+    #[test]
+    fn listed_directories_name_their_subdirectories() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        for file in ["b/Dockerfile", "a/x", "file", "withlink/Dockerfile"] {
+            write_file(&root.join(file), "");
+        }
+        std::fs::create_dir(root.join("empty")).unwrap();
+        std::os::unix::fs::symlink("../a", root.join("withlink/link")).unwrap();
+        let found = inputs(std::slice::from_ref(&root), Path::new("-"), &["x"]);
+        let mut subdirs: Vec<(PathBuf, Option<Vec<String>>)> = found
+            .listed
+            .into_iter()
+            .map(|l| (l.dir.strip_prefix(&root).unwrap().to_path_buf(), l.subdirs))
+            .collect();
+        subdirs.sort();
+        if !nothing_ignored_from_above(&root) {
+            assert_eq!(subdirs, []);
+            return;
+        }
+        let names = |names: &[&str]| Some(names.iter().map(|n| n.to_string()).collect());
+        assert_eq!(
+            subdirs,
+            [
+                (PathBuf::new(), names(&["a", "b", "empty", "withlink"])),
+                (PathBuf::from("a"), names(&[])),
+                (PathBuf::from("b"), names(&[])),
+                (PathBuf::from("empty"), names(&[])),
+                (PathBuf::from("withlink"), None),
+            ]
+        );
     }
 
     #[test]

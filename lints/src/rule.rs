@@ -163,6 +163,10 @@ pub struct Fixtures {
 pub struct LintOptions {
     /// The build context directory when known (the Dockerfile's directory for `lint`).
     pub context_dir: Option<PathBuf>,
+    /// What a listing of `context_dir` made before linting saw there, when it saw all of it
+    /// (`lint`'s walk of a tree): checks take their answers from it instead of asking the file
+    /// system, a question per COPY source of every Dockerfile.
+    pub context_listing: Option<std::sync::Arc<ContextListing>>,
     /// `--build-arg` values of the build about to run.
     pub build_args: BTreeMap<String, String>,
     /// Set by the build's lint gate: `build_args` are all the build args there are, so an ARG
@@ -184,6 +188,29 @@ pub struct LintOptions {
     /// Set by the build's lint gate: the secrets and SSH agents the build gives. Unset (`lint`),
     /// a mount that requires one is not judged.
     pub build_session: Option<BuildSession>,
+}
+
+/// The entries of the build context's directory that checks ask about.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContextListing {
+    /// The names of its subdirectories, sorted; a symbolic link is not listed as one, so a
+    /// directory holding one has no listing.
+    pub subdirs: Vec<String>,
+    /// It holds a `.dockerignore` that is a regular file.
+    pub dockerignore: bool,
+}
+
+impl ContextListing {
+    /// Whether `name` is a subdirectory, when `name` is one plain name (no `/`, not `.` or
+    /// `..`), the only names the listing answers for.
+    pub fn is_dir(&self, name: &str) -> Option<bool> {
+        let plain = !name.is_empty() && name != "." && name != ".." && !name.contains('/');
+        plain.then(|| {
+            self.subdirs
+                .binary_search_by(|dir| dir.as_str().cmp(name))
+                .is_ok()
+        })
+    }
 }
 
 /// The `--secret` and `--ssh` IDs of the build about to run.
@@ -230,6 +257,11 @@ impl<'a> Check<'a> {
     /// context is not known.
     pub fn context_is_dir(&self, name: &str) -> Option<bool> {
         let dir = self.options.context_dir.as_ref()?;
+        let listed =
+            (self.options.context_listing.as_ref()).and_then(|listing| listing.is_dir(name));
+        if listed.is_some() {
+            return listed;
+        }
         if let Some(is_dir) = self.context_dirs.borrow().get(name) {
             return Some(*is_dir);
         }
@@ -262,5 +294,50 @@ impl<'a> Check<'a> {
         self.global_arg_values.get_or_init(|| {
             crate::rules::support::global_arg_values_with(self.dockerfile, &self.options.build_args)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_listing_answers_for_plain_names_only() {
+        let listing = ContextListing {
+            subdirs: vec!["app".into(), "src.d".into()],
+            dockerignore: false,
+        };
+        assert_eq!(listing.is_dir("src.d"), Some(true));
+        assert_eq!(listing.is_dir("app"), Some(true));
+        assert_eq!(listing.is_dir("main.go"), Some(false));
+        for not_plain in ["", ".", "..", "app/lib", "app/"] {
+            assert_eq!(listing.is_dir(not_plain), None, "{not_plain:?}");
+        }
+    }
+
+    /// With a listing, its answer stands (the file system is not asked); without one, or for a
+    /// name it does not answer for, the file system is.
+    #[test]
+    fn context_questions_go_to_the_listing_first() {
+        let dir =
+            std::env::temp_dir().join(format!("rbuild-context-listing-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("on-disk/lib")).unwrap();
+        let dockerfile = crate::syntax::parse("FROM scratch\n").unwrap();
+        let mut options = LintOptions {
+            context_dir: Some(dir.clone()),
+            ..LintOptions::default()
+        };
+        let check = Check::new(&dockerfile, &options);
+        assert_eq!(check.context_is_dir("on-disk"), Some(true));
+        assert_eq!(check.context_is_dir("listed"), Some(false));
+        options.context_listing = Some(std::sync::Arc::new(ContextListing {
+            subdirs: vec!["listed".into()],
+            dockerignore: false,
+        }));
+        let check = Check::new(&dockerfile, &options);
+        assert_eq!(check.context_is_dir("listed"), Some(true));
+        assert_eq!(check.context_is_dir("on-disk"), Some(false));
+        assert_eq!(check.context_is_dir("on-disk/lib"), Some(true));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

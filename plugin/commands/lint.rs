@@ -1,21 +1,24 @@
 //! `docker rbuild lint [OPTIONS] [PATH...]`: lint Dockerfiles.
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 use rayon::prelude::*;
 use rbuild_lints::diagnostic::Severity;
 use rbuild_lints::linter::{make_diagnostic, CheckCode, RuleSettings};
-use rbuild_lints::rule::LintOptions;
+use rbuild_lints::rule::{ContextListing, LintOptions};
 use rbuild_lints::rules;
 
 use super::fix::{self, FixMode, Fixed};
 use crate::argv::GlobalOptions;
 use crate::config::{Flags, Resolver, Threshold, DISCOVERY_NAMES};
-use crate::discover::{self, io_reason, Input};
+use crate::discover::{self, io_reason, Input, Listed};
 use crate::error::input_error;
 use crate::images::{self, ImageCheck};
 use crate::input;
@@ -117,6 +120,32 @@ struct Job {
     fix: FixMode,
 }
 
+/// The names a walk watches for: the configuration files, at the indices configuration lookup
+/// reads them ([`DISCOVERY_NAMES`]), then a build context's ignore file.
+const WATCHED: [&str; 4] = [
+    DISCOVERY_NAMES[0],
+    DISCOVERY_NAMES[1],
+    DISCOVERY_NAMES[2],
+    ".dockerignore",
+];
+
+/// What the walk's listings tell the rules of the Dockerfiles in each directory they cover
+/// (by the directory's path as walked, the parent of the Dockerfiles' paths): the directory is
+/// each one's build context. The subdirectories are taken out of the listings.
+fn context_listings(listed: &mut [Listed]) -> HashMap<OsString, Arc<ContextListing>> {
+    let dockerignore = 1 << DISCOVERY_NAMES.len();
+    listed
+        .iter_mut()
+        .filter_map(|directory| {
+            let listing = ContextListing {
+                subdirs: directory.subdirs.take()?,
+                dockerignore: directory.files & dockerignore != 0,
+            };
+            Some((directory.dir.as_os_str().to_owned(), Arc::new(listing)))
+        })
+        .collect()
+}
+
 /// A Dockerfile's bytes, or why they cannot be read; `None`: standard input, read once for
 /// all.
 type Text = Option<Result<Vec<u8>, String>>;
@@ -197,8 +226,9 @@ impl LintConfig {
         let discover::Found {
             inputs,
             problems,
-            listed,
-        } = discover::inputs(&args.paths, &args.stdin_filename, &DISCOVERY_NAMES);
+            mut listed,
+        } = discover::inputs(&args.paths, &args.stdin_filename, &WATCHED);
+        let contexts = context_listings(&mut listed);
         resolver.know_listed(listed);
         // Each file's settings are looked up and the file is read, in parallel (a tree of many
         // directories costs a few file-system questions per directory); the first failure to
@@ -217,9 +247,19 @@ impl LintConfig {
                     ),
                     Input::Stdin(_) => None,
                 };
+                let context_listing = match &input {
+                    Input::File(path) => path
+                        .parent()
+                        .and_then(|dir| contexts.get(dir.as_os_str()))
+                        .cloned(),
+                    Input::Stdin(_) => None,
+                };
                 let job = Job {
                     input,
-                    rule_options: effective.lint_options(),
+                    rule_options: LintOptions {
+                        context_listing,
+                        ..effective.lint_options()
+                    },
                     settings: effective.settings,
                     fail_at: effective.fail_at,
                     shellcheck: args.shellcheck

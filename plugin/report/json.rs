@@ -447,7 +447,6 @@ mod tests {
         let expected = serde_json::to_string_pretty(&all).unwrap() + "\n";
         assert_eq!(written(&reports), expected);
         reports[0].render_ahead(super::super::Format::Json);
-        reports[2].render_ahead(super::super::Format::Concise);
         assert_eq!(written(&reports), expected);
         assert_eq!(written(&reports[1..2]), "[]\n");
     }

@@ -49,7 +49,8 @@ impl FileReport {
 
     /// Renders this file's part of a `format` report now (on the thread that linted it, while
     /// its data is at hand), for formats written file by file. The findings must not change
-    /// afterwards.
+    /// afterwards, and the report is written in `format` only: the text and its line index are
+    /// let go, which on a large tree keeps a few megabytes of memory from being touched.
     pub fn render_ahead(&mut self, format: Format) {
         let render = match format {
             Format::Json => json::render_file,
@@ -57,6 +58,8 @@ impl FileReport {
             _ => return,
         };
         self.rendered = Some((format, render(self)));
+        self.source = String::new();
+        self.lines = LineIndex::default();
     }
 
     /// 1-based line and column of a byte offset.
@@ -101,8 +104,11 @@ fn for_each_rendered(
         let parts: Vec<std::borrow::Cow<[u8]>> = batch
             .par_iter()
             .map(|report| match &report.rendered {
-                Some((rendered_as, part)) if *rendered_as == format => part.into(),
-                _ => render(report).into(),
+                Some((rendered_as, part)) => {
+                    debug_assert_eq!(*rendered_as, format, "rendered ahead in another format");
+                    part.into()
+                }
+                None => render(report).into(),
             })
             .collect();
         for part in &parts {

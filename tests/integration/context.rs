@@ -65,19 +65,28 @@ fn assert_success(what: &str, out: &Output) {
     );
 }
 
-/// `find /ctx` in the image (every path, then the symlinks alone), sorted.
+/// `find /ctx` in the image (every path, then the symlinks alone), sorted; one container
+/// lists both.
 fn listing(sandbox: &Sandbox, image: &str) -> (Vec<String>, Vec<String>) {
-    let list = |extra: &[&str]| {
-        let out = run(sandbox
-            .command("docker")
-            .args(["run", "--rm", image, "find", "/ctx"])
-            .args(extra));
-        assert_success("docker run find", &out);
-        let mut lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
+    let out = run(sandbox.command("docker").args([
+        "run",
+        "--rm",
+        image,
+        "sh",
+        "-c",
+        "find /ctx && echo && find /ctx -type l",
+    ]));
+    assert_success("docker run find", &out);
+    let (all, links) = out
+        .stdout
+        .split_once("\n\n")
+        .unwrap_or_else(|| panic!("two listings: {out:?}"));
+    let sorted = |text: &str| {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
         lines.sort();
         lines
     };
-    (list(&[]), list(&["-type", "l"]))
+    (sorted(all), sorted(links))
 }
 
 /// Builds `ctx/` (or the reference tree `reference/` for docker, when the per-Dockerfile

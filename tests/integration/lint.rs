@@ -355,6 +355,52 @@ fn directories_are_searched_honouring_gitignore() {
     );
 }
 
+/// A walked tree's Dockerfiles get the findings each gets alone: what the walk saw of their
+/// build contexts (subdirectories, `.dockerignore`) answers as the file system does, links to
+/// directories included.
+#[test]
+fn a_walked_tree_judges_build_contexts_as_each_file_alone() {
+    let sandbox = Sandbox::new();
+    let copies_then_installs = "FROM alpine:3.19\nCOPY src.d /app\nRUN apk add git\n";
+    for dir in ["dir", "link", "file"] {
+        sandbox.write(&format!("{dir}/Dockerfile"), copies_then_installs);
+    }
+    sandbox.write("dir/src.d/main.c", "int main;\n");
+    sandbox.write("file/src.d", "not a directory\n");
+    std::os::unix::fs::symlink("../dir/src.d", sandbox.work().join("link/src.d")).unwrap();
+    sandbox.write(
+        "ignored/Dockerfile",
+        "FROM alpine:3.19\nCOPY secret.txt /app/\n",
+    );
+    sandbox.write("ignored/.dockerignore", "secret.txt\n");
+    sandbox.write("ignored/secret.txt", "x\n");
+
+    let walked = lint_all_rules(&sandbox, &["--format", "concise", "--no-fail", "."]);
+    assert_eq!(walked.code, 0, "{walked:?}");
+    let findings = |out: &Output, code: &str| -> Vec<String> {
+        out.stdout
+            .lines()
+            .filter(|line| line.contains(&format!("[{code}]")))
+            .map(|line| line.split(':').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        findings(&walked, "RB302"),
+        ["./dir/Dockerfile", "./link/Dockerfile"]
+    );
+    assert_eq!(findings(&walked, "RB512"), ["./ignored/Dockerfile"]);
+    let alone: String = ["dir", "file", "ignored", "link"]
+        .iter()
+        .map(|dir| {
+            let path = format!("./{dir}/Dockerfile");
+            let out = lint_all_rules(&sandbox, &["--format", "concise", "--no-fail", &path]);
+            assert_eq!(out.code, 0, "{out:?}");
+            out.stdout
+        })
+        .collect();
+    assert_eq!(walked.stdout, alone);
+}
+
 #[test]
 fn a_missing_file_is_one_line_and_exit_2() {
     let sandbox = Sandbox::new();

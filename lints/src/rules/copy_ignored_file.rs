@@ -60,7 +60,9 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
         .collect();
     // The ignore file is read only when there is a source to check against it. An unreadable,
     // invalid or irregular one (a FIFO, a device) is reported by the build itself.
-    if sources.is_empty() {
+    let listed_without_ignore_file =
+        (check.options.context_listing.as_ref()).is_some_and(|listing| !listing.dockerignore);
+    if sources.is_empty() || listed_without_ignore_file {
         return;
     }
     let Ok(bytes) = files::read_file(&context_dir.join(".dockerignore")) else {
@@ -98,8 +100,17 @@ mod tests {
     const CONTEXT_IGNORE_FILE: &str = "tmp/*\nsecret.env\ndocs\n!docs/keep.md\n.dockerignore\n";
 
     fn fires(dockerfile: &str, context: &std::path::Path) -> bool {
+        fires_with(dockerfile, context, None)
+    }
+
+    fn fires_with(
+        dockerfile: &str,
+        context: &std::path::Path,
+        listing: Option<crate::rule::ContextListing>,
+    ) -> bool {
         let options = LintOptions {
             context_dir: Some(context.to_path_buf()),
+            context_listing: listing.map(std::sync::Arc::new),
             ..LintOptions::default()
         };
         lint(dockerfile.as_bytes(), &options, &RuleSettings::default())
@@ -121,6 +132,15 @@ mod tests {
             .filter(|d| !fires(d, &context))
             .chain(passing.filter(|d| fires(d, &context)))
             .collect();
+        // A listing of the context says whether the ignore file is there.
+        let listed = |dockerignore| {
+            let listing = crate::rule::ContextListing {
+                subdirs: Vec::new(),
+                dockerignore,
+            };
+            fires_with(RULE.docs.example, &context, Some(listing))
+        };
+        let listing_heeded = listed(true) && !listed(false);
         let without_ignore_file = context.with_extension("none");
         std::fs::create_dir_all(&without_ignore_file).unwrap();
         let quiet = !fires(RULE.docs.example, &without_ignore_file);
@@ -128,6 +148,10 @@ mod tests {
         std::fs::remove_dir_all(&without_ignore_file).unwrap();
         assert!(wrong.is_empty(), "wrong result for {wrong:#?}");
         assert!(quiet, "fires without a .dockerignore");
+        assert!(
+            listing_heeded,
+            "a listing without a .dockerignore is not heeded"
+        );
         assert!(!fires(
             RULE.docs.example,
             std::path::Path::new("/nonexistent")
