@@ -5,14 +5,13 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context as _;
-use rbuild_lints::diagnostic::Safety;
 use rbuild_lints::fix::{self, AppliedFix, DroppedFix, FixOptions};
 use rbuild_lints::linter::{lint, LintResult, RuleSettings};
 use rbuild_lints::rule::LintOptions;
 
 use crate::discover::{io_reason, Input};
 use crate::error::input_error;
-use crate::report::{FileReport, Format};
+use crate::report::{FileReport, Format, Tally};
 
 /// What `lint` does with the fixes of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,15 +183,8 @@ fn replace_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// "Fixed 12 problems, 3 remaining (2 fixable with --unsafe-fixes)." after a fix, or "2 fixable
 /// with --fix (1 more with --unsafe-fixes)." when there are fixes to apply; `None` otherwise.
 pub fn summary(reports: &[FileReport], fixed: &[Option<Fixed>]) -> Option<String> {
-    let remaining = reports.iter().flat_map(|r| &r.diagnostics);
-    let (mut safe, mut unsafe_only) = (0, 0);
-    for diagnostic in remaining.clone() {
-        match diagnostic.fix.as_ref().map(|f| f.safety) {
-            Some(Safety::Safe) => safe += 1,
-            Some(Safety::Unsafe) => unsafe_only += 1,
-            None => {}
-        }
-    }
+    let remaining = Tally::sum(reports);
+    let (safe, unsafe_only) = (remaining.safe_fixes, remaining.unsafe_fixes);
     let fixing = fixed.iter().flatten().next();
     let Some(first) = fixing else {
         return match (safe, unsafe_only) {
@@ -205,7 +197,7 @@ pub fn summary(reports: &[FileReport], fixed: &[Option<Fixed>]) -> Option<String
         };
     };
     let applied: usize = fixed.iter().flatten().map(|f| f.applied.len()).sum();
-    let left = remaining.count();
+    let left = remaining.total();
     let mut line = format!(
         "Fixed {applied} problem{}, {left} remaining",
         if applied == 1 { "" } else { "s" }

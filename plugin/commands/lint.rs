@@ -434,12 +434,8 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         return Ok(ExitCode::from(crate::error::EXIT_INPUT));
     }
     let failed = jobs.iter().zip(&reports).any(|(job, report)| {
-        job.fail_at.is_some_and(|threshold| {
-            report
-                .diagnostics
-                .iter()
-                .any(|d| d.severity.at_least(threshold))
-        })
+        job.fail_at
+            .is_some_and(|threshold| report.tally().any_at_least(threshold))
     });
     // The process ends now and the system takes the memory back at once: freeing every
     // report's text and findings first takes a few milliseconds on a large tree.

@@ -11,7 +11,7 @@ mod tty;
 
 use std::io::{self, Write};
 
-use rbuild_lints::diagnostic::{Diagnostic, Severity};
+use rbuild_lints::diagnostic::{Diagnostic, Safety, Severity};
 use rbuild_lints::syntax::{LineIndex, Position, Span};
 
 /// The findings of one linted file, with its text so that reports can quote it.
@@ -23,6 +23,65 @@ pub struct FileReport {
     pub diagnostics: Vec<Diagnostic>,
     /// This file's part of the report, rendered ahead by [`FileReport::render_ahead`].
     rendered: Option<(Format, Vec<u8>)>,
+    /// What the run still needs of the findings once they are rendered ahead and let go.
+    tally: Option<Tally>,
+}
+
+/// What a run needs of a file's findings besides its part of the report: how many there are
+/// of each severity, and how many have a fix of each safety.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// By severity, in the order of [`Severity::ALL`].
+    by_severity: [usize; Severity::ALL.len()],
+    pub safe_fixes: usize,
+    pub unsafe_fixes: usize,
+}
+
+impl Tally {
+    pub fn of(diagnostics: &[Diagnostic]) -> Tally {
+        let mut tally = Tally::default();
+        for diagnostic in diagnostics {
+            tally.by_severity[diagnostic.severity as usize] += 1;
+            match diagnostic.fix.as_ref().map(|fix| fix.safety) {
+                Some(Safety::Safe) => tally.safe_fixes += 1,
+                Some(Safety::Unsafe) => tally.unsafe_fixes += 1,
+                None => {}
+            }
+        }
+        tally
+    }
+
+    pub fn total(&self) -> usize {
+        self.by_severity.iter().sum()
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.by_severity[severity as usize]
+    }
+
+    /// Whether a finding is at least as serious as `threshold`.
+    pub fn any_at_least(&self, threshold: Severity) -> bool {
+        Severity::ALL
+            .iter()
+            .any(|severity| severity.at_least(threshold) && self.count(*severity) > 0)
+    }
+
+    fn add(mut self, other: Tally) -> Tally {
+        for (sum, count) in self.by_severity.iter_mut().zip(other.by_severity) {
+            *sum += count;
+        }
+        self.safe_fixes += other.safe_fixes;
+        self.unsafe_fixes += other.unsafe_fixes;
+        self
+    }
+
+    /// The tally of several files.
+    pub fn sum<'a>(reports: impl IntoIterator<Item = &'a FileReport>) -> Tally {
+        reports
+            .into_iter()
+            .map(FileReport::tally)
+            .fold(Tally::default(), Tally::add)
+    }
 }
 
 impl FileReport {
@@ -44,13 +103,15 @@ impl FileReport {
             lines,
             diagnostics,
             rendered: None,
+            tally: None,
         }
     }
 
     /// Renders this file's part of a `format` report now (on the thread that linted it, while
-    /// its data is at hand), for formats written file by file. The findings must not change
-    /// afterwards, and the report is written in `format` only: the text and its line index are
-    /// let go, which on a large tree keeps a few megabytes of memory from being touched.
+    /// its data is at hand), for formats written file by file. The report is then written in
+    /// `format` only, and its findings are known by their [`Tally`]: the text, its line index
+    /// and the findings are let go, which on a large tree keeps megabytes of memory from being
+    /// touched.
     pub fn render_ahead(&mut self, format: Format) {
         let render = match format {
             Format::Json => json::render_file,
@@ -58,8 +119,15 @@ impl FileReport {
             _ => return,
         };
         self.rendered = Some((format, render(self)));
+        self.tally = Some(Tally::of(&self.diagnostics));
         self.source = String::new();
         self.lines = LineIndex::default();
+        self.diagnostics = Vec::new();
+    }
+
+    /// How many findings of each severity and fix safety the file has.
+    pub fn tally(&self) -> Tally {
+        self.tally.unwrap_or_else(|| Tally::of(&self.diagnostics))
     }
 
     /// 1-based line and column of a byte offset.
@@ -157,22 +225,19 @@ pub fn write(
 
 /// "Found 3 problems (1 error, 2 warnings)." or "No problems found."
 pub fn summary(reports: &[FileReport]) -> String {
-    let diagnostics: Vec<&Diagnostic> = reports.iter().flat_map(|r| &r.diagnostics).collect();
-    if diagnostics.is_empty() {
+    let tally = Tally::sum(reports);
+    let total = tally.total();
+    if total == 0 {
         let files = reports.len();
         return format!("No problems found in {files} file{}.", plural(files));
     }
     let counts: Vec<String> = Severity::ALL
         .iter()
         .filter_map(|severity| {
-            let count = diagnostics
-                .iter()
-                .filter(|d| d.severity == *severity)
-                .count();
+            let count = tally.count(*severity);
             (count > 0).then(|| format!("{count} {severity}{}", if count == 1 { "" } else { "s" }))
         })
         .collect();
-    let total = diagnostics.len();
     format!(
         "Found {total} problem{} ({}).",
         plural(total),
@@ -185,5 +250,60 @@ fn plural(count: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rbuild_lints::linter::{lint, RuleSettings};
+    use rbuild_lints::rule::LintOptions;
+
+    /// A report rendered ahead lets its findings go and still tells the run what it needs of
+    /// them: the summary, the fixable counts and the failure threshold are those of the
+    /// findings.
+    #[test]
+    fn a_report_rendered_ahead_keeps_the_tally_of_its_findings() {
+        let text = "FROM ubuntu\nRUN apt-get install curl\nCMD echo hi\nMAINTAINER me\n";
+        let result = lint(
+            text.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        let report =
+            || FileReport::new("Dockerfile".into(), text.into(), result.diagnostics.clone());
+        let kept = report();
+        let mut rendered = report();
+        rendered.render_ahead(Format::Json);
+        assert!(rendered.diagnostics.is_empty() && rendered.source.is_empty());
+
+        let tally = kept.tally();
+        assert_eq!(rendered.tally(), tally);
+        assert_eq!(tally.total(), result.diagnostics.len());
+        for severity in Severity::ALL {
+            let count = result
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == severity)
+                .count();
+            assert_eq!(tally.count(severity), count, "{severity}");
+            let any = result
+                .diagnostics
+                .iter()
+                .any(|d| d.severity.at_least(severity));
+            assert_eq!(tally.any_at_least(severity), any, "{severity}");
+        }
+        let fixable = |safety| {
+            (result.diagnostics.iter())
+                .filter(|d| d.fix.as_ref().is_some_and(|fix| fix.safety == safety))
+                .count()
+        };
+        assert!(fixable(Safety::Safe) > 0, "the text has a safe fix");
+        assert_eq!(tally.safe_fixes, fixable(Safety::Safe));
+        assert_eq!(tally.unsafe_fixes, fixable(Safety::Unsafe));
+        assert_eq!(
+            summary(std::slice::from_ref(&rendered)),
+            summary(std::slice::from_ref(&kept))
+        );
     }
 }
