@@ -321,8 +321,9 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
     let output_file = output.as_deref().map(OutputFile::create).transpose()?;
     let stdin = read_stdin_if_named(&jobs)?;
     // Each file's part of the report is rendered by the thread that linted it, unless later
-    // steps add findings or the report is not written file by file.
-    let render_ahead = !diff && shellcheck.is_none() && !daemon;
+    // steps add findings or the report is not written file by file. One file gains nothing
+    // from it: its part is rendered when written, a few findings at a time.
+    let render_ahead = !diff && shellcheck.is_none() && !daemon && jobs.len() > 1;
     // A file that cannot be read is reported, and the others are still linted. One file at a
     // time: rayon's default cuts the list into a few runs that are not shared once started,
     // which can leave one thread linting alone at the end.

@@ -2,17 +2,20 @@
 
 use std::io::{self, Write};
 
+use rbuild_lints::diagnostic::Diagnostic;
+
 use super::FileReport;
 
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    super::for_each_rendered(super::Format::Concise, reports, render_file, |part| {
+    super::for_each_rendered(super::Format::Concise, reports, render_findings, |part| {
         out.write_all(part)
     })
 }
 
-pub(super) fn render_file(report: &FileReport) -> Vec<u8> {
+/// Findings of one file, a line each.
+pub(super) fn render_findings(report: &FileReport, findings: &[Diagnostic]) -> Vec<u8> {
     let mut part = Vec::new();
-    for diagnostic in &report.diagnostics {
+    for diagnostic in findings {
         let start = report.position(diagnostic.span.start);
         writeln!(
             part,

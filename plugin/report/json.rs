@@ -18,7 +18,7 @@ use super::FileReport;
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     let mut empty = true;
     out.write_all(b"[")?;
-    super::for_each_rendered(super::Format::Json, reports, render_file, |part| {
+    super::for_each_rendered(super::Format::Json, reports, render_findings, |part| {
         if part.is_empty() {
             return Ok(());
         }
@@ -29,17 +29,17 @@ pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
     out.write_all(if empty { b"]\n" } else { b"\n]\n" })
 }
 
-/// One file's findings as elements of the report's array: each indented one level and
+/// Findings of one file as elements of the report's array: each indented one level and
 /// separated by `,\n`, which is what serde_json's pretty printer writes between the brackets
 /// of an array of just these findings.
-pub(super) fn render_file(report: &FileReport) -> Vec<u8> {
-    let mut out = Vec::with_capacity(report.diagnostics.len() * BYTES_PER_FINDING);
-    if report.diagnostics.is_empty() {
+pub(super) fn render_findings(report: &FileReport, findings: &[Diagnostic]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(findings.len() * BYTES_PER_FINDING);
+    if findings.is_empty() {
         return out;
     }
     let mut path = Vec::with_capacity(report.path.len() + 2);
     string(&mut path, &report.path);
-    for (index, diagnostic) in report.diagnostics.iter().enumerate() {
+    for (index, diagnostic) in findings.iter().enumerate() {
         if index > 0 {
             out.extend_from_slice(b",\n");
         }

@@ -114,11 +114,11 @@ impl FileReport {
     /// touched.
     pub fn render_ahead(&mut self, format: Format) {
         let render = match format {
-            Format::Json => json::render_file,
-            Format::Concise => concise::render_file,
+            Format::Json => json::render_findings,
+            Format::Concise => concise::render_findings,
             _ => return,
         };
-        self.rendered = Some((format, render(self)));
+        self.rendered = Some((format, render(self, &self.diagnostics)));
         self.tally = Some(Tally::of(&self.diagnostics));
         self.source = String::new();
         self.lines = LineIndex::default();
@@ -157,26 +157,49 @@ impl<T: serde::Serialize, I: Iterator<Item = T>> serde::Serialize for Streamed<I
     }
 }
 
-/// Renders each file's part of a report on the thread pool, a batch of files at a time, and
-/// hands the parts to `write` in order: the output is that of rendering them one after the
-/// other, and memory holds one batch's parts, however many files there are.
+/// How many findings of a file make one part of a report written file by file: enough that a
+/// part is worth a job on the thread pool (~64 KB of JSON), few enough that a batch of parts is
+/// small.
+const FINDINGS_PER_PART: usize = 64;
+
+/// A part of a report written file by file: a file's part rendered ahead, or findings of one
+/// file to render.
+enum Part<'a> {
+    Rendered(&'a [u8]),
+    Findings(&'a FileReport, &'a [Diagnostic]),
+}
+
+/// Renders the parts of a report on the thread pool, a batch at a time, and hands them to
+/// `write` in order: the output is that of rendering them one after the other. A file's
+/// findings are rendered [`FINDINGS_PER_PART`] at a time, so that memory holds one batch's
+/// parts however many files and findings there are (100,000 findings are ~100 MB of JSON).
 fn for_each_rendered(
     format: Format,
     reports: &[FileReport],
-    render: impl Fn(&FileReport) -> Vec<u8> + Sync,
+    render: impl Fn(&FileReport, &[Diagnostic]) -> Vec<u8> + Sync,
     mut write: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     use rayon::prelude::*;
     const BATCH: usize = 256;
-    for batch in reports.chunks(BATCH) {
+    let parts: Vec<Part> = reports
+        .iter()
+        .flat_map(|report| {
+            let rendered = report.rendered.as_ref().map(|(rendered_as, part)| {
+                debug_assert_eq!(*rendered_as, format, "rendered ahead in another format");
+                Part::Rendered(part)
+            });
+            let findings = report.diagnostics.chunks(FINDINGS_PER_PART);
+            rendered
+                .into_iter()
+                .chain(findings.map(move |findings| Part::Findings(report, findings)))
+        })
+        .collect();
+    for batch in parts.chunks(BATCH) {
         let parts: Vec<std::borrow::Cow<[u8]>> = batch
             .par_iter()
-            .map(|report| match &report.rendered {
-                Some((rendered_as, part)) => {
-                    debug_assert_eq!(*rendered_as, format, "rendered ahead in another format");
-                    part.into()
-                }
-                None => render(report).into(),
+            .map(|part| match part {
+                Part::Rendered(part) => (*part).into(),
+                Part::Findings(report, findings) => render(report, findings).into(),
             })
             .collect();
         for part in &parts {
@@ -258,6 +281,35 @@ mod tests {
     use super::*;
     use rbuild_lints::linter::{lint, RuleSettings};
     use rbuild_lints::rule::LintOptions;
+
+    /// A file's findings written a part at a time make the text rendering them at once makes.
+    #[test]
+    fn a_file_of_many_findings_is_written_as_rendered_whole() {
+        let text = format!(
+            "FROM alpine:3.19\n{}",
+            "RUN echo hi\n".repeat(3 * FINDINGS_PER_PART)
+        );
+        let result = lint(
+            text.as_bytes(),
+            &LintOptions::default(),
+            &RuleSettings::default(),
+        );
+        let report = FileReport::new("Dockerfile".into(), text, result.diagnostics);
+        assert!(report.diagnostics.len() > 2 * FINDINGS_PER_PART);
+        let whole = |render: fn(&FileReport, &[Diagnostic]) -> Vec<u8>| {
+            String::from_utf8(render(&report, &report.diagnostics)).unwrap()
+        };
+        let written = |format| {
+            let mut out = Vec::new();
+            write(format, std::slice::from_ref(&report), &mut out, false).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            written(Format::Json),
+            format!("[\n{}\n]\n", whole(json::render_findings))
+        );
+        assert_eq!(written(Format::Concise), whole(concise::render_findings));
+    }
 
     /// A report rendered ahead lets its findings go and still tells the run what it needs of
     /// them: the summary, the fixable counts and the failure threshold are those of the
