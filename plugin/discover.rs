@@ -153,9 +153,18 @@ struct Walked {
     dirs: std::collections::HashMap<OsString, DirFacts>,
 }
 
+/// Whether `entry` tells something about its directory for [`Walked::note`]: it is a
+/// directory, a symbolic link, watched or an ignore source.
+fn noteworthy(watched: &[&str], entry: &ignore::DirEntry) -> bool {
+    let name = entry.file_name();
+    entry
+        .file_type()
+        .is_some_and(|t| t.is_dir() || t.is_symlink())
+        || watched.iter().chain(&IGNORE_SOURCES).any(|w| name == *w)
+}
+
 impl Walked {
-    /// Notes what `entry` tells about its directory, when it is a directory, a symbolic link,
-    /// watched or an ignore source.
+    /// Notes what a [`noteworthy`] `entry` tells about its directory.
     fn note(&mut self, watched: &[&str], entry: &ignore::DirEntry) {
         let name = entry.file_name();
         let file_type = entry.file_type();
@@ -164,12 +173,7 @@ impl Walked {
         let watched_at = watched.iter().position(|w| name == *w);
         let source = IGNORE_SOURCES.iter().any(|s| name == *s);
         // The root's parent was not walked.
-        let Some(parent) = entry
-            .path()
-            .parent()
-            .filter(|_| entry.depth() > 0)
-            .filter(|_| is_dir || is_link || watched_at.is_some() || source)
-        else {
+        let Some(parent) = entry.path().parent().filter(|_| entry.depth() > 0) else {
             return;
         };
         let facts = self.dirs.entry(parent.as_os_str().to_owned()).or_default();
@@ -235,12 +239,7 @@ fn walk(
                     let is_dockerfile = file_type.is_some_and(|t| t.is_file())
                         && is_dockerfile_name(entry.file_name());
                     let is_dir = file_type.is_some_and(|t| t.is_dir());
-                    let name = entry.file_name();
-                    if listing
-                        && (is_dir
-                            || file_type.is_some_and(|t| t.is_symlink())
-                            || watched.iter().chain(&IGNORE_SOURCES).any(|w| name == *w))
-                    {
+                    if listing && noteworthy(watched, &entry) {
                         let mut walked = lock(&walked);
                         walked.note(watched, &entry);
                         if is_dir {
