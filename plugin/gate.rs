@@ -160,21 +160,13 @@ pub async fn diagnostics(
         diagnostics.extend(make_diagnostic(rule, finding, &input.settings));
     }
     if let Some(shellcheck) = input.shellcheck.clone() {
-        let mut report = FileReport::new(
-            input.dockerfile_display.to_string(),
-            dockerfile.source.clone(),
-            Vec::new(),
-        );
         let settings = input.settings.clone();
         // ShellCheck runs as child processes: off the async threads, so a stop signal is heard.
-        let report = tokio::task::spawn_blocking(move || {
-            shellcheck
-                .add_findings(vec![(&mut report, &settings)])
-                .map(|()| report)
-        })
-        .await
-        .context("ShellCheck stopped unexpectedly")??;
-        diagnostics.extend(report.diagnostics);
+        let found =
+            tokio::task::spawn_blocking(move || shellcheck.findings(&[(&dockerfile, &settings)]))
+                .await
+                .context("ShellCheck stopped unexpectedly")??;
+        diagnostics.extend(found.into_iter().flatten());
     }
     diagnostics.sort_by_key(|d| (d.span.start, d.rule.code));
     Ok(diagnostics)

@@ -69,8 +69,14 @@ impl Store {
             hash.update((part.len() as u64).to_le_bytes());
             hash.update(part.as_bytes());
         }
-        let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        self.dir.join(format!("{hex}.json"))
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut name = String::with_capacity(2 * 32 + ".json".len());
+        for byte in hash.finalize() {
+            name.push(char::from(HEX[usize::from(byte >> 4)]));
+            name.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+        name.push_str(".json");
+        self.dir.join(name)
     }
 
     /// The stored bytes for `key`, if any.

@@ -14,6 +14,7 @@ use rbuild_lints::diagnostic::Severity;
 use rbuild_lints::linter::{make_diagnostic, CheckCode, RuleSettings};
 use rbuild_lints::rule::{ContextListing, LintOptions};
 use rbuild_lints::rules;
+use rbuild_lints::syntax::Dockerfile;
 
 use super::fix::{self, FixMode, Fixed};
 use crate::argv::GlobalOptions;
@@ -320,26 +321,29 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         };
     let output_file = output.as_deref().map(OutputFile::create).transpose()?;
     let stdin = read_stdin_if_named(&jobs)?;
-    // Each file's part of the report is rendered by the thread that linted it, unless later
-    // steps add findings or the report is not written file by file. One file gains nothing
-    // from it: its part is rendered when written, a few findings at a time.
-    let render_ahead = !diff && shellcheck.is_none() && !daemon && jobs.len() > 1;
+    // Each file's part of the report is rendered in parallel, unless the report is not written
+    // file by file: by the thread that linted it, or once later steps have added their
+    // findings. One file gains nothing from it: its part is rendered when written, a few
+    // findings at a time.
+    let render_ahead = !diff && jobs.len() > 1;
+    let later_steps = shellcheck.is_some() || daemon;
     // A file that cannot be read is reported, and the others are still linted. One file at a
     // time: rayon's default cuts the list into a few runs that are not shared once started,
     // which can leave one thread linting alone at the end.
-    let linted: Vec<Result<(FileReport, Option<Fixed>), String>> = jobs
+    let linted: Vec<Result<LintedFile, String>> = jobs
         .par_iter()
         .zip(texts)
         .with_max_len(1)
         .map(|(job, text)| {
-            let (mut report, fixed) = lint_input(job, text, stdin.as_deref())?;
-            if render_ahead {
-                report.render_ahead(format);
+            let keep_dockerfile = job.shellcheck || daemon;
+            let mut linted = lint_input(job, text, stdin.as_deref(), keep_dockerfile)?;
+            if render_ahead && !later_steps {
+                linted.report.render_ahead(format);
             }
-            Ok((report, fixed))
+            Ok(linted)
         })
         .collect();
-    let (jobs, linted): (Vec<&Job>, Vec<(FileReport, Option<Fixed>)>) = jobs
+    let (jobs, linted): (Vec<&Job>, Vec<LintedFile>) = jobs
         .iter()
         .zip(linted)
         .filter_map(|(job, linted)| match linted {
@@ -350,7 +354,14 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
             }
         })
         .unzip();
-    let (mut reports, fixed): (Vec<FileReport>, Vec<Option<Fixed>>) = linted.into_iter().unzip();
+    let mut reports = Vec::with_capacity(linted.len());
+    let mut fixed = Vec::with_capacity(linted.len());
+    let mut dockerfiles = Vec::with_capacity(linted.len());
+    for linted in linted {
+        reports.push(linted.report);
+        fixed.push(linted.fixed);
+        dockerfiles.push(linted.dockerfile);
+    }
     for problem in &problems {
         eprintln!("error: {problem}");
     }
@@ -384,16 +395,29 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         .zip(&fixed)
         .any(|(input, fixed)| matches!(input, Input::Stdin(_)) && fixed.is_some());
     if let Some(shellcheck) = shellcheck {
-        let targets = reports
-            .iter_mut()
-            .zip(&jobs)
-            .filter(|(_, job)| job.shellcheck)
-            .map(|(report, job)| (report, &job.settings))
-            .collect();
-        shellcheck.add_findings(targets)?;
+        // A file that did not parse has its syntax error reported, and nothing to check.
+        let (targets, checked): (Vec<_>, Vec<usize>) = jobs
+            .iter()
+            .zip(&dockerfiles)
+            .enumerate()
+            .filter(|(_, (job, _))| job.shellcheck)
+            .filter_map(|(index, (job, dockerfile))| {
+                Some(((dockerfile.as_ref()?, &job.settings), index))
+            })
+            .unzip();
+        for (index, found) in checked.into_iter().zip(shellcheck.findings(&targets)?) {
+            reports[index].add(found);
+        }
     }
     if daemon {
-        add_daemon_findings(globals, &jobs, &mut reports)?;
+        add_daemon_findings(globals, &jobs, &dockerfiles, &mut reports)?;
+    }
+    drop(dockerfiles);
+    if render_ahead && later_steps {
+        reports
+            .par_iter_mut()
+            .with_max_len(1)
+            .for_each(|report| report.render_ahead(format));
     }
 
     let fix_summary = fix::summary(&reports, &fixed);
@@ -456,6 +480,7 @@ const OUTPUT_BUFFER: usize = 64 * 1024;
 fn add_daemon_findings(
     globals: &GlobalOptions,
     jobs: &[&Job],
+    dockerfiles: &[Option<Dockerfile>],
     reports: &mut [FileReport],
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -466,8 +491,8 @@ fn add_daemon_findings(
         let daemon = crate::daemon::connect(globals).await?;
         let config_dir =
             crate::endpoint::config_dir(globals, &|name| std::env::var(name).ok()).ok();
-        for (job, report) in jobs.iter().zip(reports.iter_mut()) {
-            let Ok(dockerfile) = rbuild_lints::syntax::parse(&report.source) else {
+        for ((job, dockerfile), report) in jobs.iter().zip(dockerfiles).zip(reports.iter_mut()) {
+            let Some(dockerfile) = dockerfile else {
                 continue; // the syntax error is already reported
             };
             let options = LintOptions {
@@ -484,17 +509,14 @@ fn add_daemon_findings(
                 platform: None,
                 config_dir: config_dir.clone(),
             };
-            for (rule, finding) in images::check(&dockerfile, &check).await? {
+            let mut found = Vec::new();
+            for (rule, finding) in images::check(dockerfile, &check).await? {
                 if images::explained_by_stage_check(&report.diagnostics, finding.span) {
                     continue;
                 }
-                report
-                    .diagnostics
-                    .extend(make_diagnostic(rule, finding, &job.settings));
+                found.extend(make_diagnostic(rule, finding, &job.settings));
             }
-            report
-                .diagnostics
-                .sort_by_key(|d| (d.span.start, d.rule.code));
+            report.add(found);
         }
         anyhow::Ok(())
     })
@@ -515,7 +537,8 @@ fn lint_input(
     job: &Job,
     text: Text,
     stdin: Option<&[u8]>,
-) -> Result<(FileReport, Option<Fixed>), String> {
+    keep_dockerfile: bool,
+) -> Result<LintedFile, String> {
     let input = &job.input;
     let path = input.display_path();
     let read;
@@ -532,34 +555,64 @@ fn lint_input(
         &options_for(path, matches!(input, Input::File(_)), &job.rule_options),
         &job.settings,
         job.fix,
+        keep_dockerfile,
     ))
 }
 
+/// One file linted: its report, its fixed text in a fix mode, and the Dockerfile as parsed
+/// when later steps (ShellCheck, the daemon rules) add findings from it.
+pub struct LintedFile {
+    pub report: FileReport,
+    pub fixed: Option<Fixed>,
+    pub dockerfile: Option<Dockerfile>,
+}
+
 /// Lints (and fixes, in a fix mode) the text of the Dockerfile at `path`: what `lint` reports
-/// for a file, and the language server for an editor's text.
+/// for a file, and the language server for an editor's text. The Dockerfile is kept when
+/// `keep_dockerfile` (and it parsed).
 pub fn lint_bytes(
     path: &Path,
     bytes: &[u8],
     options: &LintOptions,
     settings: &RuleSettings,
     fix: FixMode,
-) -> (FileReport, Option<Fixed>) {
+    keep_dockerfile: bool,
+) -> LintedFile {
     let (result, fixed) = fix::lint_or_fix(bytes, options, settings, fix);
     let path = path.display().to_string();
-    let report = match result.dockerfile {
-        Some(dockerfile) => FileReport::with_lines(
-            path,
-            dockerfile.source,
-            dockerfile.lines,
-            result.diagnostics,
+    let (report, dockerfile) = match result.dockerfile {
+        Some(dockerfile) if keep_dockerfile => (
+            FileReport::with_lines(
+                path,
+                dockerfile.source.clone(),
+                dockerfile.lines.clone(),
+                result.diagnostics,
+            ),
+            Some(dockerfile),
         ),
-        None => FileReport::new(
-            path,
-            String::from_utf8_lossy(bytes).into_owned(),
-            result.diagnostics,
+        Some(dockerfile) => (
+            FileReport::with_lines(
+                path,
+                dockerfile.source,
+                dockerfile.lines,
+                result.diagnostics,
+            ),
+            None,
+        ),
+        None => (
+            FileReport::new(
+                path,
+                String::from_utf8_lossy(bytes).into_owned(),
+                result.diagnostics,
+            ),
+            None,
         ),
     };
-    (report, fixed)
+    LintedFile {
+        report,
+        fixed,
+        dockerfile,
+    }
 }
 
 /// The options the rules check the Dockerfile at `path` with: its configuration's, and its

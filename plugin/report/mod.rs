@@ -107,6 +107,13 @@ impl FileReport {
         }
     }
 
+    /// Adds findings of a later step (ShellCheck, the daemon), kept in source order.
+    pub fn add(&mut self, diagnostics: Vec<Diagnostic>) {
+        self.diagnostics.extend(diagnostics);
+        self.diagnostics
+            .sort_by_key(|d| (d.span.start, d.rule.code));
+    }
+
     /// Renders this file's part of a `format` report now (on the thread that linted it, while
     /// its data is at hand), for formats written file by file. The report is then written in
     /// `format` only, and its findings are known by their [`Tally`]: the text, its line index

@@ -15,7 +15,7 @@ use super::documents::Shared;
 use super::position::{Encoding, Lines};
 use super::settings::FileSettings;
 use crate::commands::fix::FixMode;
-use crate::commands::lint::lint_bytes;
+use crate::commands::lint::{lint_bytes, LintedFile};
 use crate::report::FileReport;
 
 /// Sends a message to the editor (from any thread).
@@ -47,16 +47,23 @@ impl Snapshot {
     /// Lints this version as `lint` does (ShellCheck included when the configuration asks).
     fn lint(&self) -> Linted {
         let settings = &self.settings;
-        let (mut report, _) = lint_bytes(
+        let LintedFile {
+            mut report,
+            dockerfile,
+            ..
+        } = lint_bytes(
             &settings.name,
             self.text.as_bytes(),
             &settings.options,
             &settings.rules,
             FixMode::Off,
+            settings.shellcheck.is_some(),
         );
-        if let Some(shellcheck) = &settings.shellcheck {
+        if let (Some(shellcheck), Some(dockerfile)) = (&settings.shellcheck, &dockerfile) {
             // ShellCheck failing to run leaves our own findings: they are still right.
-            let _ = shellcheck.add_findings(vec![(&mut report, &settings.rules)]);
+            if let Ok(mut found) = shellcheck.findings(&[(dockerfile, &settings.rules)]) {
+                report.add(found.pop().unwrap_or_default());
+            }
         }
         Linted {
             version: self.version,
