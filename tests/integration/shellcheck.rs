@@ -1,6 +1,7 @@
 //! `docker rbuild lint --shellcheck` with the real `shellcheck` program (installed by
 //! `tests/engine/ensure.sh`): positions, declared names, ignore comments, SHELL dialects, the
-//! configuration key, a missing program, and the number of processes over the shared corpus.
+//! configuration key, a missing program, several files in one run, and the number of processes
+//! over the shared corpus.
 
 use std::path::Path;
 use std::time::Instant;
@@ -252,6 +253,64 @@ fn corpus_is_checked_in_a_few_batches() {
     assert!(
         (1..=16).contains(&processes),
         "{processes} shellcheck processes"
+    );
+}
+
+/// Several files in one run (rendered in parallel once ShellCheck's findings are added), one of
+/// them not parsing: each file's findings are those it gets linted alone.
+#[test]
+fn each_of_several_files_gets_its_own_shellcheck_findings() {
+    harness::engine(); // installs shellcheck where it is missing
+    let sandbox = Sandbox::new();
+    let files = [
+        ("a/Dockerfile", "FROM alpine:3.20\nRUN echo $1\n"),
+        (
+            "b/Dockerfile",
+            "# no instruction: a syntax error, and no script\n",
+        ),
+        (
+            "c/Dockerfile",
+            "FROM alpine:3.20\nRUN echo ok\nRUN <<EOF\nset -e\ntar xf $2\nEOF\n",
+        ),
+    ];
+    for (path, text) in files {
+        sandbox.write(path, text);
+    }
+    let lint = |paths: &[&str]| {
+        let out = run(sandbox
+            .rbuild()
+            .args(["lint", "--shellcheck", "--no-fail", "--format", "json"])
+            .args(paths));
+        assert_eq!(out.code, 0, "{out:?}");
+        let findings: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        findings.as_array().unwrap().clone()
+    };
+    let together = lint(&files.map(|(path, _)| path));
+    for (path, _) in files {
+        let alone = lint(&[path]);
+        let in_run: Vec<_> = together
+            .iter()
+            .filter(|finding| finding["path"] == path)
+            .cloned()
+            .collect();
+        assert_eq!(in_run, alone, "{path}");
+    }
+    let shellcheck_lines: Vec<_> = together
+        .iter()
+        .filter(|finding| finding["code"] == "RB901")
+        .map(|finding| {
+            (
+                finding["path"].clone(),
+                finding["location"]["start"]["line"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shellcheck_lines,
+        [
+            (serde_json::json!("a/Dockerfile"), serde_json::json!(2)),
+            (serde_json::json!("c/Dockerfile"), serde_json::json!(5)),
+        ]
     );
 }
 
