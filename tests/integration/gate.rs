@@ -545,6 +545,47 @@ fn lint_daemon_reports_missing_images_and_respects_ignore() {
             .rbuild()
             .args(["lint", "--daemon", "--ignore", "RB106,RB107", "Dockerfile"]));
     assert_eq!(ignored.code, 0, "{ignored:?}");
+
+    // Several files, one not parsing between them (rendered in parallel once the daemon's
+    // findings are added): each missing image is reported in its own file.
+    sandbox.write("broken/Dockerfile", "# no instruction\n");
+    sandbox.write(
+        "other/Dockerfile",
+        format!("FROM {}/rbuild-test/gone:1\n", registry.address),
+    );
+    let several = run(sandbox.rbuild().args([
+        "lint",
+        "--daemon",
+        "--format",
+        "json",
+        "Dockerfile",
+        "broken/Dockerfile",
+        "other/Dockerfile",
+    ]));
+    assert_eq!(several.code, 1, "{several:?}");
+    let findings: serde_json::Value = serde_json::from_str(&several.stdout).unwrap();
+    let missing: Vec<(&str, u64)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["code"] == "RB106")
+        .map(|finding| {
+            (
+                finding["path"].as_str().unwrap(),
+                finding["location"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            ("Dockerfile", 1),
+            ("Dockerfile", 2),
+            ("other/Dockerfile", 1)
+        ],
+        "{}",
+        several.stdout
+    );
 }
 
 #[test]
