@@ -1,6 +1,10 @@
 //! Integration tests: context conformance. For each tree, the files an image sees after
 //! `COPY . /ctx` must be the same whether `docker-rbuild build` or the real `docker build`
 //! (the docker CLI with the classic builder, on the same engine) sent the context.
+//!
+//! Every build here runs with `--no-cache`: two tests building the same content would otherwise
+//! share the cached image, and the first to remove its tag deletes the image under the other's
+//! build ("unable to find image sha256:..." at COPY, seen in a full test run).
 
 use std::fs::File;
 use std::path::Path;
@@ -114,7 +118,7 @@ fn assert_same_context(case: &str, tree: Tree, reference_ignore: Option<&str>) {
 
     let out = run(sandbox
         .rbuild()
-        .args(["build", "--progress=plain", "-t", &ours])
+        .args(["build", "--no-cache", "--progress=plain", "-t", &ours])
         .args(&file_args)
         .arg("ctx")
         .stdin(stdin()));
@@ -143,7 +147,7 @@ fn assert_same_context(case: &str, tree: Tree, reference_ignore: Option<&str>) {
     let out = run(sandbox
         .command("docker")
         .env("DOCKER_BUILDKIT", "0")
-        .args(["build", "-q", "-t", &theirs])
+        .args(["build", "--no-cache", "-q", "-t", &theirs])
         .args(&file_args)
         .arg(reference_dir)
         .stdin(stdin()));
@@ -384,7 +388,7 @@ fn a_stdin_tar_and_a_stdin_dockerfile_build() {
     let archive = std::fs::File::open(sandbox.work().join("context.tar.gz")).unwrap();
     let out = run(sandbox
         .rbuild()
-        .args(["build", "--progress=plain", "-t", &tag, "-"])
+        .args(["build", "--no-cache", "--progress=plain", "-t", &tag, "-"])
         .stdin(archive));
     assert_success("build from a gzip tar on stdin", &out);
     let (files, _) = listing(&sandbox, &tag);
@@ -396,7 +400,7 @@ fn a_stdin_tar_and_a_stdin_dockerfile_build() {
     );
     let out = run(sandbox
         .rbuild()
-        .args(["build", "--progress=plain", "-t", &tag, "-"])
+        .args(["build", "--no-cache", "--progress=plain", "-t", &tag, "-"])
         .stdin(std::fs::File::open(dockerfile).unwrap()));
     assert_success("build from a Dockerfile on stdin", &out);
 }
@@ -442,7 +446,7 @@ fn a_git_url_context_is_cloned_with_git() {
             "GIT_CONFIG_VALUE_0",
             "https://git.example.invalid/upstream.git",
         )
-        .args(["build", "--progress=plain", "-t", &tag])
+        .args(["build", "--no-cache", "--progress=plain", "-t", &tag])
         .arg("https://git.example.invalid/upstream.git#main:app"));
     assert_success("build from a git URL", &out);
     let (files, _) = listing(&sandbox, &tag);

@@ -594,9 +594,11 @@ fn the_config_file_chooses_the_gate_and_the_flag_wins() {
     let sandbox = Sandbox::new();
     let mut images = Images::new("gate");
     let tag = images.name("config", "1");
+    // Not the content of another test's build: two tests sharing a cached image race when
+    // each removes its tag.
     sandbox.write(
         "Dockerfile",
-        format!("FROM {BASE_IMAGE}\nCMD [\"echo hello\"]\n"),
+        format!("FROM {BASE_IMAGE}\nCMD [\"echo configured\"]\n"),
     );
     sandbox.write(".rbuild.toml", "build-lint = \"warn\"\n");
     let built = rbuild(&sandbox, &["-q", "-t", &tag, "."]);
