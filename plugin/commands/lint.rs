@@ -581,24 +581,19 @@ pub fn lint_bytes(
     let (result, fixed) = fix::lint_or_fix(bytes, options, settings, fix);
     let path = path.display().to_string();
     let (report, dockerfile) = match result.dockerfile {
-        Some(dockerfile) if keep_dockerfile => (
-            FileReport::with_lines(
-                path,
-                dockerfile.source.clone(),
-                dockerfile.lines.clone(),
-                result.diagnostics,
-            ),
-            Some(dockerfile),
-        ),
-        Some(dockerfile) => (
-            FileReport::with_lines(
-                path,
-                dockerfile.source,
-                dockerfile.lines,
-                result.diagnostics,
-            ),
-            None,
-        ),
+        Some(mut dockerfile) => {
+            // The report owns the text and its line index; a kept Dockerfile keeps its own.
+            let (source, lines) = if keep_dockerfile {
+                (dockerfile.source.clone(), dockerfile.lines.clone())
+            } else {
+                (
+                    std::mem::take(&mut dockerfile.source),
+                    std::mem::take(&mut dockerfile.lines),
+                )
+            };
+            let report = FileReport::with_lines(path, source, lines, result.diagnostics);
+            (report, keep_dockerfile.then_some(dockerfile))
+        }
         None => (
             FileReport::new(
                 path,

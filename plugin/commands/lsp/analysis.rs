@@ -61,8 +61,8 @@ impl Snapshot {
         );
         if let (Some(shellcheck), Some(dockerfile)) = (&settings.shellcheck, &dockerfile) {
             // ShellCheck failing to run leaves our own findings: they are still right.
-            if let Ok(mut found) = shellcheck.findings(&[(dockerfile, &settings.rules)]) {
-                report.add(found.pop().unwrap_or_default());
+            if let Ok(found) = shellcheck.findings(&[(dockerfile, &settings.rules)]) {
+                report.add(found.into_iter().flatten().collect());
             }
         }
         Linted {
