@@ -4,7 +4,7 @@
 //! A file is found from the linted file's directory upwards, stopping at the repository root
 //! (a directory containing `.git`), unless `--config` names one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,7 @@ use rbuild_lints::format::{Continuation, FormatOptions};
 use rbuild_lints::label_format::LabelFormat;
 use rbuild_lints::linter::{CheckCode, RuleSettings};
 use rbuild_lints::rule::LintOptions;
+use rustc_hash::FxHashMap;
 
 use crate::discover::Listed;
 use rbuild_lints::rules;
@@ -289,10 +290,10 @@ impl ConfigFile {
 pub struct Discovery {
     /// By directory: the `.rbuild.toml` and the hadolint file in force there.
     /// Keyed by the path's bytes: hashing a `Path` walks its components.
-    found: Mutex<HashMap<std::ffi::OsString, [Option<PathBuf>; 2]>>,
+    found: Mutex<FxHashMap<std::ffi::OsString, [Option<PathBuf>; 2]>>,
     /// Directories a walk listed whole (absolute, by their bytes), with which of
     /// [`DISCOVERY_NAMES`] each holds: answered without asking the file system again.
-    listed: HashMap<std::ffi::OsString, Listed>,
+    listed: FxHashMap<std::ffi::OsString, Listed>,
 }
 
 /// The files discovery looks for in a directory, in order of preference, as the walk's
@@ -532,7 +533,7 @@ impl Effective {
 pub struct Resolver {
     flags: Flags,
     explicit: Option<Arc<ConfigFile>>,
-    by_path: Mutex<HashMap<PathBuf, Arc<ConfigFile>>>,
+    by_path: Mutex<FxHashMap<PathBuf, Arc<ConfigFile>>>,
     discovery: Discovery,
     working_dir: Option<PathBuf>,
 }
@@ -546,7 +547,7 @@ impl Resolver {
         Ok(Resolver {
             flags,
             explicit,
-            by_path: Mutex::new(HashMap::new()),
+            by_path: Mutex::new(FxHashMap::default()),
             discovery: Discovery::default(),
             working_dir: std::env::current_dir().ok(),
         })

@@ -3,6 +3,8 @@
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 /// One input of the lint command.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
@@ -102,7 +104,7 @@ pub fn inputs(paths: &[PathBuf], stdin_name: &Path, watched: &'static [&'static 
     }
     // One path finds each file once: only several can name one twice.
     if paths.len() > 1 {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FxHashSet::default();
         found.inputs.retain(|input| seen.insert(input.clone()));
     }
     found
@@ -150,7 +152,7 @@ struct Walked {
     error: Option<String>,
     /// By the bytes of the path the walk gave each directory (hashing a `Path` walks its
     /// components): its entries' paths are that path joined with their names.
-    dirs: std::collections::HashMap<OsString, DirFacts>,
+    dirs: FxHashMap<OsString, DirFacts>,
 }
 
 /// Whether `entry` tells something about its directory for [`Walked::note`]: it is a
@@ -278,11 +280,11 @@ fn walk(
 /// The directories of a walk whose listing can be trusted: none of them or of the walked
 /// directories above them holds an ignore source. A directory's path is longer than its
 /// parent's: in that order each is judged once, from its own facts and its parent's verdict.
-fn trusted(dirs: std::collections::HashMap<OsString, DirFacts>) -> Vec<Listed> {
+fn trusted(dirs: FxHashMap<OsString, DirFacts>) -> Vec<Listed> {
     let mut dirs: Vec<(OsString, DirFacts)> = dirs.into_iter().collect();
     dirs.sort_unstable_by_key(|(dir, _)| dir.len());
-    let mut verdicts: std::collections::HashMap<&OsStr, bool> =
-        std::collections::HashMap::with_capacity(dirs.len());
+    let mut verdicts: FxHashMap<&OsStr, bool> =
+        FxHashMap::with_capacity_and_hasher(dirs.len(), Default::default());
     let mut listed = Vec::new();
     for (dir, facts) in &mut dirs {
         let above = Path::new(dir)

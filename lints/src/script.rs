@@ -178,39 +178,45 @@ fn split_word<'a>(dockerfile: &'a Dockerfile, word: &'a Word) -> Vec<Command<'a>
     if raw == word.value {
         return split(&word.value, |offset| word.span.start + offset);
     }
-    // Continuation breaks were removed from the value: it is a subsequence of the raw text, and
-    // each value byte stands at the first match after the previous one's. Offsets are asked for
-    // in increasing order (each command's start, then its end), so one cursor walks both texts
-    // once: (value bytes matched, where the next match is looked for in the raw text).
-    let (value, raw) = (word.value.as_bytes(), raw.as_bytes());
-    let cursor = std::cell::Cell::new((0, 0));
-    let find = |byte: u8, from: usize| match raw.get(from) {
-        Some(&next) if next == byte => Some(from),
-        _ => memchr::memchr(byte, &raw[from..]).map(|at| from + at),
-    };
+    let runs = aligned_runs(word.value.as_bytes(), raw.as_bytes());
     split(&word.value, |offset| {
-        let (mut matched, mut from) = cursor.get();
-        if offset < matched {
-            (matched, from) = (0, 0);
-        }
-        let target = offset.min(value.len());
-        while matched < target {
-            // Up to the next removed continuation the two texts are the same bytes.
-            let same = common_prefix(&value[matched..target], &raw[from.min(raw.len())..]);
-            matched += same;
-            from += same;
-            if matched < target {
-                from = find(value[matched], from).map_or(raw.len(), |at| at + 1);
-                matched += 1;
-            }
-        }
-        cursor.set((matched, from));
-        let position = value
-            .get(offset)
-            .and_then(|&byte| find(byte, from))
-            .unwrap_or(raw.len());
+        // The run holding `offset`: runs start at increasing value offsets, the first at 0.
+        let run = runs.partition_point(|&(start, _)| start <= offset);
+        let position = match runs.get(run.wrapping_sub(1)) {
+            Some(&(start, at)) if offset < word.value.len() => (at + offset - start).min(raw.len()),
+            _ => raw.len(),
+        };
         word.span.start + position
     })
+}
+
+/// Where the value of a word stands in its raw text, from which continuation breaks were
+/// removed: the value is a subsequence of the raw text, each value byte at the first match
+/// after the previous one's. Returns the start of each run of value bytes that are also
+/// together in the raw text, as (value offset, raw offset): one run per removed break, found
+/// in one pass over both texts (a value byte that has no match maps to the raw text's end).
+fn aligned_runs(value: &[u8], raw: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let (mut matched, mut from) = (0, 0);
+    while matched < value.len() {
+        let byte = value[matched];
+        let at = match raw.get(from) {
+            Some(&next) if next == byte => from,
+            _ => match raw.get(from..).and_then(|rest| memchr::memchr(byte, rest)) {
+                Some(at) => from + at,
+                None => {
+                    runs.push((matched, raw.len()));
+                    break;
+                }
+            },
+        };
+        runs.push((matched, at));
+        // Up to the next removed break the two texts are the same bytes.
+        let same = 1 + common_prefix(&value[matched + 1..], &raw[at + 1..]);
+        matched += same;
+        from = at + same;
+    }
+    runs
 }
 
 /// How many bytes `a` and `b` start with in common: compared eight at a time, the first
@@ -258,6 +264,12 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             *in_word = false;
         }
     };
+    // A command is made as soon as it ends (no list of raw commands kept for a second pass).
+    let mut finish_command = |words: Vec<Cow<'s, str>>, range: std::ops::Range<usize>| {
+        if let Some(command) = command(bytes, words, range, &to_source) {
+            commands.push(command);
+        }
+    };
 
     while i < bytes.len() {
         let b = bytes[i];
@@ -278,7 +290,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
                 finish_word(&mut words, &mut word, &mut in_word);
                 if let Some(start) = command_start.take() {
                     let next = Vec::with_capacity(WORDS_PER_COMMAND);
-                    commands.push((std::mem::replace(&mut words, next), start..command_end));
+                    finish_command(std::mem::replace(&mut words, next), start..command_end);
                 }
                 words.clear();
                 i += 1;
@@ -286,9 +298,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
             }
             b'#' if !in_word => {
                 // A comment runs to the end of the line.
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |at| i + at);
                 continue;
             }
             _ => {}
@@ -297,9 +307,7 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
         in_word = true;
         match b {
             b'\'' => {
-                let end = script[i + 1..]
-                    .find('\'')
-                    .map_or(bytes.len(), |e| i + 1 + e);
+                let end = memchr::memchr(b'\'', &bytes[i + 1..]).map_or(bytes.len(), |e| i + 1 + e);
                 word.push(script, i + 1..end);
                 i = (end + 1).min(bytes.len());
             }
@@ -339,40 +347,50 @@ pub fn split<'s>(script: &'s str, to_source: impl Fn(usize) -> usize) -> Vec<Com
     }
     finish_word(&mut words, &mut word, &mut in_word);
     if let Some(start) = command_start {
-        commands.push((words, start..command_end));
+        finish_command(words, start..command_end);
     }
-    // Leading environment assignments (`DEBIAN_FRONTEND=noninteractive apt-get ...`) and
-    // wrappers that run the rest (`sudo -E`, `env`, `xargs -r`) do not change which program runs.
-    let mut split = Vec::with_capacity(commands.len());
-    for (mut words, range) in commands {
-        let mut skip = 0;
-        while let Some(word) = words.get(skip) {
-            if is_assignment(word) || SHELL_KEYWORDS.contains(&&**word) {
+    commands
+}
+
+/// The command of `words`, read from `range` of the script: leading environment assignments
+/// (`DEBIAN_FRONTEND=noninteractive apt-get ...`), reserved words and wrappers that run the
+/// rest (`sudo -E`, `env`, `xargs -r`) do not change which program runs; redirections are
+/// not arguments. None when nothing is left.
+fn command<'s>(
+    bytes: &[u8],
+    mut words: Vec<Cow<'s, str>>,
+    range: std::ops::Range<usize>,
+    to_source: &impl Fn(usize) -> usize,
+) -> Option<Command<'s>> {
+    // Without an `=` in the command's text, none of its words is an assignment.
+    let written = &bytes[range.clone()];
+    let has_equals_sign = memchr::memchr(b'=', written).is_some();
+    let mut skip = 0;
+    while let Some(word) = words.get(skip) {
+        if (has_equals_sign && is_assignment(word)) || is_shell_keyword(word) {
+            skip += 1;
+        } else if is_wrapper(word) {
+            skip += 1;
+            while words.get(skip).is_some_and(|w| w.starts_with('-')) {
                 skip += 1;
-            } else if WRAPPERS.contains(&&**word) {
-                skip += 1;
-                while words.get(skip).is_some_and(|w| w.starts_with('-')) {
-                    skip += 1;
-                }
-            } else {
-                break;
             }
-        }
-        if skip < words.len() {
-            words.drain(..skip);
-        }
-        // Every redirection operator has a `<` or a `>`, and a word's bytes come from its
-        // command's text: one search of that text spares most commands looking at each word.
-        if memchr::memchr2(b'<', b'>', &bytes[range.clone()]).is_some() {
-            drop_redirections(&mut words);
-        }
-        if !words.is_empty() {
-            let span = Span::new(to_source(range.start), to_source(range.end));
-            let has_equals_sign = memchr::memchr(b'=', &bytes[range.clone()]).is_some();
-            split.push(Command::new(words, span, has_equals_sign));
+        } else {
+            break;
         }
     }
-    split
+    if skip < words.len() {
+        words.drain(..skip);
+    }
+    // Every redirection operator has a `<` or a `>`, and a word's bytes come from its
+    // command's text: one search of that text spares most commands looking at each word.
+    if memchr::memchr2(b'<', b'>', written).is_some() {
+        drop_redirections(&mut words);
+    }
+    if words.is_empty() {
+        return None;
+    }
+    let span = Span::new(to_source(range.start), to_source(range.end));
+    Some(Command::new(words, span, has_equals_sign))
 }
 
 /// A word being read: the pieces of the script it is made of (quotes and escapes left out).
@@ -387,21 +405,16 @@ enum WordText {
 
 impl WordText {
     fn push(&mut self, script: &str, piece: std::ops::Range<usize>) {
-        *self = match std::mem::take(self) {
-            WordText::Empty => WordText::Range(piece),
-            WordText::Range(range) if range.end == piece.start => {
-                WordText::Range(range.start..piece.end)
-            }
+        match self {
+            WordText::Empty => *self = WordText::Range(piece),
+            WordText::Range(range) if range.end == piece.start => range.end = piece.end,
             WordText::Range(range) => {
                 let mut text = String::with_capacity(range.len() + piece.len());
-                text.push_str(&script[range]);
+                text.push_str(&script[range.clone()]);
                 text.push_str(&script[piece]);
-                WordText::Owned(text)
+                *self = WordText::Owned(text);
             }
-            WordText::Owned(mut text) => {
-                text.push_str(&script[piece]);
-                WordText::Owned(text)
-            }
+            WordText::Owned(text) => text.push_str(&script[piece]),
         }
     }
 
@@ -415,12 +428,20 @@ impl WordText {
 }
 
 /// Reserved words that may stand before a command (`then apt-get install ...`).
-const SHELL_KEYWORDS: &[&str] = &["do", "then", "else", "elif", "if", "while", "until", "!"];
+fn is_shell_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "do" | "then" | "else" | "elif" | "if" | "while" | "until" | "!"
+    )
+}
 
 /// Programs that run the command that follows them.
-const WRAPPERS: &[&str] = &[
-    "sudo", "env", "exec", "time", "nice", "nohup", "command", "xargs",
-];
+fn is_wrapper(word: &str) -> bool {
+    matches!(
+        word,
+        "sudo" | "env" | "exec" | "time" | "nice" | "nohup" | "command" | "xargs"
+    )
+}
 
 /// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
 /// they are not arguments of the program.
@@ -508,6 +529,16 @@ mod tests {
 
     fn words(script: &str) -> Vec<Vec<Cow<'_, str>>> {
         split(script, |o| o).into_iter().map(|c| c.words).collect()
+    }
+
+    #[test]
+    fn aligned_runs_start_after_each_removed_break() {
+        // "apk add curl" as the parser gives it, from the raw text with a continuation.
+        let raw = b"apk add \\\n  curl";
+        assert_eq!(aligned_runs(b"apk add   curl", raw), [(0, 0), (8, 10)]);
+        // A value byte missing from the raw text maps to its end, and so does the rest.
+        assert_eq!(aligned_runs(b"apk!", b"apk"), [(0, 0), (3, 3)]);
+        assert_eq!(aligned_runs(b"", b"\\\n"), []);
     }
 
     #[test]

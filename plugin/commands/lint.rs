@@ -1,6 +1,5 @@
 //! `docker rbuild lint [OPTIONS] [PATH...]`: lint Dockerfiles.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +14,7 @@ use rbuild_lints::linter::{make_diagnostic, CheckCode, RuleSettings};
 use rbuild_lints::rule::{ContextListing, LintOptions};
 use rbuild_lints::rules;
 use rbuild_lints::syntax::Dockerfile;
+use rustc_hash::FxHashMap;
 
 use super::fix::{self, FixMode, Fixed};
 use crate::argv::GlobalOptions;
@@ -133,7 +133,7 @@ const WATCHED: [&str; 4] = [
 /// What the walk's listings tell the rules of the Dockerfiles in each directory they cover
 /// (by the directory's path as walked, the parent of the Dockerfiles' paths): the directory is
 /// each one's build context. The subdirectories are taken out of the listings.
-fn context_listings(listed: &mut [Listed]) -> HashMap<OsString, Arc<ContextListing>> {
+fn context_listings(listed: &mut [Listed]) -> FxHashMap<OsString, Arc<ContextListing>> {
     let dockerignore = 1 << DISCOVERY_NAMES.len();
     listed
         .iter_mut()

@@ -193,6 +193,11 @@ pub static RULES: &[&Rule] = &[
 /// experimental (a file's `# check=experimental=` switches those on too).
 pub static OFF_BY_DEFAULT: &[&str] = &["RB513", "RB525", "RB526"];
 
+/// Where the rule with this exact code stands in [`RULES`] (ordered by code).
+pub fn index_of(code: &str) -> Option<usize> {
+    RULES.binary_search_by(|rule| rule.code.cmp(code)).ok()
+}
+
 /// The rule with this code or name (case-insensitive).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|rule| {
