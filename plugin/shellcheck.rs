@@ -281,8 +281,41 @@ struct Script {
     header: String,
     header_lines: usize,
     body: String,
-    /// The source offset of every byte of `body`, and of its end.
-    source_offsets: Vec<usize>,
+    /// Where the bytes of `body` stand in the Dockerfile.
+    source_map: SourceMap,
+}
+
+/// Where the bytes of a script's body stand in the Dockerfile: the start of each stretch of
+/// body bytes that stand together in the source (a stretch ends where a line continuation was
+/// taken out), as (body offset, source offset), and where the body's end stands. A few entries
+/// a script, where an offset for each byte took eight bytes of memory per byte of script.
+#[derive(Debug)]
+struct SourceMap {
+    stretches: Vec<(usize, usize)>,
+    len: usize,
+    /// The source offset of the body's end; no byte maps beyond it.
+    end: usize,
+}
+
+impl SourceMap {
+    /// A body that is one stretch of the source from `start` (a heredoc's).
+    fn contiguous(start: usize, len: usize) -> SourceMap {
+        SourceMap {
+            stretches: vec![(0, start)],
+            len,
+            end: start + len,
+        }
+    }
+
+    /// The source offset of the body's byte `at`, or of its end.
+    fn offset(&self, at: usize) -> usize {
+        if at >= self.len {
+            return self.end;
+        }
+        let stretch = self.stretches.partition_point(|&(start, _)| start <= at);
+        let (start, source) = self.stretches[stretch - 1];
+        (source + at - start).min(self.end)
+    }
 }
 
 impl Script {
@@ -299,9 +332,9 @@ impl Script {
             .body_offset(line_starts, comment.end_line, comment.end_column)
             .unwrap_or(start)
             .max(start);
-        let source_start = self.source_offsets[start];
+        let source_start = self.source_map.offset(start);
         let source_end = if end > start {
-            self.source_offsets[end - 1] + 1
+            self.source_map.offset(end - 1) + 1
         } else {
             source_start
         };
@@ -405,7 +438,7 @@ fn collect_scripts(dockerfile: &Dockerfile) -> Vec<Script> {
                 );
             }
             Keyword::Run => {
-                if let Some((shell, body, source_offsets)) =
+                if let Some((shell, body, source_map)) =
                     shell.and_then(|shell| run_script(dockerfile, instruction, shell))
                 {
                     let (header, header_lines) =
@@ -415,7 +448,7 @@ fn collect_scripts(dockerfile: &Dockerfile) -> Vec<Script> {
                         header_lines,
                         header,
                         body,
-                        source_offsets,
+                        source_map,
                     });
                 }
             }
@@ -445,14 +478,14 @@ fn run_script(
     dockerfile: &Dockerfile,
     instruction: &Instruction,
     shell: &'static str,
-) -> Option<(&'static str, String, Vec<usize>)> {
+) -> Option<(&'static str, String, SourceMap)> {
     let command = instruction.shell_command()?;
     let heredoc = match instruction.heredocs.as_slice() {
         [] => {
             return Some((
                 shell,
                 command.value.clone(),
-                source_offsets(dockerfile, command),
+                source_map(dockerfile, command),
             ))
         }
         [heredoc] => heredoc,
@@ -476,9 +509,8 @@ fn run_script(
         [program, options @ ..] if options.iter().all(|o| o.starts_with('-')) => dialect(program)?,
         _ => return None,
     };
-    let start = heredoc.body_span.start;
-    let offsets = (0..=heredoc.content.len()).map(|i| start + i).collect();
-    Some((shell, heredoc.content.clone(), offsets))
+    let map = SourceMap::contiguous(heredoc.body_span.start, heredoc.content.len());
+    Some((shell, heredoc.content.clone(), map))
 }
 
 /// The ShellCheck dialect of a shell program (`/bin/bash` -> `bash`); `None` for shells it does
@@ -518,17 +550,19 @@ fn is_identifier(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-/// The source offset of every byte of a shell-form word's value, and of its end. The value is
-/// the raw text without line continuations (escape, optional blanks, newline) and the comment
-/// and blank lines that follow them.
-fn source_offsets(dockerfile: &Dockerfile, word: &Word) -> Vec<usize> {
+/// Where the bytes of a shell-form word's value stand in the source. The value is the raw text
+/// without line continuations (escape, optional blanks, newline) and the comment and blank
+/// lines that follow them.
+fn source_map(dockerfile: &Dockerfile, word: &Word) -> SourceMap {
     let raw = dockerfile.text(word.span).as_bytes();
     let value = word.value.as_bytes();
     let mut escape = [0; 4];
     let escape = dockerfile.escape.encode_utf8(&mut escape).as_bytes();
-    let mut offsets = Vec::with_capacity(value.len() + 1);
+    let mut stretches = Vec::new();
+    // The source offset of the next byte when it continues the current stretch.
+    let mut next = None;
     let mut r = 0;
-    for &byte in value {
+    for (at, &byte) in value.iter().enumerate() {
         while r < raw.len() {
             // Most bytes are not the escape character: compared first, without a call.
             let continued = if raw[r] == escape[0] {
@@ -544,11 +578,18 @@ fn source_offsets(dockerfile: &Dockerfile, word: &Word) -> Vec<usize> {
                 r += 1; // not in the value: skip it
             }
         }
-        offsets.push(word.span.start + r.min(raw.len()));
+        let offset = word.span.start + r.min(raw.len());
+        if next != Some(offset) {
+            stretches.push((at, offset));
+        }
+        next = Some(word.span.start + (r + 1).min(raw.len()));
         r = (r + 1).min(raw.len());
     }
-    offsets.push(word.span.start + r);
-    offsets
+    SourceMap {
+        stretches,
+        len: value.len(),
+        end: word.span.start + r,
+    }
 }
 
 /// When a line continuation starts at `at`: the offset after it and after the comment and blank
@@ -640,6 +681,21 @@ mod tests {
         assert_eq!(dockerfile.text(found.finding.span), "$1");
         assert_eq!(found.id, "SC2086");
         assert_eq!(found.severity, Severity::Info);
+    }
+
+    #[test]
+    fn every_byte_of_a_continued_script_maps_to_the_same_byte_of_the_source() {
+        let source = "FROM alpine\nRUN a \\\n  # note\n  b \\\n\n c\n";
+        let (_, scripts) = scripts_of(source);
+        let script = &scripts[0];
+        let offsets: Vec<usize> = (0..script.body.len())
+            .map(|at| script.source_map.offset(at))
+            .collect();
+        let bytes: Vec<u8> = offsets.iter().map(|&o| source.as_bytes()[o]).collect();
+        assert_eq!(bytes, script.body.as_bytes());
+        assert!(offsets.windows(2).all(|pair| pair[0] < pair[1]));
+        let end = source.rfind('c').unwrap() + 1;
+        assert_eq!(script.source_map.offset(script.body.len()), end);
     }
 
     #[test]
