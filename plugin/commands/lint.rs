@@ -343,25 +343,24 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
             Ok(linted)
         })
         .collect();
-    let (jobs, linted): (Vec<&Job>, Vec<LintedFile>) = jobs
-        .iter()
-        .zip(linted)
-        .filter_map(|(job, linted)| match linted {
-            Ok(linted) => Some((job, linted)),
-            Err(problem) => {
-                problems.push(problem);
-                None
-            }
-        })
-        .unzip();
+    // Taken apart in one pass on this thread, while the others wait: each file's result is
+    // moved once, into the vectors the steps below use.
+    let mut linted_jobs: Vec<&Job> = Vec::with_capacity(linted.len());
     let mut reports = Vec::with_capacity(linted.len());
     let mut fixed = Vec::with_capacity(linted.len());
     let mut dockerfiles = Vec::with_capacity(linted.len());
-    for linted in linted {
-        reports.push(linted.report);
-        fixed.push(linted.fixed);
-        dockerfiles.push(linted.dockerfile);
+    for (job, linted) in jobs.iter().zip(linted) {
+        match linted {
+            Ok(linted) => {
+                linted_jobs.push(job);
+                reports.push(linted.report);
+                fixed.push(linted.fixed);
+                dockerfiles.push(linted.dockerfile);
+            }
+            Err(problem) => problems.push(problem),
+        }
     }
+    let jobs = linted_jobs;
     for problem in &problems {
         eprintln!("error: {problem}");
     }
