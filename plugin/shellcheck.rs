@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use rbuild_lints::diagnostic::{Diagnostic, Finding, Severity};
 use rbuild_lints::linter::{external_diagnostics, ExternalFinding, RuleSettings};
 use rbuild_lints::rules::{AUTOMATIC_PLATFORM_ARGS, PROXY_ARGS, SHELLCHECK};
-use rbuild_lints::syntax::{Dockerfile, Instruction, Keyword, Span, Word};
+use rbuild_lints::syntax::{Dockerfile, Instruction, Keyword, SourceMap, Span};
 use serde::Deserialize;
 
 use crate::error::input_error;
@@ -285,39 +285,6 @@ struct Script {
     source_map: SourceMap,
 }
 
-/// Where the bytes of a script's body stand in the Dockerfile: the start of each stretch of
-/// body bytes that stand together in the source (a stretch ends where a line continuation was
-/// taken out), as (body offset, source offset), and where the body's end stands. A few entries
-/// a script, where an offset for each byte took eight bytes of memory per byte of script.
-#[derive(Debug)]
-struct SourceMap {
-    stretches: Vec<(usize, usize)>,
-    len: usize,
-    /// The source offset of the body's end; no byte maps beyond it.
-    end: usize,
-}
-
-impl SourceMap {
-    /// A body that is one stretch of the source from `start` (a heredoc's).
-    fn contiguous(start: usize, len: usize) -> SourceMap {
-        SourceMap {
-            stretches: vec![(0, start)],
-            len,
-            end: start + len,
-        }
-    }
-
-    /// The source offset of the body's byte `at`, or of its end.
-    fn offset(&self, at: usize) -> usize {
-        if at >= self.len {
-            return self.end;
-        }
-        let stretch = self.stretches.partition_point(|&(start, _)| start <= at);
-        let (start, source) = self.stretches[stretch - 1];
-        (source + at - start).min(self.end)
-    }
-}
-
 impl Script {
     fn text(&self) -> String {
         format!("{}{}", self.header, self.body)
@@ -485,7 +452,7 @@ fn run_script(
             return Some((
                 shell,
                 command.value.clone(),
-                source_map(dockerfile, command),
+                SourceMap::of_word(dockerfile, command),
             ))
         }
         [heredoc] => heredoc,
@@ -548,74 +515,6 @@ fn is_identifier(name: &str) -> bool {
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
-/// Where the bytes of a shell-form word's value stand in the source. The value is the raw text
-/// without line continuations (escape, optional blanks, newline) and the comment and blank
-/// lines that follow them.
-fn source_map(dockerfile: &Dockerfile, word: &Word) -> SourceMap {
-    let raw = dockerfile.text(word.span).as_bytes();
-    let value = word.value.as_bytes();
-    let mut escape = [0; 4];
-    let escape = dockerfile.escape.encode_utf8(&mut escape).as_bytes();
-    let mut stretches = Vec::new();
-    // The source offset of the next byte when it continues the current stretch.
-    let mut next = None;
-    let mut r = 0;
-    for (at, &byte) in value.iter().enumerate() {
-        while r < raw.len() {
-            // Most bytes are not the escape character: compared first, without a call.
-            let continued = if raw[r] == escape[0] {
-                continuation_end(raw, r, escape)
-            } else {
-                None
-            };
-            if let Some(after) = continued {
-                r = after;
-            } else if raw[r] == byte {
-                break;
-            } else {
-                r += 1; // not in the value: skip it
-            }
-        }
-        let offset = word.span.start + r.min(raw.len());
-        if next != Some(offset) {
-            stretches.push((at, offset));
-        }
-        next = Some(word.span.start + (r + 1).min(raw.len()));
-        r = (r + 1).min(raw.len());
-    }
-    SourceMap {
-        stretches,
-        len: value.len(),
-        end: word.span.start + r,
-    }
-}
-
-/// When a line continuation starts at `at`: the offset after it and after the comment and blank
-/// lines that follow.
-fn continuation_end(raw: &[u8], at: usize, escape: &[u8]) -> Option<usize> {
-    let rest = raw[at..].strip_prefix(escape)?;
-    let blanks = rest
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r'))
-        .count();
-    if rest.get(blanks) != Some(&b'\n') {
-        return None;
-    }
-    let mut next = at + escape.len() + blanks + 1;
-    loop {
-        let line_end = raw[next..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map(|i| next + i + 1);
-        let line = &raw[next..line_end.unwrap_or(raw.len())];
-        let content = line.trim_ascii_start();
-        match line_end {
-            Some(end) if content.is_empty() || content.starts_with(b"#") => next = end,
-            _ => return Some(next),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::syntax::{Dockerfile, Instruction, Keyword, Span, Word};
+use crate::syntax::{Dockerfile, Instruction, Keyword, SourceMap, Span, Word};
 
 /// One simple command: `apt-get install -y curl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,65 +178,8 @@ fn split_word<'a>(dockerfile: &'a Dockerfile, word: &'a Word) -> Vec<Command<'a>
     if raw == word.value {
         return split(&word.value, |offset| word.span.start + offset);
     }
-    let runs = aligned_runs(word.value.as_bytes(), raw.as_bytes());
-    split(&word.value, |offset| {
-        // The run holding `offset`: runs start at increasing value offsets, the first at 0.
-        let run = runs.partition_point(|&(start, _)| start <= offset);
-        let position = match runs.get(run.wrapping_sub(1)) {
-            Some(&(start, at)) if offset < word.value.len() => (at + offset - start).min(raw.len()),
-            _ => raw.len(),
-        };
-        word.span.start + position
-    })
-}
-
-/// Where the value of a word stands in its raw text, from which continuation breaks were
-/// removed: the value is a subsequence of the raw text, each value byte at the first match
-/// after the previous one's. Returns the start of each run of value bytes that are also
-/// together in the raw text, as (value offset, raw offset): one run per removed break, found
-/// in one pass over both texts (a value byte that has no match maps to the raw text's end).
-fn aligned_runs(value: &[u8], raw: &[u8]) -> Vec<(usize, usize)> {
-    let mut runs = Vec::new();
-    let (mut matched, mut from) = (0, 0);
-    while matched < value.len() {
-        let byte = value[matched];
-        let at = match raw.get(from) {
-            Some(&next) if next == byte => from,
-            _ => match raw.get(from..).and_then(|rest| memchr::memchr(byte, rest)) {
-                Some(at) => from + at,
-                None => {
-                    runs.push((matched, raw.len()));
-                    break;
-                }
-            },
-        };
-        runs.push((matched, at));
-        // Up to the next removed break the two texts are the same bytes.
-        let same = 1 + common_prefix(&value[matched + 1..], &raw[at + 1..]);
-        matched += same;
-        from = at + same;
-    }
-    runs
-}
-
-/// How many bytes `a` and `b` start with in common: compared eight at a time, the first
-/// difference found in the XOR of the two words, without a byte-by-byte tail at a mismatch.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let mut same = 0;
-    while same + 8 <= len {
-        let word = |bytes: &[u8]| u64::from_le_bytes(bytes[same..same + 8].try_into().unwrap());
-        let difference = word(a) ^ word(b);
-        if difference != 0 {
-            // Little-endian: the first byte that differs holds the lowest set bit.
-            return same + (difference.trailing_zeros() / 8) as usize;
-        }
-        same += 8;
-    }
-    while same < len && a[same] == b[same] {
-        same += 1;
-    }
-    same
+    let map = SourceMap::of_word(dockerfile, word);
+    split(&word.value, |offset| map.offset(offset))
 }
 
 /// Room for a command's words at once: most commands have fewer, and growing a vector of
@@ -532,31 +475,6 @@ mod tests {
     }
 
     #[test]
-    fn aligned_runs_start_after_each_removed_break() {
-        // "apk add curl" as the parser gives it, from the raw text with a continuation.
-        let raw = b"apk add \\\n  curl";
-        assert_eq!(aligned_runs(b"apk add   curl", raw), [(0, 0), (8, 10)]);
-        // A value byte missing from the raw text maps to its end, and so does the rest.
-        assert_eq!(aligned_runs(b"apk!", b"apk"), [(0, 0), (3, 3)]);
-        assert_eq!(aligned_runs(b"", b"\\\n"), []);
-    }
-
-    #[test]
-    fn common_prefix_finds_the_first_difference() {
-        let text = b"apt-get install -y --no-install-recommends curl git";
-        for len in 0..=text.len() {
-            for at in 0..len {
-                let mut other = text[..len].to_vec();
-                other[at] ^= 0x20;
-                assert_eq!(common_prefix(&text[..len], &other), at);
-                assert_eq!(common_prefix(&other, &text[..len]), at);
-            }
-            assert_eq!(common_prefix(&text[..len], text), len);
-            assert_eq!(common_prefix(text, &text[..len]), len);
-        }
-    }
-
-    #[test]
     fn splits_on_operators_and_unquotes() {
         assert_eq!(
             words("apt-get update && apt-get install -y 'curl' \"git\"; echo a|wc -l"),
@@ -625,17 +543,33 @@ mod tests {
         );
     }
 
-    #[test]
-    fn spans_of_commands_across_continuation_lines() {
-        let source = "FROM alpine\nRUN apk add \\\n      curl && \\\n    echo 'done'\n";
+    /// The source text of each command of the RUN on the file's second line, and the commands.
+    fn command_texts(source: &str) -> (Vec<&str>, Vec<Vec<String>>) {
         let dockerfile = crate::syntax::parse(source).unwrap();
         let commands = run_commands(&dockerfile, &dockerfile.instructions[1]);
-        let texts: Vec<&str> = commands
+        let texts = commands
             .iter()
             .map(|c| &source[c.span.start..c.span.end])
             .collect();
+        let words = commands
+            .iter()
+            .map(|c| c.words.iter().map(|w| w.to_string()).collect())
+            .collect();
+        (texts, words)
+    }
+
+    #[test]
+    fn spans_of_commands_across_continuation_lines() {
+        let (texts, words) =
+            command_texts("FROM alpine\nRUN apk add \\\n      curl && \\\n    echo 'done'\n");
         assert_eq!(texts, ["apk add \\\n      curl", "echo 'done'"]);
-        assert_eq!(commands[1].words, ["echo", "done"]);
+        assert_eq!(words[1], ["echo", "done"]);
+    }
+
+    #[test]
+    fn a_comment_line_in_a_continuation_never_holds_a_command() {
+        let (texts, _) = command_texts("FROM alpine\nRUN echo a &&\\\n#sudo\nsudo ls\n");
+        assert_eq!(texts, ["echo a", "sudo ls"]);
     }
 
     #[test]

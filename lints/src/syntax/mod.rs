@@ -10,6 +10,7 @@ mod dump;
 mod heredoc;
 mod model;
 mod parser;
+mod source_map;
 mod span;
 mod words;
 
@@ -18,6 +19,7 @@ pub use model::{
     ArgDecl, Arguments, Directive, Dockerfile, Flag, FromView, HealthcheckView, Heredoc,
     Instruction, KeyValue, Keyword, ParseWarning, Stage, WarningKind, Word,
 };
+pub use source_map::SourceMap;
 pub use span::{LineIndex, Position, Span};
 
 use std::fmt;
