@@ -406,7 +406,7 @@ fn collect_scripts(dockerfile: &Dockerfile) -> Vec<Script> {
             }
             Keyword::Run => {
                 if let Some((shell, body, source_map)) =
-                    shell.and_then(|shell| run_script(dockerfile, instruction, shell))
+                    shell.and_then(|shell| run_script(instruction, shell))
                 {
                     let (header, header_lines) =
                         header.get_or_insert_with(|| export_lines(&names)).clone();
@@ -442,7 +442,6 @@ fn export_lines(names: &BTreeSet<&str>) -> (String, usize) {
 /// command, or the heredoc body of `RUN <<EOF` / `RUN bash <<EOF` (other commands read their
 /// heredocs as data, and are skipped).
 fn run_script(
-    dockerfile: &Dockerfile,
     instruction: &Instruction,
     shell: &'static str,
 ) -> Option<(&'static str, String, SourceMap)> {
@@ -452,7 +451,7 @@ fn run_script(
             return Some((
                 shell,
                 command.value.clone(),
-                SourceMap::of_word(dockerfile, command),
+                SourceMap::of_word(instruction, command),
             ))
         }
         [heredoc] => heredoc,

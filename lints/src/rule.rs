@@ -281,7 +281,7 @@ impl<'a> Check<'a> {
                 .iter()
                 .map(|instruction| {
                     let run = instruction.onbuild_trigger().unwrap_or(instruction);
-                    script::run_commands(self.dockerfile, run)
+                    script::run_commands(run)
                 })
                 .collect()
         });

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::syntax::{Dockerfile, Instruction, Keyword, SourceMap, Span, Word};
+use crate::syntax::{Instruction, Keyword, SourceMap, Span, Word};
 
 /// One simple command: `apt-get install -y curl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,16 +141,13 @@ pub fn canonical_subcommand<'a>(program: &str, alias: &'a str) -> &'a str {
 
 /// The commands a RUN instruction runs: its shell-form script and its heredoc bodies.
 /// Exec-form RUN gives one command made of its elements.
-pub fn run_commands<'a>(
-    dockerfile: &'a Dockerfile,
-    instruction: &'a Instruction,
-) -> Vec<Command<'a>> {
+pub fn run_commands(instruction: &Instruction) -> Vec<Command<'_>> {
     if instruction.kind != Keyword::Run {
         return Vec::new();
     }
     let mut commands = Vec::new();
     if let Some(script) = instruction.shell_command() {
-        commands.extend(split_word(dockerfile, script));
+        commands.extend(split_word(instruction, script));
     } else if instruction.is_exec_form() {
         let words = instruction.words();
         if let (Some(first), Some(last)) = (words.first(), words.last()) {
@@ -172,13 +169,12 @@ pub fn run_commands<'a>(
     commands
 }
 
-/// Splits a shell-form word, mapping offsets in its value back to the source.
-fn split_word<'a>(dockerfile: &'a Dockerfile, word: &'a Word) -> Vec<Command<'a>> {
-    let raw = dockerfile.text(word.span);
-    if raw == word.value {
+/// Splits a shell-form word of `instruction`, mapping offsets in its value back to the source.
+fn split_word<'a>(instruction: &Instruction, word: &'a Word) -> Vec<Command<'a>> {
+    if instruction.line_pieces.is_empty() {
         return split(&word.value, |offset| word.span.start + offset);
     }
-    let map = SourceMap::of_word(dockerfile, word);
+    let map = SourceMap::of_word(instruction, word);
     split(&word.value, |offset| map.offset(offset))
 }
 
@@ -546,7 +542,7 @@ mod tests {
     /// The source text of each command of the RUN on the file's second line, and the commands.
     fn command_texts(source: &str) -> (Vec<&str>, Vec<Vec<String>>) {
         let dockerfile = crate::syntax::parse(source).unwrap();
-        let commands = run_commands(&dockerfile, &dockerfile.instructions[1]);
+        let commands = run_commands(&dockerfile.instructions[1]);
         let texts = commands
             .iter()
             .map(|c| &source[c.span.start..c.span.end])

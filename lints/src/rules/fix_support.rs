@@ -265,7 +265,7 @@ mod tests {
         let source = format!("FROM alpine\nRUN {script}\n");
         let dockerfile = crate::syntax::parse(&source).unwrap();
         let run = &dockerfile.instructions[1];
-        let commands = crate::script::run_commands(&dockerfile, run);
+        let commands = crate::script::run_commands(run);
         let edit = remove_command(&dockerfile, run, &commands, index)?;
         let fixed = edits::apply(&source, &[edit]).unwrap();
         Some(fixed["FROM alpine\nRUN ".len()..].trim_end().to_string())

@@ -191,6 +191,12 @@ pub struct Instruction {
     pub heredocs: Vec<Heredoc>,
     /// The logical line: continuations joined, comment and empty lines inside removed.
     pub line_text: String,
+    /// Where the pieces of a continued logical line come from: (offset in the joined line,
+    /// offset in the source) at the start of each piece, in order; empty when the line is not
+    /// continued. What maps a shell-form command's bytes back to the source ([`SourceMap`]).
+    ///
+    /// [`SourceMap`]: super::SourceMap
+    pub line_pieces: Vec<(usize, usize)>,
     /// 1-based first and last source line (the reference's StartLine/EndLine).
     pub start_line: usize,
     pub end_line: usize,

@@ -473,6 +473,11 @@ impl Parser<'_> {
             args,
             heredocs: Vec::new(),
             line_text: text[trimmed].to_string(),
+            line_pieces: if line.pieces.len() > 1 {
+                line.pieces.clone()
+            } else {
+                Vec::new()
+            },
             start_line: 0,
             end_line: 0,
         })
