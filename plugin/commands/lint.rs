@@ -327,6 +327,18 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
     // findings at a time.
     let render_ahead = !diff && jobs.len() > 1;
     let later_steps = shellcheck.is_some() || daemon;
+    if render_ahead && !later_steps && jobs.iter().all(|job| job.fix == FixMode::Off) {
+        if let Some(stream) = report::Stream::new(format) {
+            return lint_streamed(
+                &jobs,
+                texts,
+                stdin.as_deref(),
+                problems,
+                stream,
+                output_file,
+            );
+        }
+    }
     // A file that cannot be read is reported, and the others are still linted. One file at a
     // time: rayon's default cuts the list into a few runs that are not shared once started,
     // which can leave one thread linting alone at the end.
@@ -473,6 +485,141 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
 
 /// The size of the report's write buffer.
 const OUTPUT_BUFFER: usize = 64 * 1024;
+
+/// The plain run: a report written file by file, and nothing to do once the files are linted
+/// (no fixes, ShellCheck or daemon). Each file's part is written as soon as it and the files
+/// before it are linted, by the thread that linted the last of them, and let go: writing
+/// overlaps linting, and the parts never pile up in memory.
+fn lint_streamed(
+    jobs: &[Job],
+    texts: Vec<Text>,
+    stdin: Option<&[u8]>,
+    mut problems: Vec<String>,
+    stream: report::Stream,
+    mut output_file: Option<OutputFile>,
+) -> anyhow::Result<ExitCode> {
+    let out: Box<dyn Write + Send + '_> = match &mut output_file {
+        Some(file) => Box::new(std::io::BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            &mut file.file,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            OUTPUT_BUFFER,
+            std::io::stdout(),
+        )),
+    };
+    let format = stream.format();
+    let in_order = std::sync::Mutex::new(InOrder {
+        next: 0,
+        waiting: (0..jobs.len()).map(|_| None).collect(),
+        stream,
+        out,
+        written: Ok(()),
+        linted: 0,
+        failed: false,
+        unreadable: Vec::new(),
+    });
+    // One file at a time, as in `run`.
+    jobs.par_iter()
+        .zip(texts)
+        .enumerate()
+        .with_max_len(1)
+        .for_each(|(index, (job, text))| {
+            let linted = lint_input(job, text, stdin, false).map(|mut linted| {
+                linted.report.render_ahead(format);
+                (linted.report, job.fail_at)
+            });
+            lock(&in_order).deliver(index, linted);
+        });
+    let InOrder {
+        stream,
+        mut out,
+        written,
+        linted,
+        failed,
+        unreadable,
+        ..
+    } = in_order
+        .into_inner()
+        .unwrap_or_else(|poison| poison.into_inner());
+    problems.extend(unreadable);
+    for problem in &problems {
+        eprintln!("error: {problem}");
+    }
+    if linted == 0 {
+        // Nothing was written, and no output file is made.
+        return Ok(ExitCode::from(crate::error::EXIT_INPUT));
+    }
+    let written = written
+        .and_then(|()| stream.finish(&mut out))
+        .and_then(|()| out.flush());
+    drop(out);
+    match output_file {
+        Some(file) => {
+            written.map_err(|e| OutputFile::failed(file.path, &e))?;
+            file.persist()?;
+        }
+        None => written.context("cannot write the report")?,
+    }
+    Ok(if !problems.is_empty() {
+        ExitCode::from(crate::error::EXIT_INPUT)
+    } else if failed {
+        ExitCode::from(crate::error::EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A file of a streamed run: its report (rendered ahead) and the severity its run fails at, or
+/// why it could not be read.
+type StreamedFile = Result<(FileReport, Option<Severity>), String>;
+
+/// The files of a streamed run as they come back from the threads, written in input order.
+struct InOrder<'w> {
+    /// The next file to write.
+    next: usize,
+    /// Files linted before one ahead of them.
+    waiting: Vec<Option<StreamedFile>>,
+    stream: report::Stream,
+    out: Box<dyn Write + Send + 'w>,
+    /// The first write error: the files after it are still linted, and not written.
+    written: std::io::Result<()>,
+    /// How many files were linted (read, parsed or not).
+    linted: usize,
+    /// A file has a finding at or above the severity its run fails at.
+    failed: bool,
+    /// Why files could not be read, in input order.
+    unreadable: Vec<String>,
+}
+
+impl InOrder<'_> {
+    /// Takes the file at `index`, and writes it with the waiting files after it, as far as
+    /// the files are all there.
+    fn deliver(&mut self, index: usize, file: StreamedFile) {
+        self.waiting[index] = Some(file);
+        while let Some(file) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            self.next += 1;
+            match file {
+                Ok((mut report, fail_at)) => {
+                    self.linted += 1;
+                    if self.written.is_ok() {
+                        self.written = self.stream.file(&mut report, &mut self.out);
+                    }
+                    self.failed |= fail_at.is_some_and(|at| report.tally().any_at_least(at));
+                }
+                Err(problem) => self.unreadable.push(problem),
+            }
+        }
+    }
+}
+
+/// A lock of a streamed run's files: a thread that panicked holding it ended the process
+/// (panics abort), so the state is never seen half changed.
+fn lock<'a, 'w>(
+    in_order: &'a std::sync::Mutex<InOrder<'w>>,
+) -> std::sync::MutexGuard<'a, InOrder<'w>> {
+    in_order.lock().unwrap_or_else(|poison| poison.into_inner())
+}
 
 /// `--daemon`: the daemon rules' findings (images that do not exist, platform mismatches) for
 /// every file that parsed, under that file's rule settings.
@@ -657,19 +804,23 @@ impl<'a> OutputFile<'a> {
     }
 
     fn commit(
-        self,
+        mut self,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> anyhow::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, &mut self.file);
+        let written = write(&mut out).and_then(|()| out.flush());
+        drop(out);
+        written.map_err(|e| Self::failed(self.path, &e))?;
+        self.persist()
+    }
+
+    /// Renames the complete report over FILE.
+    fn persist(self) -> anyhow::Result<()> {
         let OutputFile {
             path,
-            mut file,
+            file,
             registered,
         } = self;
-        let mut out = std::io::BufWriter::with_capacity(OUTPUT_BUFFER, &mut file);
-        write(&mut out)
-            .and_then(|()| out.flush())
-            .map_err(|e| Self::failed(path, &e))?;
-        drop(out);
         registered
             .finish(|| file.persist(path))
             .map_err(|e| Self::failed(path, &e.error))?;

@@ -16,17 +16,36 @@ use super::FileReport;
 /// The array serde_json's pretty printer would write for all the findings, byte for byte, with
 /// each file's findings rendered on the thread pool (see [`super::for_each_rendered`]).
 pub fn write(reports: &[FileReport], out: &mut dyn Write) -> io::Result<()> {
-    let mut empty = true;
-    out.write_all(b"[")?;
+    let mut array = Array::open(out)?;
     super::for_each_rendered(super::Format::Json, reports, render_findings, |part| {
+        array.part(out, part)
+    })?;
+    array.close(out)
+}
+
+/// The report's array, written a part (a file's findings) at a time.
+pub(super) struct Array {
+    empty: bool,
+}
+
+impl Array {
+    pub(super) fn open(out: &mut dyn Write) -> io::Result<Array> {
+        out.write_all(b"[")?;
+        Ok(Array { empty: true })
+    }
+
+    pub(super) fn part(&mut self, out: &mut dyn Write, part: &[u8]) -> io::Result<()> {
         if part.is_empty() {
             return Ok(());
         }
-        out.write_all(if empty { b"\n" } else { b",\n" })?;
-        empty = false;
+        out.write_all(if self.empty { b"\n" } else { b",\n" })?;
+        self.empty = false;
         out.write_all(part)
-    })?;
-    out.write_all(if empty { b"]\n" } else { b"\n]\n" })
+    }
+
+    pub(super) fn close(self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if self.empty { b"]\n" } else { b"\n]\n" })
+    }
 }
 
 /// Findings of one file as elements of the report's array: each indented one level and
