@@ -18,6 +18,7 @@ use rbuild_lints::rule::LintOptions;
 use rustc_hash::FxHashMap;
 
 use crate::discover::Listed;
+use crate::sync::lock;
 use rbuild_lints::rules;
 use rbuild_lints::syntax::LineIndex;
 use serde::Deserialize;
@@ -383,12 +384,6 @@ fn absolute_without_parent_dirs(cwd: &Path, path: &Path) -> PathBuf {
         absolute.push(b'/');
     }
     PathBuf::from(std::ffi::OsString::from_vec(absolute))
-}
-
-/// A cache's lock: a thread that panicked holding it left the map whole (only inserts of
-/// complete values happen under it).
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// Where a part of the effective configuration came from.

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::sync::lock;
+
 /// One input of the lint command.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
@@ -196,12 +198,6 @@ impl Walked {
             }
         }
     }
-}
-
-/// A lock of a walk's findings: a thread that panicked holding it left them whole (each
-/// change is one push or insert).
-fn lock(walked: &std::sync::Mutex<Walked>) -> std::sync::MutexGuard<'_, Walked> {
-    walked.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 fn walk(

@@ -27,6 +27,7 @@ mod shellcheck;
 mod ssh;
 mod stop;
 mod store;
+mod sync;
 mod terminal;
 
 use std::process::ExitCode;

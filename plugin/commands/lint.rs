@@ -25,7 +25,7 @@ use crate::images::{self, ImageCheck};
 use crate::input;
 use crate::report::{self, FileReport, Format};
 use crate::shellcheck::ShellCheck;
-use crate::{stop, terminal};
+use crate::{stop, sync, terminal};
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -391,13 +391,7 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
             Some(file) => file.commit(write_diffs)?,
             None => write_diffs(&mut std::io::stdout().lock()).context("cannot write the diff")?,
         }
-        return Ok(if !problems.is_empty() {
-            ExitCode::from(crate::error::EXIT_INPUT)
-        } else if changed {
-            ExitCode::from(crate::error::EXIT_FAILURE)
-        } else {
-            ExitCode::SUCCESS
-        });
+        return Ok(exit_code(&problems, changed));
     }
     fix::write_fixed(&inputs, &fixed, &mut std::io::stdout().lock())?;
     // With `--fix -` the fixed text is on stdout: the report goes to stderr.
@@ -466,9 +460,6 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
         eprintln!("{line}");
     }
 
-    if !problems.is_empty() {
-        return Ok(ExitCode::from(crate::error::EXIT_INPUT));
-    }
     let failed = jobs.iter().zip(&reports).any(|(job, report)| {
         job.fail_at
             .is_some_and(|threshold| report.tally().any_at_least(threshold))
@@ -476,11 +467,18 @@ pub fn run(globals: &GlobalOptions, args: LintArgs) -> anyhow::Result<ExitCode> 
     // The process ends now and the system takes the memory back at once: freeing every
     // report's text and findings first takes a few milliseconds on a large tree.
     std::mem::forget(reports);
-    Ok(if failed {
+    Ok(exit_code(&problems, failed))
+}
+
+/// 2 when a path named nothing lintable or a file could not be read, else 1 when `failed`.
+fn exit_code(problems: &[String], failed: bool) -> ExitCode {
+    if !problems.is_empty() {
+        ExitCode::from(crate::error::EXIT_INPUT)
+    } else if failed {
         ExitCode::from(crate::error::EXIT_FAILURE)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
 /// The size of the report's write buffer.
@@ -529,7 +527,7 @@ fn lint_streamed(
                 linted.report.render_ahead(format);
                 (linted.report, job.fail_at)
             });
-            lock(&in_order).deliver(index, linted);
+            sync::lock(&in_order).deliver(index, linted);
         });
     let InOrder {
         stream,
@@ -539,9 +537,7 @@ fn lint_streamed(
         failed,
         unreadable,
         ..
-    } = in_order
-        .into_inner()
-        .unwrap_or_else(|poison| poison.into_inner());
+    } = sync::into_inner(in_order);
     problems.extend(unreadable);
     for problem in &problems {
         eprintln!("error: {problem}");
@@ -561,13 +557,7 @@ fn lint_streamed(
         }
         None => written.context("cannot write the report")?,
     }
-    Ok(if !problems.is_empty() {
-        ExitCode::from(crate::error::EXIT_INPUT)
-    } else if failed {
-        ExitCode::from(crate::error::EXIT_FAILURE)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(&problems, failed))
 }
 
 /// A file of a streamed run: its report (rendered ahead) and the severity its run fails at, or
@@ -611,14 +601,6 @@ impl InOrder<'_> {
             }
         }
     }
-}
-
-/// A lock of a streamed run's files: a thread that panicked holding it ended the process
-/// (panics abort), so the state is never seen half changed.
-fn lock<'a, 'w>(
-    in_order: &'a std::sync::Mutex<InOrder<'w>>,
-) -> std::sync::MutexGuard<'a, InOrder<'w>> {
-    in_order.lock().unwrap_or_else(|poison| poison.into_inner())
 }
 
 /// `--daemon`: the daemon rules' findings (images that do not exist, platform mismatches) for
