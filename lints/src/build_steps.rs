@@ -211,7 +211,7 @@ fn expanded_text(instruction: &Instruction, scope: &Scope<'_>) -> String {
         Expanded::Value(value) => value,
         _ => raw.to_owned(),
     };
-    let mut parts = vec![instruction.keyword.clone()];
+    let mut parts = vec![instruction.kind.as_str().to_string()];
     let expands = !matches!(
         instruction.kind,
         Keyword::Run

@@ -63,7 +63,7 @@ fn check_spans(dockerfile: &Dockerfile, instruction: &Instruction, path: &Path) 
     assert!(
         dockerfile
             .text(instruction.keyword_span)
-            .eq_ignore_ascii_case(&instruction.keyword),
+            .eq_ignore_ascii_case(instruction.kind.as_str()),
         "{}",
         at()
     );

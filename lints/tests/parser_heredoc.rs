@@ -252,7 +252,7 @@ fn heredoc_directly_followed_by_next_instruction() {
     let keywords: Vec<&str> = parsed
         .instructions
         .iter()
-        .map(|i| i.keyword.as_str())
+        .map(|i| i.kind.as_str())
         .collect();
     assert_eq!(keywords, ["FROM", "RUN", "RUN", "COPY", "CMD"]);
     let copy = &parsed.instructions[3];

@@ -297,7 +297,7 @@ fn unknown_instruction_suggests_the_closest_keyword() {
 fn keywords_are_case_insensitive_and_spans_exact() {
     let source = "\u{feff}from alpine AS Build\r\nrun echo a \\\r\n  && echo b\r\n";
     let d = parse(source).expect("parses");
-    assert_eq!(d.instructions[0].keyword, "FROM");
+    assert_eq!(d.instructions[0].kind.as_str(), "FROM");
     assert_eq!(d.instructions[0].keyword_span.start, 3, "after the BOM");
     assert_eq!(d.stages[0].name.as_ref().unwrap().value, "Build");
     assert!(d.stage_named("build").is_some());

@@ -89,7 +89,7 @@ fn instruction_span(step: &Step, text: &str) -> Option<Range<usize>> {
         }
     };
     let step_keyword = step.instruction.split_whitespace().next()?;
-    if !instruction.keyword.eq_ignore_ascii_case(step_keyword) {
+    if !instruction.kind.as_str().eq_ignore_ascii_case(step_keyword) {
         return None;
     }
     // The instruction's first line: a heredoc body or continuation lines would bury the point.

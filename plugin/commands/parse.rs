@@ -176,7 +176,7 @@ fn span_json(span: Span) -> Value {
 fn instruction_json(dockerfile: &Dockerfile, instruction: &Instruction) -> Value {
     let (form, args, arg_spans) = arguments_json(dockerfile, &instruction.args);
     json!({
-        "keyword": instruction.keyword,
+        "keyword": instruction.kind.as_str(),
         "start_line": instruction.start_line,
         "end_line": instruction.end_line,
         "start": instruction.span.start,

@@ -97,7 +97,8 @@ impl Parts {
     /// Keyword, flags and arguments of `instruction` (the first part follows `gap`).
     fn instruction(&mut self, source: &str, instruction: &Instruction, gap: Option<GapKind>) {
         let keyword = &source[instruction.keyword_span.range()];
-        let upper = (keyword != instruction.keyword).then(|| instruction.keyword.clone());
+        let upper =
+            (keyword != instruction.kind.as_str()).then(|| instruction.kind.as_str().to_string());
         self.push(gap, instruction.keyword_span, upper);
         for flag in &instruction.flags {
             self.word(flag.span);

@@ -358,7 +358,7 @@ pub fn same_meaning(before: &Dockerfile, after: &Dockerfile) -> Result<(), usize
 
 /// What an instruction says, with the freedoms of the layout taken out.
 fn meaning(instruction: &Instruction) -> Vec<String> {
-    let mut out = vec![instruction.keyword.clone()];
+    let mut out = vec![instruction.kind.as_str().to_string()];
     out.extend(instruction.flags.iter().map(|f| f.text()));
     let mut args = &instruction.args;
     loop {

@@ -1,5 +1,7 @@
 //! RB404: `apt-get install` also installs the recommended packages.
 
+use std::sync::LazyLock;
+
 use crate::diagnostic::{Finding, Safety, Severity};
 use crate::rule::{
     Check, Checker, Docs, Equivalents, FixAvailability, FixDocs, FixExample, FixSafety, Fixtures,
@@ -53,15 +55,19 @@ to pull and scan, and widen its attack surface, for software the image never use
 /// apt's setting of whether recommended packages are installed.
 const RECOMMENDS: &str = "APT::Install-Recommends";
 
+/// The search for [`RECOMMENDS`], made once: `str::contains` prepares its search at every call,
+/// and this one runs on the long words of every command.
+static RECOMMENDS_FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(RECOMMENDS));
+
 fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let mut recommends_configured_off = false;
     for run in runs(check) {
         for command in run.commands.iter() {
             // Most words are shorter than the setting's name: their length answers.
-            let sets_recommends = command
-                .words
-                .iter()
-                .any(|w| w.len() >= RECOMMENDS.len() && w.contains(RECOMMENDS));
+            let sets_recommends = command.words.iter().any(|w| {
+                w.len() >= RECOMMENDS.len() && RECOMMENDS_FINDER.find(w.as_bytes()).is_some()
+            });
             if !command.is("apt-get", &["install"]) && !command.is("apt", &["install"]) {
                 // Anything else naming the setting writes it to apt's configuration.
                 recommends_configured_off |= sets_recommends;

@@ -58,7 +58,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 instruction.keyword_span,
                 format!(
                     "{} before the first FROM: no build stage to run it in",
-                    instruction.keyword
+                    instruction.kind.as_str()
                 ),
             )
             .with_help("start the Dockerfile with a FROM (only ARG may come before it)"),

@@ -143,10 +143,11 @@ fn is_case_pattern(source: &str, left: &Command, right: &Command) -> bool {
 }
 
 /// The failing side of a pipe inside a quoted command substitution (`x="$(a | b)"`), which the
-/// splitter keeps as one word. `written` is the command's source: most have no `$` at all, and
-/// one search of it spares looking at each word.
+/// splitter keeps as one word. `written` is the command's source: most have no `$` or no `|` at
+/// all, and two searches of it spare looking at each word.
 fn pipe_in_substitution(written: &str, command: &Command) -> Option<String> {
     memchr::memchr(b'$', written.as_bytes())?;
+    memchr::memchr(b'|', written.as_bytes())?;
     command.words.iter().find_map(|word| {
         // Most words have no `$`: a byte search skips them without building a substring searcher.
         let bytes = word.as_bytes();
@@ -154,6 +155,8 @@ fn pipe_in_substitution(written: &str, command: &Command) -> Option<String> {
             memchr::memchr_iter(b'$', bytes).find(|&at| bytes.get(at + 1) == Some(&b'('))? + 2;
         let end = word.rfind(')').filter(|&end| end > start)?;
         let inner = &word[start..end];
+        // Splitting allocates: only a substitution with a `|` can hold a pipe.
+        memchr::memchr(b'|', inner.as_bytes())?;
         let commands = script::split(inner, |offset| offset);
         commands
             .windows(2)

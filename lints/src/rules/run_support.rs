@@ -92,6 +92,11 @@ pub fn has_option(
 /// `pip install` (`pip2`, `pip3`, `pip3.12`) or `python -m pip install` (`python3.12 -m pip`).
 pub fn is_pip_install(command: &Command) -> bool {
     let program = command.program();
+    // Both forms start with `p`: most commands are told apart by one byte (several rules ask
+    // this of every command).
+    if !program.starts_with('p') {
+        return false;
+    }
     let versioned_pip = program
         .strip_prefix("pip")
         .is_some_and(|version| version.chars().all(|c| c.is_ascii_digit() || c == '.'));

@@ -70,7 +70,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                                 instruction.keyword_span,
                                 format!(
                                     "{} without arguments: an empty shell-form command",
-                                    instruction.keyword
+                                    instruction.kind.as_str()
                                 ),
                             )
                             .with_help("give the command in exec form, or `[]` to clear it"),

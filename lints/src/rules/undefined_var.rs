@@ -356,7 +356,12 @@ fn expanded_words(dockerfile: &Dockerfile, instruction: &Instruction) -> Vec<Wor
         },
         _ => Vec::new(),
     };
-    words.into_iter().cloned().collect()
+    // Only a word with a `$` names a variable: the others are not copied.
+    words
+        .into_iter()
+        .filter(|word| word.value.contains('$'))
+        .cloned()
+        .collect()
 }
 
 /// Whether an earlier pair of the ENV that holds `word` sets `name`: RB520 reports that mistake

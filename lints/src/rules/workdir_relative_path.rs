@@ -67,10 +67,16 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
     let mut absolute_at_end: Vec<bool> = Vec::with_capacity(dockerfile.stages.len());
     for (stage, base) in dockerfile.stages.iter().zip(base_stages(dockerfile)) {
         let mut absolute_set = base.is_some_and(|base| absolute_at_end[base]);
-        // Values the stage's own ARG defaults and ENVs give.
+        // Values the stage's own ARG defaults and ENVs give: only a WORKDIR that starts with a
+        // variable reads them, and most stages have none.
+        let reads_values = stage_instructions(dockerfile, stage).any(|(_, instruction)| {
+            matches!(&instruction.args, Arguments::Text(path)
+                if instruction.kind == Keyword::Workdir && path.value.starts_with('$'))
+        });
         let mut values: Vec<(String, String)> = Vec::new();
         for (_, instruction) in stage_instructions(dockerfile, stage) {
             match instruction.kind {
+                _ if !reads_values => {}
                 Keyword::Arg => {
                     for arg in instruction.arg_decls(0) {
                         let Some(default) = arg.default else { continue };
@@ -100,10 +106,12 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
                 continue;
             };
             // A variable's value when the stage gives it; the base image's otherwise.
-            let value = match lexer.expand_word(&path.value, &values) {
-                Ok(expansion) if path.value.starts_with('$') && expansion.unset.is_empty() => {
-                    expansion.value
-                }
+            let expanded = path
+                .value
+                .starts_with('$')
+                .then(|| lexer.expand_word(&path.value, &values));
+            let value = match expanded {
+                Some(Ok(expansion)) if expansion.unset.is_empty() => expansion.value,
                 _ => path.value.clone(),
             };
             if is_absolute_or_variable(&value) {

@@ -15,7 +15,7 @@ pub fn buildkit_dump(dockerfile: &Dockerfile) -> String {
 }
 
 fn dump_instruction(instruction: &Instruction, out: &mut String) {
-    out.push_str(&instruction.keyword.to_ascii_lowercase());
+    out.push_str(&instruction.kind.as_str().to_ascii_lowercase());
     if !instruction.flags.is_empty() {
         out.push_str(" [");
         for (i, flag) in instruction.flags.iter().enumerate() {

@@ -178,8 +178,7 @@ impl Keyword {
 /// One instruction, with its continuation lines and heredoc bodies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instruction {
-    /// Upper-case keyword (`RUN`), whatever case the file uses.
-    pub keyword: String,
+    /// The keyword, whatever case the file uses (`Keyword::as_str` spells it in upper case).
     pub kind: Keyword,
     /// The whole instruction: continuation lines and heredoc bodies included.
     pub span: Span,

@@ -18,17 +18,41 @@ struct SourceLine {
 /// A logical line: continuation lines joined, with a map back to source offsets.
 struct LogicalLine {
     text: String,
-    /// `(offset in text, offset in source)` at the start of each joined piece.
+    /// The source offset of the text's first byte.
+    first: usize,
+    /// `(offset in text, offset in source)` at the start of each joined piece, the first
+    /// included, once a second one is joined; empty for a line in one piece (most are), which
+    /// then needs no allocation for them.
     pieces: Vec<(usize, usize)>,
 }
 
 impl LogicalLine {
+    /// The line's first piece, `range` of the source; `room`: the bytes to make room for.
+    fn new(source: &str, range: Range<usize>, room: usize) -> LogicalLine {
+        let mut text = String::with_capacity(room.max(range.len()));
+        text.push_str(&source[range.clone()]);
+        LogicalLine {
+            text,
+            first: range.start,
+            pieces: Vec::new(),
+        }
+    }
+
+    /// Joins a continuation line's `range` of the source.
     fn push(&mut self, source: &str, range: Range<usize>) {
+        if self.pieces.is_empty() {
+            // Room for sixteen pieces at once: a long RUN has many.
+            self.pieces.reserve(16);
+            self.pieces.push((0, self.first));
+        }
         self.pieces.push((self.text.len(), range.start));
         self.text.push_str(&source[range]);
     }
 
     fn source_offset(&self, offset: usize) -> usize {
+        if self.pieces.is_empty() {
+            return self.first + offset;
+        }
         let i = self.pieces.partition_point(|p| p.0 <= offset).max(1) - 1;
         let (text_start, source_start) = self.pieces[i];
         source_start + (offset - text_start)
@@ -229,17 +253,16 @@ impl Parser<'_> {
                 continue;
             }
             // A continued line (most RUNs) gets room for a long instruction at once, instead of
-            // growing with every line joined onto it: its text, up to the end of the source or
-            // 4 KiB, and sixteen pieces.
-            let (text_room, pieces_room) = match continues {
-                Some(_) => ((source.len() - start).min(4096), 16),
-                None => (content.len(), 1),
+            // growing with every line joined onto it: up to the end of the source or 4 KiB.
+            let room = match continues {
+                Some(_) => (source.len() - start).min(4096),
+                None => content.len(),
             };
-            let mut line = LogicalLine {
-                text: String::with_capacity(text_room),
-                pieces: Vec::with_capacity(pieces_room),
-            };
-            line.push(source, start..start + continues.unwrap_or(content.len()));
+            let mut line = LogicalLine::new(
+                source,
+                start..start + continues.unwrap_or(content.len()),
+                room,
+            );
             let continued = match continues {
                 Some(_) => self.continuation_lines(&mut cursor, &mut line, first.end),
                 None => Continued {
@@ -275,6 +298,20 @@ impl Parser<'_> {
             if let Arguments::Onbuild(trigger) = &mut instruction.args {
                 trigger.start_line = start_line;
                 trigger.end_line = instruction.end_line;
+            }
+            // The logical line's own buffers, not copies: one allocation less per instruction
+            // that is not continued. A continued line's buffers were made roomy, and are cut
+            // to size so that what a file holds stays in proportion to it.
+            let trimmed = trim_space(&line.text, 0..line.text.len());
+            line.text.truncate(trimmed.end);
+            line.text.drain(..trimmed.start);
+            if continues.is_some() {
+                line.text.shrink_to_fit();
+                line.pieces.shrink_to_fit();
+            }
+            instruction.line_text = line.text;
+            if line.pieces.len() > 1 {
+                instruction.line_pieces = line.pieces;
             }
             instructions.push(instruction);
         }
@@ -372,7 +409,7 @@ impl Parser<'_> {
             return Err(self.error(
                 format!(
                     "{} cannot accept a heredoc as a destination",
-                    instruction.keyword
+                    instruction.kind.as_str()
                 ),
                 destination.span,
             ));
@@ -465,15 +502,20 @@ impl Parser<'_> {
         let args_range = trim_space(text, args_start.min(trimmed.end)..trimmed.end);
         let args = self.arguments(line, kind, args_range)?;
         Ok(Instruction {
-            keyword: kind.as_str().to_string(),
             kind,
             span: line.span(&trimmed),
             keyword_span,
             flags,
             args,
             heredocs: Vec::new(),
-            line_text: text[trimmed].to_string(),
-            line_pieces: if line.pieces.len() > 1 {
+            // A trigger's own part of the line; a whole line's text and pieces are moved in
+            // by `instructions` once it is done with them.
+            line_text: if is_trigger {
+                text[trimmed].to_string()
+            } else {
+                String::new()
+            },
+            line_pieces: if is_trigger && line.pieces.len() > 1 {
                 line.pieces.clone()
             } else {
                 Vec::new()
@@ -767,6 +809,37 @@ fn unknown_instruction(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{line_index, source_lines, trim_start, LineIndex};
+    use crate::syntax::{parse, Arguments};
+
+    /// Each instruction keeps its logical line (continuations joined, comment lines taken out,
+    /// blanks around it cut), and a continued one where its pieces come from; an ONBUILD
+    /// trigger keeps its own part.
+    #[test]
+    fn an_instruction_keeps_its_logical_line_and_pieces() {
+        let source = "FROM alpine  \n  RUN a \\\n# note\n   b  \t\nONBUILD RUN c \\\n d\nENV A=1\n";
+        let dockerfile = parse(source).unwrap();
+        let lines: Vec<&str> = dockerfile
+            .instructions
+            .iter()
+            .map(|i| i.line_text.as_str())
+            .collect();
+        assert_eq!(
+            lines,
+            ["FROM alpine", "RUN a    b", "ONBUILD RUN c  d", "ENV A=1"]
+        );
+        let run = &dockerfile.instructions[1];
+        let run_at = source.find("RUN").unwrap();
+        assert_eq!(
+            run.line_pieces,
+            [(0, run_at), (6, source.find("   b").unwrap())]
+        );
+        assert!(dockerfile.instructions[0].line_pieces.is_empty());
+        let Arguments::Onbuild(trigger) = &dockerfile.instructions[2].args else {
+            panic!("an ONBUILD trigger");
+        };
+        assert_eq!(trigger.line_text, "RUN c  d");
+        assert_eq!(trigger.line_pieces, dockerfile.instructions[2].line_pieces);
+    }
 
     #[test]
     fn the_line_index_from_the_lines_is_the_texts() {

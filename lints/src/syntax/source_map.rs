@@ -32,9 +32,11 @@ impl SourceMap {
     pub fn of_word(instruction: &Instruction, word: &Word) -> SourceMap {
         let pieces = &instruction.line_pieces;
         let len = word.value.len();
-        let mut stretches = vec![(0, word.span.start)];
         // The pieces after the one the word starts in (none: the line is not continued).
         let after = pieces.partition_point(|&(_, source)| source <= word.span.start);
+        // Room for all of them at once: grown one by one, a long RUN reallocates several times.
+        let mut stretches = Vec::with_capacity(1 + pieces.len() - after);
+        stretches.push((0, word.span.start));
         if let Some(&(line_at, source_at)) = after.checked_sub(1).map(|at| &pieces[at]) {
             let word_at = line_at + (word.span.start - source_at);
             stretches.extend(
