@@ -385,9 +385,12 @@ fn is_wrapper(word: &str) -> bool {
 /// Removes redirections (`> /dev/null`, `2>&1`, `< deps.txt`, `<<EOF`) and their targets:
 /// they are not arguments of the program.
 fn drop_redirections(words: &mut Vec<Cow<'_, str>>) {
-    let mut kept = Vec::with_capacity(words.len());
-    let mut drained = std::mem::take(words).into_iter();
-    while let Some(word) = drained.next() {
+    // In place: the target after a detached operator goes without being looked at.
+    let mut target_next = false;
+    words.retain(|word| {
+        if std::mem::take(&mut target_next) {
+            return false;
+        }
         let operator = word.trim_start_matches(|c: char| c.is_ascii_digit());
         let is_redirection = [
             "<<<", "<<-", "<<", ">>", "&>>", "&>", ">&", "<&", ">|", "<>", ">", "<",
@@ -396,14 +399,13 @@ fn drop_redirections(words: &mut Vec<Cow<'_, str>>) {
         .find(|op| operator.starts_with(*op));
         match is_redirection {
             // The target is the next word unless it is attached (`>/dev/null`, `2>&1`).
-            Some(op) if operator.len() == op.len() => {
-                drained.next();
+            Some(op) => {
+                target_next = operator.len() == op.len();
+                false
             }
-            Some(_) => {}
-            None => kept.push(word),
+            None => true,
         }
-    }
-    *words = kept;
+    });
 }
 
 /// Whether the byte at `i` ends a command: braces only outside words (`${VAR}` stays a word),

@@ -166,6 +166,19 @@ impl Lexer {
     /// Unterminated quotes or `${`, malformed or unsupported substitutions, bad patterns, and
     /// `${NAME?message}` on an unset NAME; see [`ExpandErrorKind`].
     pub fn expand_word(&self, word: &str, env: &dyn Env) -> Result<Expansion, ExpandError> {
+        // Without a `$`, a quote or the escape character (most words), a word is its own
+        // expansion; the checks ask for thousands of them a file.
+        let escape = ascii_byte(self.escape);
+        if !word
+            .bytes()
+            .any(|b| matches!(b, b'$' | b'\'' | b'"') || Some(b) == escape)
+        {
+            return Ok(Expansion {
+                value: word.to_string(),
+                referenced: Vec::new(),
+                unset: Vec::new(),
+            });
+        }
         let mut expander = Expander::new(self.escape, word, env);
         let mut value = String::with_capacity(word.len());
         expander.process_until(None, false, &mut value)?;
