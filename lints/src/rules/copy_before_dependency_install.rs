@@ -88,6 +88,12 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 
 /// The package manager this command installs dependencies with, when it reads manifests.
 fn dependency_install(command: &Command) -> Option<&'static DependencyManager> {
+    // Most commands run none of the managers: the program's first byte tells, before the table
+    // is looked through.
+    let first = *command.program().as_bytes().first()?;
+    if !MANAGER_FIRST_BYTES[usize::from(first)] {
+        return None;
+    }
     let manager = DEPENDENCY_MANAGERS
         .iter()
         .find(|m| command.is(m.program, m.subcommands))?;
@@ -108,6 +114,17 @@ fn dependency_install(command: &Command) -> Option<&'static DependencyManager> {
     };
     reads_manifests.then_some(manager)
 }
+
+/// The bytes the managers' program names start with.
+const MANAGER_FIRST_BYTES: [bool; 256] = {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < DEPENDENCY_MANAGERS.len() {
+        set[DEPENDENCY_MANAGERS[i].program.as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    set
+};
 
 fn bind_mounts_manifest(instruction: &Instruction, manager: &DependencyManager) -> bool {
     instruction.flags_named("mount").any(|flag| {
