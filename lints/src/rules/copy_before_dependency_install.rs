@@ -5,6 +5,7 @@ use crate::rule::{Check, Checker, Docs, Equivalents, FixAvailability, Fixtures, 
 use crate::script::Command;
 use crate::syntax::{Instruction, Keyword};
 
+use super::run_support::FirstBytes;
 use super::support::{
     glob_match, is_broad_copy, stage_instructions, DependencyManager, DEPENDENCY_MANAGERS,
 };
@@ -90,8 +91,7 @@ fn check(check: &Check<'_>, findings: &mut Vec<Finding>) {
 fn dependency_install(command: &Command) -> Option<&'static DependencyManager> {
     // Most commands run none of the managers: the program's first byte tells, before the table
     // is looked through.
-    let first = *command.program().as_bytes().first()?;
-    if !MANAGER_FIRST_BYTES[usize::from(first)] {
+    if !MANAGER_FIRST_BYTES.may_start(command.program()) {
         return None;
     }
     let manager = DEPENDENCY_MANAGERS
@@ -116,11 +116,11 @@ fn dependency_install(command: &Command) -> Option<&'static DependencyManager> {
 }
 
 /// The bytes the managers' program names start with.
-const MANAGER_FIRST_BYTES: [bool; 256] = {
-    let mut set = [false; 256];
+const MANAGER_FIRST_BYTES: FirstBytes = {
+    let mut set = FirstBytes::NONE;
     let mut i = 0;
     while i < DEPENDENCY_MANAGERS.len() {
-        set[DEPENDENCY_MANAGERS[i].program.as_bytes()[0] as usize] = true;
+        set = set.with(DEPENDENCY_MANAGERS[i].program);
         i += 1;
     }
     set

@@ -9,7 +9,7 @@ use crate::script::Command;
 use crate::syntax::Instruction;
 
 use super::fix_support::remove_words;
-use super::run_support::runs;
+use super::run_support::{runs, FirstBytes};
 
 pub static RULE: Rule = Rule {
     code: "RB602",
@@ -140,6 +140,21 @@ const OPTIONS: &[(&[&str], &str)] = &[
     (&["zypper"], "--no-gpg-checks"),
 ];
 
+/// The bytes the names of the programs in [`OPTIONS`] start with.
+const OPTION_PROGRAM_FIRST_BYTES: FirstBytes = {
+    let mut set = FirstBytes::NONE;
+    let mut i = 0;
+    while i < OPTIONS.len() {
+        let mut j = 0;
+        while j < OPTIONS[i].0.len() {
+            set = set.with(OPTIONS[i].0[j]);
+            j += 1;
+        }
+        i += 1;
+    }
+    set
+};
+
 /// Whether `word` sets something to `yes`, `0` or `true` (in any case): every setting
 /// [`unverified`] looks for does, and most words do not, so they are left without a copy.
 /// Only what follows each `=` is compared; the `=`s are found byte by byte, which costs less
@@ -159,8 +174,12 @@ fn sets_yes_zero_or_true(word: &str) -> bool {
 /// What in `command` switches signature checks off, as the message names it.
 fn unverified(command: &Command) -> Option<String> {
     let program = command.program();
+    // Most commands run none of the programs: their first byte tells, before the table is
+    // looked through.
+    let takes_options = OPTION_PROGRAM_FIRST_BYTES.may_start(program);
     if let Some((_, option)) = OPTIONS
         .iter()
+        .filter(|_| takes_options)
         .find(|(programs, option)| programs.contains(&program) && command.has_word(option))
     {
         return Some(format!("`{program} {option}`"));
