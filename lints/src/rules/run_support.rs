@@ -249,7 +249,10 @@ mod tests {
     fn first_bytes_pass_over_programs_no_name_starts_like() {
         const SET: FirstBytes = FirstBytes::NONE.with("apk").with("yum").with("");
         assert!(SET.may_start("apk"));
-        assert!(SET.may_start("apt-get"), "a first byte in common is only a maybe");
+        assert!(
+            SET.may_start("apt-get"),
+            "a first byte in common is only a maybe"
+        );
         assert!(SET.may_start("yarn"));
         assert!(!SET.may_start("curl"));
         assert!(!SET.may_start(""));
