@@ -176,12 +176,15 @@ fn unverified(command: &Command) -> Option<String> {
     let program = command.program();
     // Most commands run none of the programs: their first byte tells, before the table is
     // looked through.
-    let takes_options = OPTION_PROGRAM_FIRST_BYTES.may_start(program);
-    if let Some((_, option)) = OPTIONS
-        .iter()
-        .filter(|_| takes_options)
-        .find(|(programs, option)| programs.contains(&program) && command.has_word(option))
-    {
+    let switched_off = OPTION_PROGRAM_FIRST_BYTES
+        .may_start(program)
+        .then(|| {
+            OPTIONS
+                .iter()
+                .find(|(programs, option)| programs.contains(&program) && command.has_word(option))
+        })
+        .flatten();
+    if let Some((_, option)) = switched_off {
         return Some(format!("`{program} {option}`"));
     }
     if !command.has_equals_sign() {
